@@ -1,0 +1,121 @@
+package prompter
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Fake is a scripted Prompter for tests: each Expect* call queues one
+// question (matched by a substring of its prompt) and its answer. Asking an
+// unexpected question fails the test; so does leaving a question unasked.
+type Fake struct {
+	t     testing.TB
+	mu    sync.Mutex
+	steps []step
+	// Asked records every prompt shown, in order.
+	Asked []string
+}
+
+type step struct {
+	kind   string
+	prompt string
+	answer any // string, bool, []string or error
+}
+
+// NewFake returns an empty script; it checks at test cleanup that all of it was used.
+func NewFake(t testing.TB) *Fake {
+	f := &Fake{t: t}
+	t.Cleanup(func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, s := range f.steps {
+			t.Errorf("prompter: expected %s %q was never asked", s.kind, s.prompt)
+		}
+	})
+	return f
+}
+
+func (f *Fake) ExpectInput(prompt, answer string)    { f.add("Input", prompt, answer) }
+func (f *Fake) ExpectConfirm(prompt string, ok bool) { f.add("Confirm", prompt, ok) }
+func (f *Fake) ExpectSelect(prompt, answer string)   { f.add("Select", prompt, answer) }
+func (f *Fake) ExpectMultiSelect(prompt string, answers []string) {
+	f.add("MultiSelect", prompt, answers)
+}
+
+// ExpectInterrupt makes the next question of that kind fail as Ctrl-C would.
+func (f *Fake) ExpectInterrupt(kind, prompt string) { f.add(kind, prompt, ErrInterrupted) }
+
+func (f *Fake) add(kind, prompt string, answer any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.steps = append(f.steps, step{kind: kind, prompt: prompt, answer: answer})
+}
+
+func (f *Fake) next(kind, prompt string) (any, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Asked = append(f.Asked, prompt)
+	if len(f.steps) == 0 {
+		f.t.Errorf("prompter: unexpected %s %q", kind, prompt)
+		return nil, fmt.Errorf("unexpected prompt %q", prompt)
+	}
+	s := f.steps[0]
+	if s.kind != kind || !strings.Contains(prompt, s.prompt) {
+		f.t.Errorf("prompter: asked %s %q, expected %s %q", kind, prompt, s.kind, s.prompt)
+		return nil, fmt.Errorf("unexpected prompt %q", prompt)
+	}
+	f.steps = f.steps[1:]
+	if err, ok := s.answer.(error); ok {
+		return nil, err
+	}
+	return s.answer, nil
+}
+
+func (f *Fake) Input(prompt, _ string) (string, error) {
+	a, err := f.next("Input", prompt)
+	if err != nil {
+		return "", err
+	}
+	return a.(string), nil
+}
+
+func (f *Fake) Confirm(prompt string, _ bool) (bool, error) {
+	a, err := f.next("Confirm", prompt)
+	if err != nil {
+		return false, err
+	}
+	return a.(bool), nil
+}
+
+func (f *Fake) Select(prompt, _ string, options []string) (int, error) {
+	a, err := f.next("Select", prompt)
+	if err != nil {
+		return 0, err
+	}
+	i := slices.Index(options, a.(string))
+	if i < 0 {
+		f.t.Errorf("prompter: answer %q is not among %q", a, options)
+		return 0, fmt.Errorf("bad answer %q", a)
+	}
+	return i, nil
+}
+
+func (f *Fake) MultiSelect(prompt string, _, options []string) ([]int, error) {
+	a, err := f.next("MultiSelect", prompt)
+	if err != nil {
+		return nil, err
+	}
+	var idx []int
+	for _, want := range a.([]string) {
+		i := slices.Index(options, want)
+		if i < 0 {
+			f.t.Errorf("prompter: answer %q is not among %q", want, options)
+			return nil, fmt.Errorf("bad answer %q", want)
+		}
+		idx = append(idx, i)
+	}
+	return idx, nil
+}

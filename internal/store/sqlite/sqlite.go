@@ -1,0 +1,74 @@
+// Package sqlite opens the embedded default store: one SQLite file in WAL
+// mode through modernc.org/sqlite (no cgo), migrated at open.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/wsctl/wsctl/internal/store/sqlstore"
+)
+
+// Open opens (creating if needed) the database file at path and migrates it.
+func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create the data directory: %w", err)
+		}
+	}
+	// Writers queue on one connection whose transactions BEGIN IMMEDIATE:
+	// the write lock is taken at the start, so a transaction never fails
+	// half-way on a busy upgrade and R4's count-then-claim is serialized.
+	writer, err := sql.Open("sqlite", dsn(path, "immediate"))
+	if err != nil {
+		return nil, err
+	}
+	writer.SetMaxOpenConns(1)
+	reader, err := sql.Open("sqlite", dsn(path, "deferred"))
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+	reader.SetMaxOpenConns(8)
+	if err := sqlstore.Migrate(ctx, writer, goose.DialectSQLite3); err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return sqlstore.New(writer, reader, dialect{}, reader.Close, writer.Close), nil
+}
+
+func dsn(path, txlock string) string {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", txlock)
+	return "file:" + path + "?" + q.Encode()
+}
+
+type dialect struct{}
+
+func (dialect) Rebind(q string) string { return q }
+
+// LockPoolsSuffix is empty: the IMMEDIATE transaction already holds SQLite's
+// single write lock.
+func (dialect) LockPoolsSuffix() string { return "" }
+
+func (dialect) IsUniqueViolation(err error) bool {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}

@@ -1,0 +1,162 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/wsctl/wsctl/internal/workspace"
+)
+
+const inviteColumns = `id, org_id, name, email, roles, status, token_hash, idempotency_key, invited_by, expires_at, created_at, updated_at`
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (t *tx) InsertInvite(ctx context.Context, inv workspace.Invite) error {
+	_, err := t.exec(ctx, `INSERT INTO invites (`+inviteColumns+`, email_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		inv.ID, inv.OrgID, inv.Name, inv.Email, joinList(inv.Roles), string(inv.Status), nullable(inv.TokenHash),
+		nullable(inv.IdempotencyKey), inv.InvitedBy, ts(inv.ExpiresAt), ts(inv.CreatedAt), ts(inv.UpdatedAt), strings.ToLower(inv.Email))
+	if err != nil {
+		if t.d.IsUniqueViolation(err) {
+			return &workspace.EmailTakenError{Email: inv.Email, By: "invite"}
+		}
+		return err
+	}
+	for _, p := range inv.Licenses {
+		if _, err := t.exec(ctx, `INSERT INTO invite_licenses (org_id, invite_id, product) VALUES (?, ?, ?)`, inv.OrgID, inv.ID, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UpdateInvite writes the mutable fields; an invite's licenses never change.
+func (t *tx) UpdateInvite(ctx context.Context, inv workspace.Invite) error {
+	res, err := t.exec(ctx, `UPDATE invites SET status = ?, token_hash = ?, expires_at = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
+		string(inv.Status), nullable(inv.TokenHash), ts(inv.ExpiresAt), ts(inv.UpdatedAt), inv.OrgID, inv.ID)
+	if err != nil {
+		return err
+	}
+	return checkAffected(res, "invite", inv.ID)
+}
+
+func scanInvite(row interface{ Scan(...any) error }) (workspace.Invite, error) {
+	var inv workspace.Invite
+	var roles, status, expires, created, updated string
+	var hash, key sql.NullString
+	if err := row.Scan(&inv.ID, &inv.OrgID, &inv.Name, &inv.Email, &roles, &status, &hash, &key, &inv.InvitedBy, &expires, &created, &updated); err != nil {
+		return inv, err
+	}
+	inv.Roles = splitList[workspace.Role](roles)
+	inv.Status = workspace.InviteStatus(status)
+	inv.TokenHash, inv.IdempotencyKey = hash.String, key.String
+	var err error
+	if inv.ExpiresAt, err = parseTime(expires); err != nil {
+		return inv, err
+	}
+	if inv.CreatedAt, err = parseTime(created); err != nil {
+		return inv, err
+	}
+	inv.UpdatedAt, err = parseTime(updated)
+	inv.Licenses = []string{}
+	return inv, err
+}
+
+func (t *tx) oneInvite(ctx context.Context, key, where string, args ...any) (workspace.Invite, error) {
+	inv, err := scanInvite(t.queryRow(ctx, `SELECT `+inviteColumns+` FROM invites WHERE `+where, args...))
+	if err != nil {
+		return inv, notFound(err, "invite", key)
+	}
+	invites := []workspace.Invite{inv}
+	if err := t.loadInviteLicenses(ctx, invites); err != nil {
+		return inv, err
+	}
+	return invites[0], nil
+}
+
+func (t *tx) InviteByID(ctx context.Context, orgID, id string) (workspace.Invite, error) {
+	return t.oneInvite(ctx, id, `org_id = ? AND id = ?`, orgID, id)
+}
+
+func (t *tx) PendingInviteByEmail(ctx context.Context, orgID, email string) (workspace.Invite, error) {
+	return t.oneInvite(ctx, email, `org_id = ? AND email_norm = ? AND status = 'pending' ORDER BY id DESC LIMIT 1`, orgID, strings.ToLower(email))
+}
+
+func (t *tx) InviteByTokenHash(ctx context.Context, hash string) (workspace.Invite, error) {
+	return t.oneInvite(ctx, "link", `token_hash = ?`, hash)
+}
+
+func (t *tx) InviteByIdempotencyKey(ctx context.Context, orgID, key string) (workspace.Invite, error) {
+	return t.oneInvite(ctx, key, `org_id = ? AND idempotency_key = ?`, orgID, key)
+}
+
+func (t *tx) loadInviteLicenses(ctx context.Context, invites []workspace.Invite) error {
+	if len(invites) == 0 {
+		return nil
+	}
+	index := make(map[string]int, len(invites))
+	args := make([]any, len(invites))
+	for i, inv := range invites {
+		index[inv.ID] = i
+		args[i] = inv.ID
+	}
+	rows, err := t.query(ctx, `SELECT invite_id, product FROM invite_licenses WHERE invite_id IN (`+placeholders(len(invites))+`) ORDER BY product`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, product string
+		if err := rows.Scan(&id, &product); err != nil {
+			return err
+		}
+		invites[index[id]].Licenses = append(invites[index[id]].Licenses, product)
+	}
+	return rows.Err()
+}
+
+func (t *tx) ListInvites(ctx context.Context, orgID string, f workspace.InviteFilter) ([]workspace.Invite, error) {
+	where := []string{"org_id = ?"}
+	args := []any{orgID}
+	now := ts(f.Now)
+	switch f.Status {
+	case "":
+	case workspace.InvitePending:
+		where = append(where, "status = 'pending' AND expires_at > ?")
+		args = append(args, now)
+	case workspace.InviteExpired:
+		where = append(where, "(status = 'expired' OR (status = 'pending' AND expires_at <= ?))")
+		args = append(args, now)
+	default:
+		where = append(where, "status = ?")
+		args = append(args, string(f.Status))
+	}
+	if f.After != "" {
+		where = append(where, "id > ?")
+		args = append(args, f.After)
+	}
+	args = append(args, f.Limit)
+	rows, err := t.query(ctx, `SELECT `+inviteColumns+` FROM invites WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var invites []workspace.Invite
+	for rows.Next() {
+		inv, err := scanInvite(rows)
+		if err != nil {
+			return nil, err
+		}
+		invites = append(invites, inv)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return invites, t.loadInviteLicenses(ctx, invites)
+}

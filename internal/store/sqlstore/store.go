@@ -1,0 +1,171 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wsctl/wsctl/internal/workspace"
+)
+
+// Dialect is what differs between SQL databases.
+type Dialect interface {
+	// Rebind turns the ? placeholders of a query into the dialect's own.
+	Rebind(query string) string
+	// LockPoolsSuffix locks the pool rows (e.g. "FOR UPDATE"); ""
+	// where the write transaction already holds the database (SQLite).
+	LockPoolsSuffix() string
+	// IsUniqueViolation reports a unique-constraint failure.
+	IsUniqueViolation(err error) bool
+}
+
+// Store is a workspace.Store over a writer and a reader handle; they may be
+// the same *sql.DB. With SQLite the writer has one connection whose
+// transactions begin IMMEDIATE, so writers queue in Go instead of failing busy.
+type Store struct {
+	writer, reader *sql.DB
+	dialect        Dialect
+	closers        []func() error
+}
+
+// New returns a Store. closers run on Close.
+func New(writer, reader *sql.DB, d Dialect, closers ...func() error) *Store {
+	return &Store{writer: writer, reader: reader, dialect: d, closers: closers}
+}
+
+var _ workspace.Store = (*Store)(nil)
+
+// Update runs fn in a write transaction.
+func (s *Store) Update(ctx context.Context, fn func(workspace.Tx) error) error {
+	return s.run(ctx, s.writer, nil, fn)
+}
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(ctx context.Context, fn func(workspace.Tx) error) error {
+	return s.run(ctx, s.reader, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(workspace.Tx) error) (err error) {
+	sqlTx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	if err = fn(&tx{tx: sqlTx, d: s.dialect}); err != nil {
+		return err
+	}
+	if err = sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.reader.PingContext(ctx) }
+
+// Close closes the handles.
+func (s *Store) Close() error {
+	var errs []error
+	for _, c := range s.closers {
+		errs = append(errs, c())
+	}
+	return errors.Join(errs...)
+}
+
+// tx implements workspace.Tx.
+type tx struct {
+	tx *sql.Tx
+	d  Dialect
+}
+
+func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.d.Rebind(q), args...)
+}
+
+func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.d.Rebind(q), args...)
+}
+
+func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.d.Rebind(q), args...)
+}
+
+// Times are stored as fixed-width UTC text, so they compare as strings in
+// SQL the same way in every dialect.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+func ts(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func tsPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return ts(*t)
+}
+
+func parseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
+
+func parseTimePtr(s sql.NullString) (*time.Time, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	t, err := parseTime(s.String)
+	return &t, err
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// joinList and splitList store small sets (roles, scopes) as comma-separated
+// text; their members never contain commas.
+func joinList[T ~string](xs []T) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = string(x)
+	}
+	return strings.Join(parts, ",")
+}
+
+func splitList[T ~string](s string) []T {
+	out := []T{}
+	for _, p := range strings.Split(s, ",") {
+		if p != "" {
+			out = append(out, T(p))
+		}
+	}
+	return out
+}
+
+func notFound(err error, kind, key string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return &workspace.NotFoundError{Kind: kind, Key: key}
+	}
+	return err
+}
+
+func checkAffected(res sql.Result, kind, key string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return &workspace.NotFoundError{Kind: kind, Key: key}
+	}
+	return nil
+}
+
+// placeholders returns "?, ?, …" for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

@@ -1,0 +1,179 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/wsctl/wsctl/internal/workspace"
+)
+
+const userColumns = `id, org_id, name, email, roles, active, call_recording, mfa_enrolled, created_at, updated_at, last_sign_in_at, version`
+
+func (t *tx) InsertUser(ctx context.Context, u workspace.User) error {
+	_, err := t.exec(ctx, `INSERT INTO users (`+userColumns+`, email_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.OrgID, u.Name, u.Email, joinList(u.Roles), boolInt(u.Active), boolInt(u.CallRecording), boolInt(u.MFAEnrolled),
+		ts(u.CreatedAt), ts(u.UpdatedAt), tsPtr(u.LastSignInAt), u.Version, strings.ToLower(u.Email))
+	if err != nil {
+		if t.d.IsUniqueViolation(err) {
+			return &workspace.EmailTakenError{Email: u.Email, By: "user"}
+		}
+		return err
+	}
+	return t.setUserLicenses(ctx, u)
+}
+
+func (t *tx) setUserLicenses(ctx context.Context, u workspace.User) error {
+	if _, err := t.exec(ctx, `DELETE FROM user_licenses WHERE user_id = ?`, u.ID); err != nil {
+		return err
+	}
+	for _, p := range u.Licenses {
+		if _, err := t.exec(ctx, `INSERT INTO user_licenses (org_id, user_id, product) VALUES (?, ?, ?)`, u.OrgID, u.ID, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UpdateUser is a conditional write: it succeeds only if nobody wrote the
+// user since the version the domain read (R8).
+func (t *tx) UpdateUser(ctx context.Context, u workspace.User) error {
+	res, err := t.exec(ctx, `UPDATE users SET name = ?, roles = ?, active = ?, call_recording = ?, mfa_enrolled = ?,
+		updated_at = ?, last_sign_in_at = ?, version = ? WHERE org_id = ? AND id = ? AND version = ?`,
+		u.Name, joinList(u.Roles), boolInt(u.Active), boolInt(u.CallRecording), boolInt(u.MFAEnrolled),
+		ts(u.UpdatedAt), tsPtr(u.LastSignInAt), u.Version, u.OrgID, u.ID, u.Version-1)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return &workspace.ConflictError{Email: u.Email, Version: u.Version - 1}
+	}
+	return t.setUserLicenses(ctx, u)
+}
+
+func scanUser(row interface{ Scan(...any) error }) (workspace.User, error) {
+	var u workspace.User
+	var roles, created, updated string
+	var active, rec, mfa int
+	var last sql.NullString
+	if err := row.Scan(&u.ID, &u.OrgID, &u.Name, &u.Email, &roles, &active, &rec, &mfa, &created, &updated, &last, &u.Version); err != nil {
+		return u, err
+	}
+	u.Roles = splitList[workspace.Role](roles)
+	u.Active, u.CallRecording, u.MFAEnrolled = active != 0, rec != 0, mfa != 0
+	var err error
+	if u.CreatedAt, err = parseTime(created); err != nil {
+		return u, err
+	}
+	if u.UpdatedAt, err = parseTime(updated); err != nil {
+		return u, err
+	}
+	u.LastSignInAt, err = parseTimePtr(last)
+	u.Licenses = []string{}
+	return u, err
+}
+
+func (t *tx) oneUser(ctx context.Context, key, where string, args ...any) (workspace.User, error) {
+	u, err := scanUser(t.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, args...))
+	if err != nil {
+		return u, notFound(err, "user", key)
+	}
+	users := []workspace.User{u}
+	if err := t.loadUserLicenses(ctx, users); err != nil {
+		return u, err
+	}
+	return users[0], nil
+}
+
+func (t *tx) UserByID(ctx context.Context, orgID, id string) (workspace.User, error) {
+	return t.oneUser(ctx, id, `org_id = ? AND id = ?`, orgID, id)
+}
+
+func (t *tx) UserByEmail(ctx context.Context, orgID, email string) (workspace.User, error) {
+	return t.oneUser(ctx, email, `org_id = ? AND email_norm = ?`, orgID, strings.ToLower(email))
+}
+
+// loadUserLicenses fills the Licenses of users with one query.
+func (t *tx) loadUserLicenses(ctx context.Context, users []workspace.User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	index := make(map[string]int, len(users))
+	args := make([]any, len(users))
+	for i, u := range users {
+		index[u.ID] = i
+		args[i] = u.ID
+	}
+	rows, err := t.query(ctx, `SELECT user_id, product FROM user_licenses WHERE user_id IN (`+placeholders(len(users))+`) ORDER BY product`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, product string
+		if err := rows.Scan(&id, &product); err != nil {
+			return err
+		}
+		users[index[id]].Licenses = append(users[index[id]].Licenses, product)
+	}
+	return rows.Err()
+}
+
+// likeEscape makes s match literally inside a LIKE pattern with ESCAPE '\'.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func (t *tx) ListUsers(ctx context.Context, orgID string, f workspace.UserFilter) ([]workspace.User, error) {
+	where := []string{"org_id = ?"}
+	args := []any{orgID}
+	switch f.Status {
+	case workspace.UsersActive:
+		where = append(where, "active = 1")
+	case workspace.UsersInactive:
+		where = append(where, "active = 0")
+	}
+	if f.Role != "" {
+		where = append(where, "(',' || roles || ',') LIKE ?")
+		args = append(args, "%,"+string(f.Role)+",%")
+	}
+	if f.License != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM user_licenses ul WHERE ul.user_id = users.id AND ul.product = ?)")
+		args = append(args, f.License)
+	}
+	if f.Search != "" {
+		where = append(where, `(LOWER(name) LIKE ? ESCAPE '\' OR email_norm LIKE ? ESCAPE '\')`)
+		pat := "%" + likeEscape(strings.ToLower(f.Search)) + "%"
+		args = append(args, pat, pat)
+	}
+	if f.After != "" {
+		where = append(where, "email_norm > ?")
+		args = append(args, f.After)
+	}
+	args = append(args, f.Limit)
+	rows, err := t.query(ctx, `SELECT `+userColumns+` FROM users WHERE `+strings.Join(where, " AND ")+` ORDER BY email_norm LIMIT ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var users []workspace.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return users, t.loadUserLicenses(ctx, users)
+}
+
+func (t *tx) CountActiveAdmins(ctx context.Context, orgID string) (n int, err error) {
+	err = t.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE org_id = ? AND active = 1 AND (',' || roles || ',') LIKE '%,admin,%'`, orgID).Scan(&n)
+	return n, err
+}

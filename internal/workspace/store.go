@@ -1,0 +1,106 @@
+package workspace
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists the domain. Update runs fn in one write transaction: every
+// change and its audit event commit together or not at all (R14). Inside
+// Update, LockPools must hold a lock that serializes license claims of the
+// org until commit (R4).
+type Store interface {
+	Update(ctx context.Context, fn func(Tx) error) error
+	View(ctx context.Context, fn func(Tx) error) error
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Tx is what the domain may do inside a transaction. Lookups that find
+// nothing return a *NotFoundError.
+type Tx interface {
+	// Orgs and pools.
+	CreateOrg(ctx context.Context, org Org, pools []LicensePool) error
+	OrgBySlug(ctx context.Context, slug string) (Org, error)
+	OrgByID(ctx context.Context, id string) (Org, error)
+	SetAutoSignup(ctx context.Context, orgID string, on bool) error
+	// LockPools locks the org's pools until the transaction ends and returns
+	// them with Assigned and Reserved counted from the rows as of now.
+	LockPools(ctx context.Context, orgID string, now time.Time) ([]LicensePool, error)
+	// Pools is LockPools without the lock, for reading.
+	Pools(ctx context.Context, orgID string, now time.Time) ([]LicensePool, error)
+	SetPoolTotal(ctx context.Context, orgID, product string, total int) error
+
+	// Users. UpdateUser writes u if its stored version is u.Version-1.
+	InsertUser(ctx context.Context, u User) error
+	UpdateUser(ctx context.Context, u User) error
+	UserByID(ctx context.Context, orgID, id string) (User, error)
+	UserByEmail(ctx context.Context, orgID, email string) (User, error)
+	ListUsers(ctx context.Context, orgID string, f UserFilter) ([]User, error)
+	CountActiveAdmins(ctx context.Context, orgID string) (int, error)
+
+	// Invites.
+	InsertInvite(ctx context.Context, inv Invite) error
+	UpdateInvite(ctx context.Context, inv Invite) error
+	InviteByID(ctx context.Context, orgID, id string) (Invite, error)
+	// PendingInviteByEmail finds the newest invite of the email whose status is pending.
+	PendingInviteByEmail(ctx context.Context, orgID, email string) (Invite, error)
+	InviteByTokenHash(ctx context.Context, hash string) (Invite, error)
+	InviteByIdempotencyKey(ctx context.Context, orgID, key string) (Invite, error)
+	ListInvites(ctx context.Context, orgID string, f InviteFilter) ([]Invite, error)
+
+	// Tokens.
+	InsertToken(ctx context.Context, t APIToken) error
+	TokenByHash(ctx context.Context, hash string) (APIToken, error)
+	TokenByID(ctx context.Context, orgID, id string) (APIToken, error)
+	TokenByIdempotencyKey(ctx context.Context, orgID, userID, key string) (APIToken, error)
+	ListTokens(ctx context.Context, orgID string) ([]APIToken, error)
+	RevokeToken(ctx context.Context, orgID, id string, at time.Time) error
+	// RevokeUserTokens revokes every token of the user (R9).
+	RevokeUserTokens(ctx context.Context, orgID, userID string, at time.Time) error
+
+	// Audit and outbox.
+	InsertAudit(ctx context.Context, e AuditEvent) error
+	ListAudit(ctx context.Context, orgID string, f AuditFilter) ([]AuditEvent, error)
+	InsertOutbox(ctx context.Context, m OutboxMessage) error
+	ListOutbox(ctx context.Context, orgID string) ([]OutboxMessage, error)
+}
+
+// UserStatus selects users by their active flag (R11).
+type UserStatus string
+
+// User statuses for listing.
+const (
+	UsersActive   UserStatus = "active"
+	UsersInactive UserStatus = "inactive"
+	UsersAll      UserStatus = "all"
+)
+
+// UserFilter selects users, ordered by email. After is the email to continue after.
+type UserFilter struct {
+	Status  UserStatus
+	Role    Role
+	License string
+	Search  string // substring of name or email, case-insensitive
+	After   string
+	Limit   int
+}
+
+// InviteFilter selects invites, ordered by id. After is the id to continue after.
+// Status "" means every status; the store compares stored statuses, so expiry
+// (StatusAt) is applied by the domain.
+type InviteFilter struct {
+	Status InviteStatus
+	Now    time.Time
+	After  string
+	Limit  int
+}
+
+// AuditFilter selects audit events, newest first. Before is the id to continue before.
+type AuditFilter struct {
+	Since  time.Time
+	Actor  string
+	Action string
+	Before string
+	Limit  int
+}

@@ -1,0 +1,155 @@
+package workspace
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+func newToken(orgID string, u User, name string, scopes []Scope, key string, now time.Time) (APIToken, string) {
+	secret, hash := newSecret(tokenPrefix)
+	return APIToken{ID: newID("tok", now), OrgID: orgID, UserID: u.ID, UserEmail: u.Email, Name: name,
+		Scopes: slices.Clone(scopes), Hash: hash, IdempotencyKey: key, CreatedAt: now}, secret
+}
+
+// CreateToken makes an API token for the caller, with scopes no wider than
+// the caller's own (R13). The secret is returned once and never stored.
+// A repeated idempotency key returns the first token without its secret.
+func (s *Service) CreateToken(ctx context.Context, p Principal, name string, scopeNames []string, key string) (tok APIToken, secret string, err error) {
+	if !p.isAdmin() {
+		return tok, "", &ForbiddenError{Reason: "only admins create API tokens"}
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return tok, "", &ValidationError{Field: "name", Reason: "is required (say what the token is for, e.g. \"ci license audit\")"}
+	}
+	scopes, err := ParseScopes(scopeNames)
+	if err != nil {
+		return tok, "", err
+	}
+	for _, sc := range scopes {
+		if !p.hasScope(sc) {
+			return tok, "", &ForbiddenError{Reason: "a token cannot have more scopes than yours; you lack " + string(sc), Scope: string(sc)}
+		}
+	}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		now := s.clock()
+		if key != "" {
+			prior, err := tx.TokenByIdempotencyKey(ctx, p.OrgID, p.UserID, key)
+			if err == nil {
+				if prior.Name != name {
+					return &IdempotencyKeyReusedError{Key: key}
+				}
+				tok = prior
+				return nil
+			}
+			if !isNotFound(err) {
+				return err
+			}
+		}
+		u, err := tx.UserByID(ctx, p.OrgID, p.UserID)
+		if err != nil {
+			return err
+		}
+		tok, secret = newToken(p.OrgID, u, name, scopes, key, now)
+		if err := tx.InsertToken(ctx, tok); err != nil {
+			return err
+		}
+		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "token.created", tok.ID, nil,
+			map[string]any{"name": name, "scopes": scopes, "user": u.Email}, now))
+	})
+	return tok, secret, err
+}
+
+// ListTokens lists the org's API tokens (never their secrets).
+func (s *Service) ListTokens(ctx context.Context, p Principal) (toks []APIToken, err error) {
+	if !p.isAdmin() {
+		return nil, &ForbiddenError{Reason: "only admins list API tokens"}
+	}
+	err = s.store.View(ctx, func(tx Tx) error {
+		toks, err = tx.ListTokens(ctx, p.OrgID)
+		return err
+	})
+	return toks, err
+}
+
+// RevokeToken revokes a token of the org at once.
+func (s *Service) RevokeToken(ctx context.Context, p Principal, id string) error {
+	if !p.isAdmin() {
+		return &ForbiddenError{Reason: "only admins revoke API tokens"}
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		now := s.clock()
+		tok, err := tx.TokenByID(ctx, p.OrgID, id)
+		if err != nil || tok.RevokedAt != nil {
+			return err
+		}
+		if err := tx.RevokeToken(ctx, p.OrgID, id, now); err != nil {
+			return err
+		}
+		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "token.revoked", id, map[string]any{"name": tok.Name, "user": tok.UserEmail}, nil, now))
+	})
+}
+
+// IssueToken is the operator's way to give any user of an org a token, for
+// bootstrapping and for tests of roles other than admin.
+func (s *Service) IssueToken(ctx context.Context, p Principal, email, name string, scopeNames []string) (tok APIToken, secret string, err error) {
+	if !p.IsOperator() {
+		return tok, "", &ForbiddenError{Reason: "only the operator issues tokens for other users"}
+	}
+	scopes, err := ParseScopes(scopeNames)
+	if err != nil {
+		return tok, "", err
+	}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		now := s.clock()
+		u, err := tx.UserByEmail(ctx, p.OrgID, normalizeEmail(email))
+		if err != nil {
+			return err
+		}
+		tok, secret = newToken(p.OrgID, u, name, scopes, "", now)
+		if err := tx.InsertToken(ctx, tok); err != nil {
+			return err
+		}
+		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "token.created", tok.ID, nil,
+			map[string]any{"name": name, "scopes": scopes, "user": u.Email}, now))
+	})
+	return tok, secret, err
+}
+
+// Authenticate turns a bearer secret into a principal. It is checked on every
+// request: a revoked token or a deactivated user is refused at once (R9).
+func (s *Service) Authenticate(ctx context.Context, secret string) (p Principal, err error) {
+	if !strings.HasPrefix(secret, tokenPrefix) {
+		return p, ErrUnauthenticated
+	}
+	var tok APIToken
+	var u User
+	err = s.store.View(ctx, func(tx Tx) error {
+		if tok, err = tx.TokenByHash(ctx, HashSecret(secret)); err != nil {
+			return err
+		}
+		u, err = tx.UserByID(ctx, tok.OrgID, tok.UserID)
+		return err
+	})
+	if isNotFound(err) || (err == nil && (tok.RevokedAt != nil || !u.Active)) {
+		return p, ErrUnauthenticated
+	}
+	if err != nil {
+		return p, err
+	}
+	return Principal{OrgID: tok.OrgID, UserID: u.ID, Email: u.Email, Roles: u.Roles, Scopes: tok.Scopes, TokenID: tok.ID}, nil
+}
+
+// Me describes the caller.
+func (s *Service) Me(ctx context.Context, p Principal) (u User, org Org, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		if u, err = tx.UserByID(ctx, p.OrgID, p.UserID); err != nil {
+			return err
+		}
+		org, err = tx.OrgByID(ctx, p.OrgID)
+		return err
+	})
+	return u, org, err
+}

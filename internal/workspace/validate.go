@@ -1,0 +1,133 @@
+package workspace
+
+import (
+	"net/mail"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// validateName checks R1: letters, spaces, apostrophes, hyphens and dots only.
+func validateName(name string) (string, error) {
+	name = strings.Join(strings.Fields(name), " ")
+	if name == "" {
+		return "", &ValidationError{Field: "name", Reason: "is required"}
+	}
+	if len(name) > 200 {
+		return "", &ValidationError{Field: "name", Reason: "is longer than 200 characters"}
+	}
+	for _, r := range name {
+		if !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) && !strings.ContainsRune(" '-.", r) {
+			return "", &ValidationError{Field: "name", Reason: quote(string(r)) + " is not allowed: use letters, spaces, ' - and . only"}
+		}
+	}
+	return name, nil
+}
+
+// validateEmail checks R1: a bare, valid address such as ann@example.com.
+func validateEmail(email string) (string, error) {
+	email = strings.TrimSpace(email)
+	if email == "" {
+		return "", &ValidationError{Field: "email", Reason: "is required"}
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || addr.Name != "" {
+		return "", &ValidationError{Field: "email", Reason: quote(email) + " is not a valid email address (like ann@example.com)"}
+	}
+	at := strings.LastIndexByte(email, '@')
+	if at < 1 || !strings.Contains(email[at+1:], ".") || len(email) > 254 {
+		return "", &ValidationError{Field: "email", Reason: quote(email) + " is not a valid email address (like ann@example.com)"}
+	}
+	return email, nil
+}
+
+// ParseRoles checks role names (R1: at least one).
+func ParseRoles(names []string) ([]Role, error) {
+	var out []Role
+	for _, n := range names {
+		r := Role(strings.ToLower(strings.TrimSpace(n)))
+		if r == "" {
+			continue
+		}
+		if !slices.Contains(Roles, r) {
+			return nil, &ValidationError{Field: "roles", Reason: "unknown role " + quote(n) + " (known: admin, manager, user)"}
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil, &ValidationError{Field: "roles", Reason: "at least one role is required (admin, manager, user)"}
+	}
+	sortRoles(out)
+	return out, nil
+}
+
+func sortRoles(rs []Role) {
+	slices.SortFunc(rs, func(a, b Role) int { return slices.Index(Roles, a) - slices.Index(Roles, b) })
+}
+
+// parseLicenses checks product keys against the org's pools; empty is allowed
+// here and refused by the callers that need one (R1, R10).
+func parseLicenses(names []string, pools []LicensePool) ([]string, error) {
+	var out []string
+	for _, n := range names {
+		p := strings.ToLower(strings.TrimSpace(n))
+		if p == "" {
+			continue
+		}
+		if !slices.ContainsFunc(pools, func(pl LicensePool) bool { return pl.Product == p }) {
+			known := make([]string, len(pools))
+			for i, pl := range pools {
+				known[i] = pl.Product
+			}
+			return nil, &ValidationError{Field: "licenses", Reason: "unknown product " + quote(n) + " (known: " + strings.Join(known, ", ") + ")"}
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// InviteInput is what R1 asks of an invite.
+type InviteInput struct {
+	Name     string
+	Email    string
+	Roles    []string
+	Licenses []string
+	// IdempotencyKey makes a retried invite return the first one's result
+	// instead of a second invite.
+	IdempotencyKey string
+}
+
+// validInvite is an InviteInput that passed R1's field checks.
+type validInvite struct {
+	name, email string
+	roles       []Role
+	licenses    []string
+}
+
+// validateInvite checks every field of R1 that needs no storage, in the
+// order a form shows them, and reports the first bad one.
+func validateInvite(in InviteInput, pools []LicensePool) (validInvite, error) {
+	var v validInvite
+	var err error
+	if v.name, err = validateName(in.Name); err != nil {
+		return v, err
+	}
+	if v.email, err = validateEmail(in.Email); err != nil {
+		return v, err
+	}
+	if v.roles, err = ParseRoles(in.Roles); err != nil {
+		return v, err
+	}
+	if v.licenses, err = parseLicenses(in.Licenses, pools); err != nil {
+		return v, err
+	}
+	if len(v.licenses) == 0 {
+		return v, &ValidationError{Field: "licenses", Reason: "at least one license is required"}
+	}
+	return v, nil
+}
