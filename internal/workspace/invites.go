@@ -65,7 +65,7 @@ func (s *Service) Invite(ctx context.Context, p Principal, in InviteInput) (out 
 		}
 		token, hash := newSecret("wsi_")
 		inv := Invite{
-			ID: newID("inv", now), OrgID: p.OrgID, Name: v.name, Email: v.email, Roles: v.roles,
+			ID: s.ids.next("inv", now), OrgID: p.OrgID, Name: v.name, Email: v.email, Roles: v.roles,
 			Licenses: v.licenses, Status: InvitePending, TokenHash: hash, IdempotencyKey: in.IdempotencyKey,
 			InvitedBy: p.UserID, ExpiresAt: now.Add(InviteTTL), CreatedAt: now, UpdatedAt: now,
 		}
@@ -121,7 +121,7 @@ func (s *Service) inviteEmail(org Org, inv Invite, token string, now time.Time) 
 	page := fmt.Sprintf(`<p>Hello %s,</p><p>You are invited to join <b>%s</b> on Workspace with the licenses: %s.</p><p><a href="%s">Sign up</a> (the link works once and expires on %s).</p>`,
 		html.EscapeString(inv.Name), html.EscapeString(org.Name), html.EscapeString(strings.Join(inv.Licenses, ", ")),
 		html.EscapeString(link), inv.ExpiresAt.Format("2 January 2006"))
-	return OutboxMessage{ID: newID("msg", now), OrgID: org.ID, To: inv.Email,
+	return OutboxMessage{ID: s.ids.next("msg", now), OrgID: org.ID, To: inv.Email,
 		Subject: "You are invited to " + org.Name + " on Workspace", Text: text, HTML: page, CreatedAt: now}
 }
 
@@ -230,7 +230,7 @@ func (s *Service) AcceptInvite(ctx context.Context, token, name, email string) (
 		if _, err := tx.LockPools(ctx, inv.OrgID, now); err != nil {
 			return err
 		}
-		u := User{ID: newID("usr", now), OrgID: inv.OrgID, Name: name, Email: inv.Email, Roles: slices.Clone(inv.Roles),
+		u := User{ID: s.ids.next("usr", now), OrgID: inv.OrgID, Name: name, Email: inv.Email, Roles: slices.Clone(inv.Roles),
 			Licenses: slices.Clone(inv.Licenses), Active: true, CreatedAt: now, UpdatedAt: now, Version: 1}
 		accepted := inv
 		accepted.Status, accepted.UpdatedAt, accepted.TokenHash = InviteAccepted, now, ""

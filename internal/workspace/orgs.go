@@ -49,7 +49,7 @@ func (s *Service) CreateOrg(ctx context.Context, in OrgInput) (out NewOrg, err e
 		if _, err := tx.OrgBySlug(ctx, slug); err == nil {
 			return &ValidationError{Field: "slug", Reason: "an org " + quote(slug) + " already exists"}
 		}
-		org := Org{ID: newID("org", now), Slug: slug, Name: name, AutoSignup: true, CreatedAt: now}
+		org := Org{ID: s.ids.next("org", now), Slug: slug, Name: name, AutoSignup: true, CreatedAt: now}
 		pools := make([]LicensePool, len(DefaultCatalog))
 		for i, p := range DefaultCatalog {
 			pools[i] = LicensePool{Product: p.Key, Name: p.Name, Total: DefaultLicensesPerProduct}
@@ -57,13 +57,13 @@ func (s *Service) CreateOrg(ctx context.Context, in OrgInput) (out NewOrg, err e
 		if err := tx.CreateOrg(ctx, org, pools); err != nil {
 			return err
 		}
-		admin := User{ID: newID("usr", now), OrgID: org.ID, Name: adminName, Email: adminEmail, Roles: []Role{RoleAdmin},
+		admin := User{ID: s.ids.next("usr", now), OrgID: org.ID, Name: adminName, Email: adminEmail, Roles: []Role{RoleAdmin},
 			Licenses: []string{}, Active: true, CreatedAt: now, UpdatedAt: now, Version: 1}
 		if err := tx.InsertUser(ctx, admin); err != nil {
 			return err
 		}
 		op := Operator(org.ID)
-		tok, secret := newToken(org.ID, admin, "first admin token", AllScopes, "", now)
+		tok, secret := s.newToken(org.ID, admin, "first admin token", AllScopes, "", now)
 		if err := tx.InsertToken(ctx, tok); err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func (s *Service) AddUser(ctx context.Context, p Principal, in InviteInput) (out
 		if out.Notices, err = claimLicenses(ctx, tx, p.OrgID, v.licenses, now); err != nil {
 			return err
 		}
-		u := User{ID: newID("usr", now), OrgID: p.OrgID, Name: v.name, Email: v.email, Roles: v.roles,
+		u := User{ID: s.ids.next("usr", now), OrgID: p.OrgID, Name: v.name, Email: v.email, Roles: v.roles,
 			Licenses: v.licenses, Active: true, CreatedAt: now, UpdatedAt: now, Version: 1}
 		if err := tx.InsertUser(ctx, u); err != nil {
 			return err
@@ -174,7 +174,7 @@ func (s *Service) SignUpAutomatically(ctx context.Context, orgID, name, email st
 		if email, err = validateEmail(email); err != nil {
 			return err
 		}
-		u := User{ID: newID("usr", now), OrgID: orgID, Name: name, Email: email, Roles: []Role{RoleUser},
+		u := User{ID: s.ids.next("usr", now), OrgID: orgID, Name: name, Email: email, Roles: []Role{RoleUser},
 			Licenses: []string{}, Active: true, CreatedAt: now, UpdatedAt: now, Version: 1}
 		if err := tx.InsertUser(ctx, u); err != nil {
 			return err

@@ -1,12 +1,14 @@
 package workspace
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -15,6 +17,7 @@ type Service struct {
 	store   Store
 	now     func() time.Time
 	baseURL string
+	ids     *idGen
 }
 
 // Option configures a Service.
@@ -28,7 +31,7 @@ func WithBaseURL(u string) Option { return func(s *Service) { s.baseURL = string
 
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now, baseURL: "http://127.0.0.1:8080"}
+	s := &Service{store: store, now: time.Now, baseURL: "http://127.0.0.1:8080", ids: &idGen{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -42,8 +45,16 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
-// newID returns a prefixed id that sorts by creation time (to the millisecond).
-func newID(prefix string, at time.Time) string {
+// idGen makes prefixed ids that sort by creation: 48 bits of milliseconds,
+// then 32 random bits. Within one process the ids grow strictly (the
+// random part counts up when the clock stands still, as in ULID's
+// monotonic mode), so lists ordered by id follow the order of changes.
+type idGen struct {
+	mu   sync.Mutex
+	last [10]byte
+}
+
+func (g *idGen) next(prefix string, at time.Time) string {
 	var b [10]byte
 	ms := uint64(at.UnixMilli())
 	for i := 5; i >= 0; i-- {
@@ -51,6 +62,18 @@ func newID(prefix string, at time.Time) string {
 		ms >>= 8
 	}
 	_, _ = rand.Read(b[6:])
+	g.mu.Lock()
+	if bytes.Compare(b[:], g.last[:]) <= 0 {
+		b = g.last
+		for i := 9; i >= 0; i-- { // add one
+			b[i]++
+			if b[i] != 0 {
+				break
+			}
+		}
+	}
+	g.last = b
+	g.mu.Unlock()
 	return prefix + "_" + idEncoding.EncodeToString(b[:])
 }
 
@@ -58,7 +81,7 @@ func newID(prefix string, at time.Time) string {
 // marshalled to JSON; nil stays nil.
 func (s *Service) audit(p Principal, orgID, action, target string, before, after any, at time.Time) AuditEvent {
 	return AuditEvent{
-		ID: newID("evt", at), OrgID: orgID, At: at, Actor: p.actor(), Action: action,
+		ID: s.ids.next("evt", at), OrgID: orgID, At: at, Actor: p.actor(), Action: action,
 		Target: target, Before: marshalAudit(before), After: marshalAudit(after), RequestID: p.RequestID,
 	}
 }

@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-func newToken(orgID string, u User, name string, scopes []Scope, key string, now time.Time) (APIToken, string) {
+func (s *Service) newToken(orgID string, u User, name string, scopes []Scope, key string, now time.Time) (APIToken, string) {
 	secret, hash := newSecret(tokenPrefix)
-	return APIToken{ID: newID("tok", now), OrgID: orgID, UserID: u.ID, UserEmail: u.Email, Name: name,
+	return APIToken{ID: s.ids.next("tok", now), OrgID: orgID, UserID: u.ID, UserEmail: u.Email, Name: name,
 		Scopes: slices.Clone(scopes), Hash: hash, IdempotencyKey: key, CreatedAt: now}, secret
 }
 
@@ -52,7 +52,7 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, name string, sco
 		if err != nil {
 			return err
 		}
-		tok, secret = newToken(p.OrgID, u, name, scopes, key, now)
+		tok, secret = s.newToken(p.OrgID, u, name, scopes, key, now)
 		if err := tx.InsertToken(ctx, tok); err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func (s *Service) IssueToken(ctx context.Context, p Principal, email, name strin
 		if err != nil {
 			return err
 		}
-		tok, secret = newToken(p.OrgID, u, name, scopes, "", now)
+		tok, secret = s.newToken(p.OrgID, u, name, scopes, "", now)
 		if err := tx.InsertToken(ctx, tok); err != nil {
 			return err
 		}

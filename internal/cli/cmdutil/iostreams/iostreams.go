@@ -51,11 +51,12 @@ func isTerminal(f *os.File) bool {
 	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 }
 
-// Test returns streams backed by buffers (stdin, stdout, stderr), all piped.
+// Test returns streams backed by buffers (stdin, stdout, stderr), all piped,
+// color off (SetNoColor(false) turns it on for terminals).
 // Use SetStdinTTY/SetStdoutTTY/SetStderrTTY to act as a terminal.
 func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
 	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
-	return &IOStreams{In: in, Out: out, ErrOut: errOut, width: 80}, in, out, errOut
+	return &IOStreams{In: in, Out: out, ErrOut: errOut, width: 80, noColor: true}, in, out, errOut
 }
 
 func (s *IOStreams) IsStdinTTY() bool  { return s.stdinTTY }

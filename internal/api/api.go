@@ -1,0 +1,114 @@
+// Package api is workspaced's HTTP API (docs/openapi.yaml): it decodes a
+// request, authenticates the caller, calls the domain and encodes the answer.
+//
+// The rules live in internal/workspace; this package only translates: JSON in
+// and out (the shapes of internal/api/schema), domain errors to RFC 9457
+// problem documents, and the HTTP mechanics around them (request ids, rate
+// limits, ETags, idempotency keys, cursors, metrics and access logs).
+package api
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+
+	"github.com/wsctl/wsctl/internal/workspace"
+)
+
+// Defaults for Options: generous enough that no person or script notices
+// them, low enough that a runaway loop does not take the server down.
+const (
+	DefaultRateLimit    rate.Limit = 100 // requests per second per token
+	DefaultRateBurst               = 200
+	DefaultMaxBodyBytes int64      = 1 << 20
+)
+
+// Options configure the handler. The zero value is valid: no rate limit, no
+// logging, a private metrics registry.
+type Options struct {
+	// Logger receives one access-log line per request and the cause of every
+	// internal error. Nil discards.
+	Logger *slog.Logger
+	// RateLimit is the sustained rate allowed per token, or per client IP for
+	// requests without a valid token; 0 disables rate limiting (workspaced
+	// serve passes DefaultRateLimit unless told otherwise).
+	RateLimit rate.Limit
+	// RateBurst is how many requests may come at once; 0 means
+	// DefaultRateBurst (or the rate itself when that is higher).
+	RateBurst int
+	// Registry receives the HTTP metrics and is what /metrics serves; nil
+	// means a new registry with the Go and process collectors.
+	Registry *prometheus.Registry
+	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+// server holds what every handler needs. One per New.
+type server struct {
+	svc     *workspace.Service
+	log     *slog.Logger
+	limiter *limiter // nil when rate limiting is off
+	metrics *metrics
+	maxBody int64
+	mux     *http.ServeMux
+}
+
+// New returns the HTTP handler of the whole API, probes and metrics included.
+func New(svc *workspace.Service, opts Options) http.Handler {
+	s := &server{
+		svc:     svc,
+		log:     opts.Logger,
+		limiter: newLimiter(opts.RateLimit, opts.RateBurst),
+		metrics: newMetrics(opts.Registry),
+		maxBody: opts.MaxBodyBytes,
+		mux:     http.NewServeMux(),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	s.routes()
+	return s.observe(s.mux)
+}
+
+// routes is the table of every route: docs/api-routes.md in code.
+func (s *server) routes() {
+	// Probes and metadata: no auth, never rate limited.
+	s.probe("GET /healthz", http.HandlerFunc(s.healthz))
+	s.probe("GET /readyz", http.HandlerFunc(s.readyz))
+	s.probe("GET /metrics", s.metrics.handler)
+	s.probe("GET /openapi.yaml", http.HandlerFunc(serveOpenAPI))
+
+	s.authenticated("GET /api/v1/me", s.me)
+
+	s.authenticated("GET /api/v1/users", s.listUsers)
+	s.authenticated("GET /api/v1/users/{user}", s.getUser)
+	s.authenticated("PATCH /api/v1/users/{user}", s.editUser)
+	s.authenticated("POST /api/v1/users/{user}/deactivate", s.deactivateUser)
+	s.authenticated("POST /api/v1/users/{user}/activate", s.activateUser)
+	s.authenticated("POST /api/v1/users/{user}/mfa-reset", s.resetMFA)
+
+	s.authenticated("GET /api/v1/invites", s.listInvites)
+	s.authenticated("POST /api/v1/invites", s.createInvite)
+	s.authenticated("POST /api/v1/invites/{invite}/resend", s.resendInvite)
+	s.authenticated("POST /api/v1/invites/{invite}/revoke", s.revokeInvite)
+	// The signup link's token is the credential here (R6).
+	s.anonymous("POST /api/v1/invites/accept", s.acceptInvite)
+
+	s.authenticated("GET /api/v1/licenses", s.listLicensePools)
+
+	s.authenticated("GET /api/v1/settings/signup-mode", s.getSignupMode)
+	s.authenticated("PUT /api/v1/settings/signup-mode", s.setSignupMode)
+
+	s.authenticated("GET /api/v1/audit", s.listAudit)
+
+	s.authenticated("GET /api/v1/tokens", s.listTokens)
+	s.authenticated("POST /api/v1/tokens", s.createToken)
+	s.authenticated("DELETE /api/v1/tokens/{id}", s.revokeToken)
+
+	s.mux.Handle("/", http.HandlerFunc(s.unmatched))
+}

@@ -1,0 +1,93 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/wsctl/wsctl/internal/workspace"
+)
+
+// The three kinds of route. A handler returns an error instead of writing
+// one: fail turns it into the problem document.
+type (
+	// handlerFunc serves a route that needs no token.
+	handlerFunc func(w http.ResponseWriter, r *http.Request) error
+	// principalFunc serves a route on behalf of an authenticated caller.
+	principalFunc func(w http.ResponseWriter, r *http.Request, p workspace.Principal) error
+)
+
+// probe registers a route with no auth and no rate limit (health, metrics).
+func (s *server) probe(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		infoOf(r).route = pattern
+		h.ServeHTTP(w, r)
+	}))
+}
+
+// anonymous registers an API route with no bearer token, rate limited per
+// client IP.
+func (s *server) anonymous(pattern string, h handlerFunc) {
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		infoOf(r).route = pattern
+		w.Header().Set("Cache-Control", "no-store")
+		if err := s.limit(clientKey(r)); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	}))
+}
+
+// authenticated registers an API route that needs a bearer token, checked
+// against the store on every request so that a revoked token or a
+// deactivated user is refused at once (R9); rate limited per token.
+func (s *server) authenticated(pattern string, h principalFunc) {
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		infoOf(r).route = pattern
+		w.Header().Set("Cache-Control", "no-store")
+		p, err := s.authenticate(r)
+		if err != nil {
+			// Failed attempts count against the client's address, so that
+			// guessing tokens is slowed down too.
+			if lerr := s.limit(clientKey(r)); lerr != nil {
+				err = lerr
+			}
+			s.fail(w, r, err)
+			return
+		}
+		if err := s.limit("token:" + p.TokenID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := h(w, r, p); err != nil {
+			s.fail(w, r, err)
+		}
+	}))
+}
+
+// methods are the methods the API uses, probed to tell 404 from 405.
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// unmatched answers a request no route matches: 405 with Allow when the path
+// exists with other methods, 404 otherwise.
+func (s *server) unmatched(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range methods {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) == 0 {
+		s.fail(w, r, &requestError{code: codeRouteNotFound,
+			detail: fmt.Sprintf("no route %s %s (the routes are in /openapi.yaml)", r.Method, r.URL.Path)})
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allowed, ", "))
+	s.fail(w, r, &requestError{code: codeMethodNotAllowed,
+		detail: fmt.Sprintf("%s does not answer %s; use %s", r.URL.Path, r.Method, strings.Join(allowed, " or "))})
+}

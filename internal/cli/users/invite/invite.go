@@ -1,0 +1,319 @@
+// Package invite implements 'wsctl users invite', for one person or a CSV file.
+package invite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/MakeNowJust/heredoc/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/wsctl/wsctl/internal/api/schema"
+	"github.com/wsctl/wsctl/internal/cli/cmdutil"
+	"github.com/wsctl/wsctl/internal/cli/cmdutil/iostreams"
+	"github.com/wsctl/wsctl/internal/cli/cmdutil/prompter"
+	invshared "github.com/wsctl/wsctl/internal/cli/invites/shared"
+	"github.com/wsctl/wsctl/internal/client"
+)
+
+// InviteOptions are the parsed flags of 'users invite'.
+type InviteOptions struct {
+	IO       *iostreams.IOStreams
+	Prompter prompter.Prompter
+	Client   func() (*client.Client, error)
+	Output   cmdutil.OutputOptions
+
+	// One invite.
+	Name     string
+	Email    string
+	Roles    []string
+	Licenses []string
+
+	// A CSV file of invites.
+	CSVFile     string
+	DryRun      bool
+	Concurrency int
+	Resume      bool
+	Report      string
+}
+
+// NewCmdInvite builds 'users invite'.
+func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Command {
+	opts := &InviteOptions{IO: f.IOStreams, Prompter: f.Prompter, Client: f.Client}
+	cmd := &cobra.Command{
+		Use:   "invite {--name N --email E --role R[,R] --license P[,P] | --csv FILE}",
+		Short: "Invite people to the workspace, one or many from a CSV file",
+		Long: heredoc.Docf(`
+			Invite a person: they get an email with a single-use signup link, valid
+			7 days, and become an active user with the given roles and licenses
+			when they sign up. An invite needs a name, an email, at least one role
+			(admin, manager, user) and at least one license (R1); its licenses are
+			reserved until it is accepted, revoked or expired (R4). Invites are
+			refused while automatic sign-up is on: turn it off with
+			'wsctl signup-mode off' (R2).
+
+			On a terminal, missing flags are asked for.
+
+			With --csv, every row of the file is an invite. The file needs the header
+			%[1]s%[2]s%[1]s (columns in any order; other columns are ignored); several
+			roles or licenses in a cell are separated by ';' or '|'. UTF-8 with or
+			without a BOM, LF or CRLF line ends, quoted fields are all fine.
+
+			Every row gets an outcome line naming its line number and email; a
+			failed row never stops the others; a summary ends the run, and the exit
+			status is 3 when some rows failed. Each row is sent with an idempotency
+			key made from the file's content and the line number: running the same
+			file again never invites anybody twice.
+
+			  --dry-run      check every row locally and print the plan; nothing is sent
+			  --report FILE  write a CSV of line,email,status,error as rows finish
+			  --resume       with --report: skip the rows the report says are done
+			  --concurrency  send this many rows at a time (default 1)
+		`, "`", CSVHeader),
+		Example: heredoc.Doc(`
+			# One person
+			$ wsctl users invite --name "Ann Lee" --email ann@example.com --role user --license parallel-dialer,flow
+
+			# A file; check it first
+			$ cat people.csv
+			name,email,roles,licenses
+			Ann Lee,ann@example.com,user,parallel-dialer;flow
+			"O'Brien, Pat",pat@example.com,manager|user,agent-dialer
+			$ wsctl users invite --csv people.csv --dry-run
+			$ wsctl users invite --csv people.csv --report people-report.csv
+
+			# After fixing the failed rows, send only what is not done yet
+			$ wsctl users invite --csv people.csv --report people-report.csv --resume
+		`),
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Roles = cmdutil.SplitList(opts.Roles)
+			opts.Licenses = cmdutil.SplitList(opts.Licenses)
+			if err := checkFlags(cmd, opts); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return inviteRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Name, "name", "", "the person's name (letters, spaces, ' - and . only)")
+	fl.StringVar(&opts.Email, "email", "", "the person's email address")
+	fl.StringSliceVar(&opts.Roles, "role", nil, "role(s): admin, manager, user (repeat or separate with commas)")
+	fl.StringSliceVar(&opts.Licenses, "license", nil, "product license(s) to reserve, e.g. parallel-dialer,flow")
+	fl.StringVar(&opts.CSVFile, "csv", "", "invite every row of this CSV file (header "+CSVHeader+")")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "with --csv: check the rows and print the plan without sending anything")
+	fl.IntVar(&opts.Concurrency, "concurrency", 1, "with --csv: rows sent at a time")
+	fl.BoolVar(&opts.Resume, "resume", false, "with --csv and --report: skip rows the report already records as done")
+	fl.StringVar(&opts.Report, "report", "", "with --csv: write line,email,status,error for every row to this CSV file")
+	_ = cmd.MarkFlagFilename("csv", "csv")
+	_ = cmd.MarkFlagFilename("report", "csv")
+	_ = cmd.RegisterFlagCompletionFunc("role", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return Roles, cobra.ShellCompDirectiveNoFileComp
+	})
+	cmdutil.AddOutputFlags(cmd, &opts.Output)
+	return cmd
+}
+
+func checkFlags(cmd *cobra.Command, opts *InviteOptions) error {
+	if opts.CSVFile != "" {
+		for _, name := range []string{"name", "email", "role", "license"} {
+			if cmd.Flags().Changed(name) {
+				return cmdutil.FlagErrorf("--%s cannot be used with --csv: the file gives every row's %s", name, name)
+			}
+		}
+		if opts.Resume && opts.Report == "" {
+			return cmdutil.FlagErrorf("--resume needs --report FILE: the report of the earlier run says which rows are done")
+		}
+		if opts.Concurrency < 1 || opts.Concurrency > 32 {
+			return cmdutil.FlagErrorf("--concurrency must be between 1 and 32, not %d", opts.Concurrency)
+		}
+		if opts.DryRun && (opts.Resume || opts.Report != "") {
+			return cmdutil.FlagErrorf("--dry-run sends nothing, so it takes neither --resume nor --report")
+		}
+		return nil
+	}
+	for _, name := range []string{"dry-run", "concurrency", "resume", "report"} {
+		if cmd.Flags().Changed(name) {
+			return cmdutil.FlagErrorf("--%s works only with --csv FILE", name)
+		}
+	}
+	return nil
+}
+
+func inviteRun(ctx context.Context, opts *InviteOptions) error {
+	if opts.CSVFile != "" {
+		return csvRun(ctx, opts)
+	}
+	return singleRun(ctx, opts)
+}
+
+func singleRun(ctx context.Context, opts *InviteOptions) error {
+	if err := promptMissing(ctx, opts); err != nil {
+		return err
+	}
+	c, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	req := schema.InviteRequest{Name: opts.Name, Email: opts.Email, Roles: opts.Roles, Licenses: opts.Licenses}
+	inv, replayed, err := c.Invite(ctx, req, "")
+	if err != nil {
+		return fmt.Errorf("invite %s: %w", opts.Email, err)
+	}
+	cmdutil.PrintNotices(opts.IO, inv.Notices)
+	if opts.Output.IsMachine() {
+		return cmdutil.PrintItem(opts.IO, opts.Output, invshared.InviteView, inv)
+	}
+	if replayed {
+		cmdutil.Success(opts.IO, "Already invited %s", inv.Email)
+		return nil
+	}
+	cmdutil.Success(opts.IO, "Invited %s (roles %s; licenses %s); the signup link expires %s",
+		inv.Email, strings.Join(inv.Roles, ", "), strings.Join(inv.Licenses, ", "), inv.ExpiresAt.Local().Format("2006-01-02 15:04"))
+	return nil
+}
+
+// promptMissing asks for the missing fields on a terminal; without one, the
+// missing flags are a usage error naming all of them.
+func promptMissing(ctx context.Context, opts *InviteOptions) error {
+	var missing []string
+	for _, m := range []struct {
+		flag  string
+		empty bool
+	}{{"name", opts.Name == ""}, {"email", opts.Email == ""}, {"role", len(opts.Roles) == 0}, {"license", len(opts.Licenses) == 0}} {
+		if m.empty {
+			missing = append(missing, "--"+m.flag)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if !opts.IO.CanPrompt() {
+		return cmdutil.FlagErrorf("missing %s (an invite needs a name, an email, a role and a license; or use --csv FILE)", strings.Join(missing, ", "))
+	}
+	p, ios := opts.Prompter, opts.IO
+	if err := cmdutil.PromptMissing(ios, p, &opts.Name, "name", "Name:"); err != nil {
+		return err
+	}
+	if err := cmdutil.PromptMissing(ios, p, &opts.Email, "email", "Email:"); err != nil {
+		return err
+	}
+	if err := cmdutil.PromptMissingList(ios, p, &opts.Roles, "role", "Roles:", Roles); err != nil {
+		return err
+	}
+	if len(opts.Licenses) > 0 {
+		return nil
+	}
+	return cmdutil.PromptMissingList(ios, p, &opts.Licenses, "license", "Licenses:", licenseOptions(ctx, opts))
+}
+
+// licenseOptions lists the products with their free licenses, e.g.
+// "flow (2 of 3 available)"; nil when the server cannot tell.
+func licenseOptions(ctx context.Context, opts *InviteOptions) []string {
+	c, err := opts.Client()
+	if err != nil {
+		return nil
+	}
+	pools, err := c.Licenses(ctx)
+	if err != nil {
+		return nil
+	}
+	var options []string
+	for _, p := range pools {
+		options = append(options, fmt.Sprintf("%s (%d of %d available)", p.Product, p.Available, p.Total))
+	}
+	return options
+}
+
+func csvRun(ctx context.Context, opts *InviteOptions) error {
+	data, err := os.ReadFile(opts.CSVFile)
+	if err != nil {
+		return cmdutil.FlagErrorf("read --csv file: %v", err)
+	}
+	rows, err := ParseCSV(data)
+	if err != nil {
+		return cmdutil.FlagErrorf("%s: %v", opts.CSVFile, err)
+	}
+	if len(rows) == 0 {
+		return cmdutil.FlagErrorf("%s has a header but no rows: add one row per invite under %q", opts.CSVFile, CSVHeader)
+	}
+	if opts.DryRun {
+		return dryRun(opts, rows)
+	}
+	done := map[int]bool{}
+	if opts.Resume {
+		if done, err = readDone(opts.Report, rows); err != nil {
+			return err
+		}
+	}
+	c, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	outcomes, runErr := bulkRun(ctx, opts, c, rows, done)
+	if opts.Output.IsMachine() {
+		if err := cmdutil.PrintList(opts.IO, opts.Output, outcomeView, outcomes); err != nil {
+			return err
+		}
+	}
+	partial := summarize(opts, outcomes)
+	if runErr != nil {
+		return fmt.Errorf("invite stopped: %w", runErr)
+	}
+	return partial
+}
+
+var outcomeView = cmdutil.View[Outcome]{
+	Columns: []string{"LINE", "EMAIL", "STATUS", "ERROR"},
+	Row: func(_ *cmdutil.Cells, o Outcome) []string {
+		return []string{fmt.Sprint(o.Line), o.Email, o.Status, o.Error}
+	},
+}
+
+// PlanRow is one row of a --dry-run plan.
+type PlanRow struct {
+	Line     int      `json:"line"`
+	Name     string   `json:"name"`
+	Email    string   `json:"email"`
+	Roles    []string `json:"roles"`
+	Licenses []string `json:"licenses"`
+	Action   string   `json:"action"` // "invite" or "invalid"
+	Error    string   `json:"error,omitempty"`
+}
+
+var planView = cmdutil.View[PlanRow]{
+	Columns: []string{"LINE", "ACTION", "EMAIL", "NAME", "ROLES", "LICENSES", "ERROR"},
+	Row: func(c *cmdutil.Cells, p PlanRow) []string {
+		return []string{fmt.Sprint(p.Line), p.Action, p.Email, p.Name, c.List(p.Roles), c.List(p.Licenses), p.Error}
+	},
+}
+
+func dryRun(opts *InviteOptions, rows []Row) error {
+	plan := make([]PlanRow, 0, len(rows))
+	var invalid []string
+	for _, r := range rows {
+		p := PlanRow{Line: r.Line, Name: r.Request.Name, Email: r.Request.Email, Roles: r.Request.Roles, Licenses: r.Request.Licenses, Action: "invite"}
+		if r.Invalid != nil {
+			p.Action, p.Error = "invalid", r.Invalid.Error()
+			invalid = append(invalid, fmt.Sprintf("line %d: %s", r.Line, r.Invalid))
+		}
+		plan = append(plan, p)
+	}
+	if err := cmdutil.PrintList(opts.IO, opts.Output, planView, plan); err != nil {
+		return err
+	}
+	w := opts.IO.ErrOut
+	fmt.Fprintf(w, "Dry run: %d rows would be sent, %d invalid. Nothing was sent.\n", len(rows)-len(invalid), len(invalid))
+	if len(invalid) == 0 {
+		return nil
+	}
+	for _, msg := range invalid {
+		fmt.Fprintln(w, "  "+msg)
+	}
+	return &cmdutil.PartialError{}
+}

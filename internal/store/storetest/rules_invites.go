@@ -1,0 +1,321 @@
+package storetest
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wsctl/wsctl/internal/workspace"
+)
+
+func init() {
+	register(
+		test{"Invite_NeedsEveryField_R1", testInviteNeedsEveryField},
+		test{"Invite_RefusesTakenEmail_R1", testInviteRefusesTakenEmail},
+		test{"Invite_RefusedWhileSignupModeOn_R2", testInviteRefusedWhileSignupOn},
+		test{"Invite_ReservesLicenses_R4", testInviteReservesLicenses},
+		test{"Invite_LastLicenseNotice_ThenExhausted_R4", testLastLicenseNotice},
+		test{"Invite_Concurrent50AgainstPoolOf3_R4", testConcurrentInvites},
+		test{"Invite_AcceptMakesActiveUser_SingleUse_R6", testAcceptInvite},
+		test{"Invite_ResendReplacesLink_R6", testResendInvite},
+		test{"Invite_RevokeFreesLicenses_R6", testRevokeInvite},
+		test{"Invite_ExpiryFreesLicenses_R6", testInviteExpiry},
+		test{"Invite_WritesOutboxEmail_R6", testInviteOutbox},
+		test{"Invite_IdempotencyKeyReplays", testInviteIdempotency},
+	)
+}
+
+func testInviteNeedsEveryField(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	cases := []struct {
+		name, email  string
+		roles, lics  []string
+		field, inMsg string
+	}{
+		{"", "a@x.example", []string{"user"}, []string{"flow"}, "name", "required"},
+		{"Ann 2", "a@x.example", []string{"user"}, []string{"flow"}, "name", "not allowed"},
+		{"Ann <b>", "a@x.example", []string{"user"}, []string{"flow"}, "name", "not allowed"},
+		{"Ann", "", []string{"user"}, []string{"flow"}, "email", "required"},
+		{"Ann", "not-an-email", []string{"user"}, []string{"flow"}, "email", "not a valid email"},
+		{"Ann", "Ann <a@x.example>", []string{"user"}, []string{"flow"}, "email", "not a valid email"},
+		{"Ann", "a@x.example", nil, []string{"flow"}, "roles", "at least one role"},
+		{"Ann", "a@x.example", []string{"owner"}, []string{"flow"}, "roles", "unknown role"},
+		{"Ann", "a@x.example", []string{"user"}, nil, "licenses", "at least one license"},
+		{"Ann", "a@x.example", []string{"user"}, []string{"crm"}, "licenses", "unknown product"},
+	}
+	for _, c := range cases {
+		_, err := e.invite(o.admin, c.name, c.email, c.roles, c.lics)
+		wantCode(t, err, "invalid_field")
+		v := as[*workspace.ValidationError](t, err)
+		if v.Field != c.field || !strings.Contains(v.Error(), c.inMsg) {
+			t.Errorf("invite(%q, %q, %v, %v): got field %q %q, want field %q containing %q", c.name, c.email, c.roles, c.lics, v.Field, v.Error(), c.field, c.inMsg)
+		}
+	}
+	// Valid names of R1: letters of any script, spaces, ' - and .
+	products := []string{"agent-dialer", "flow", "parallel-dialer"}
+	for i, name := range []string{"Ann O'Neil", "Jean-Luc Picard", "J. R. Ewing", "Zoë Ångström", "李 小龍"} {
+		if _, err := e.invite(o.admin, name, fmt.Sprintf("u%d@x.example", i), []string{"user"}, []string{products[i%3]}); err != nil {
+			t.Errorf("valid name %q refused: %v", name, err)
+		}
+	}
+	if got := e.pool(o, "agent-dialer").Reserved + e.pool(o, "flow").Reserved; got != 4 {
+		t.Errorf("reserved = %d, want 4: refused invites must reserve nothing", got)
+	}
+}
+
+func testInviteRefusesTakenEmail(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	e.addUser(o, "bob@acme.example", []string{"user"}, "flow")
+	e.mustInvite(o.admin, "cat@acme.example", "flow")
+	for _, email := range []string{"bob@acme.example", "BOB@Acme.Example", "ada@acme.example", "Cat@ACME.example"} {
+		_, err := e.invite(o.admin, "Someone", email, []string{"user"}, []string{"agent-dialer"})
+		wantCode(t, err, "email_taken")
+	}
+	// Another org may use the same address: nothing crosses orgs.
+	other := e.invitingOrg("other")
+	if _, err := e.invite(other.admin, "Bob", "bob@acme.example", []string{"user"}, []string{"flow"}); err != nil {
+		t.Fatalf("same email in another org refused: %v", err)
+	}
+}
+
+func testInviteRefusedWhileSignupOn(t *testing.T, e *env) {
+	o := e.newOrg("acme")
+	on, err := e.svc.SignupMode(e.ctx, o.admin)
+	wantNoErr(t, err, "signup mode")
+	if !on {
+		t.Fatal("a new org must start with signup mode on")
+	}
+	_, err = e.invite(o.admin, "Ann", "ann@acme.example", []string{"user"}, []string{"flow"})
+	wantCode(t, err, "signup_mode_on")
+	if !strings.Contains(err.Error(), "wsctl signup-mode off") {
+		t.Errorf("message %q does not say how to turn it off", err)
+	}
+	if p := e.pool(o, "flow"); p.Reserved != 0 {
+		t.Errorf("a refused invite reserved a license: %+v", p)
+	}
+	wantNoErr(t, e.svc.SetSignupMode(e.ctx, o.admin, false), "signup off")
+	e.mustInvite(o.admin, "ann@acme.example", "flow")
+}
+
+func testInviteReservesLicenses(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	e.mustInvite(o.admin, "a@acme.example", "flow", "agent-dialer")
+	e.addUser(o, "b@acme.example", []string{"user"}, "flow")
+	p := e.pool(o, "flow")
+	if p.Total != 3 || p.Assigned != 1 || p.Reserved != 1 || p.Available() != 1 {
+		t.Errorf("flow pool = %+v, want total 3 assigned 1 reserved 1 available 1", p)
+	}
+}
+
+func testLastLicenseNotice(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	for i := range 2 {
+		out := e.mustInvite(o.admin, fmt.Sprintf("u%d@acme.example", i), "parallel-dialer")
+		if len(out.Notices) != 0 {
+			t.Fatalf("invite %d: unexpected notices %v", i, out.Notices)
+		}
+	}
+	out := e.mustInvite(o.admin, "u2@acme.example", "parallel-dialer")
+	want := "that was the last parallel-dialer license: 3 of 3 in use"
+	if len(out.Notices) != 1 || out.Notices[0] != want {
+		t.Errorf("last license notices = %q, want [%q]", out.Notices, want)
+	}
+	_, err := e.invite(o.admin, "Late", "late@acme.example", []string{"user"}, []string{"parallel-dialer"})
+	wantCode(t, err, "license_exhausted")
+	ex := as[*workspace.LicenseExhaustedError](t, err)
+	if ex.Product != "parallel-dialer" || ex.Used != 3 || ex.Total != 3 {
+		t.Errorf("exhausted = %+v", ex)
+	}
+	if !strings.HasPrefix(err.Error(), "no parallel-dialer license left: 3 of 3 in use") {
+		t.Errorf("message = %q", err)
+	}
+	// An invite needing two products takes neither when one is exhausted.
+	_, err = e.invite(o.admin, "Two", "two@acme.example", []string{"user"}, []string{"flow", "parallel-dialer"})
+	wantCode(t, err, "license_exhausted")
+	if p := e.pool(o, "flow"); p.Reserved != 0 {
+		t.Errorf("a refused invite kept a flow reservation: %+v", p)
+	}
+}
+
+func testConcurrentInvites(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	const n = 50
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			_, errs[i] = e.invite(o.admin, "Racer", fmt.Sprintf("racer%02d@acme.example", i), []string{"user"}, []string{"parallel-dialer"})
+		})
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case workspace.CodeOf(err) != "license_exhausted":
+			t.Errorf("racer %d: unexpected error %v", i, err)
+		}
+	}
+	if won != 3 {
+		t.Errorf("%d of %d concurrent invites won a pool of 3, want exactly 3", won, n)
+	}
+	if p := e.pool(o, "parallel-dialer"); p.Reserved != 3 || p.Used() > p.Total {
+		t.Errorf("pool after the race = %+v", p)
+	}
+}
+
+func testAcceptInvite(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	_, err := e.invite(o.admin, "Ann Lee", "Ann@Acme.example", []string{"manager", "user"}, []string{"flow", "agent-dialer"})
+	wantNoErr(t, err, "invite")
+	token := linkToken(t, e, o, "Ann@Acme.example")
+
+	_, err = e.svc.AcceptInvite(e.ctx, token, "Ann Lee", "someone@else.example")
+	wantCode(t, err, "invalid_field")
+
+	u, err := e.svc.AcceptInvite(e.ctx, token, "", "ann@acme.example")
+	wantNoErr(t, err, "accept")
+	if !u.Active || u.Name != "Ann Lee" || u.Email != "Ann@Acme.example" || fmt.Sprint(u.Roles) != "[manager user]" || fmt.Sprint(u.Licenses) != "[agent-dialer flow]" {
+		t.Errorf("accepted user = %+v", u)
+	}
+	p := e.pool(o, "flow")
+	if p.Assigned != 1 || p.Reserved != 0 {
+		t.Errorf("after accept the reservation must become an assignment: %+v", p)
+	}
+	invs, _, err := e.svc.ListInvites(e.ctx, o.admin, workspace.InviteFilter{Status: workspace.InviteAccepted})
+	wantNoErr(t, err, "list")
+	if len(invs) != 1 || invs[0].Status != workspace.InviteAccepted {
+		t.Errorf("accepted invites = %+v", invs)
+	}
+	_, err = e.svc.AcceptInvite(e.ctx, token, "Ann Lee", "ann@acme.example")
+	wantCode(t, err, "invite_invalid")
+	_, err = e.svc.AcceptInvite(e.ctx, "wsi_forged", "Ann Lee", "ann@acme.example")
+	wantCode(t, err, "invite_invalid")
+}
+
+// linkToken reads the signup token from the newest outbox email to email.
+func linkToken(t *testing.T, e *env, o org, email string) string {
+	t.Helper()
+	msgs, err := e.svc.Outbox(e.ctx, workspace.Operator(o.ID))
+	wantNoErr(t, err, "outbox")
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].To == email {
+			_, after, ok := strings.Cut(msgs[i].Text, "/signup?token=")
+			if !ok {
+				t.Fatalf("no signup link in %q", msgs[i].Text)
+			}
+			return strings.Fields(after)[0]
+		}
+	}
+	t.Fatalf("no email to %s in the outbox", email)
+	return ""
+}
+
+func testResendInvite(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	first := e.mustInvite(o.admin, "ann@acme.example", "flow")
+	oldToken := linkToken(t, e, o, "ann@acme.example")
+	e.now = e.now.Add(6 * 24 * time.Hour)
+	inv, err := e.svc.ResendInvite(e.ctx, o.admin, "ann@acme.example")
+	wantNoErr(t, err, "resend")
+	if !inv.ExpiresAt.Equal(e.now.Add(workspace.InviteTTL)) || inv.ID != first.Invite.ID {
+		t.Errorf("resent invite = %+v", inv)
+	}
+	newToken := linkToken(t, e, o, "ann@acme.example")
+	if newToken == oldToken {
+		t.Fatal("resend must send a new link")
+	}
+	_, err = e.svc.AcceptInvite(e.ctx, oldToken, "", "ann@acme.example")
+	wantCode(t, err, "invite_invalid")
+	e.now = e.now.Add(3 * 24 * time.Hour) // past the first expiry, within the new one
+	_, err = e.svc.AcceptInvite(e.ctx, newToken, "", "ann@acme.example")
+	wantNoErr(t, err, "accept with the new link")
+	_, err = e.svc.ResendInvite(e.ctx, o.admin, inv.ID)
+	wantCode(t, err, "invite_not_pending")
+	_, err = e.svc.ResendInvite(e.ctx, o.admin, "nobody@acme.example")
+	wantCode(t, err, "not_found")
+}
+
+func testRevokeInvite(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	for i := range 3 {
+		e.mustInvite(o.admin, fmt.Sprintf("u%d@acme.example", i), "flow")
+	}
+	token := linkToken(t, e, o, "u0@acme.example")
+	inv, err := e.svc.RevokeInvite(e.ctx, o.admin, "U0@acme.example")
+	wantNoErr(t, err, "revoke")
+	if inv.Status != workspace.InviteRevoked {
+		t.Errorf("status = %s", inv.Status)
+	}
+	if p := e.pool(o, "flow"); p.Reserved != 2 || p.Available() != 1 {
+		t.Errorf("revoking must free the reservation: %+v", p)
+	}
+	_, err = e.svc.AcceptInvite(e.ctx, token, "", "u0@acme.example")
+	wantCode(t, err, "invite_invalid")
+	_, err = e.svc.RevokeInvite(e.ctx, o.admin, inv.ID)
+	wantCode(t, err, "invite_not_pending")
+	e.mustInvite(o.admin, "u0@acme.example", "flow") // the email is free again
+}
+
+func testInviteExpiry(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	for i := range 3 {
+		e.mustInvite(o.admin, fmt.Sprintf("u%d@acme.example", i), "flow")
+	}
+	token := linkToken(t, e, o, "u0@acme.example")
+	e.now = e.now.Add(workspace.InviteTTL)
+	if p := e.pool(o, "flow"); p.Reserved != 0 || p.Available() != 3 {
+		t.Errorf("expired invites must hold no licenses: %+v", p)
+	}
+	invs, _, err := e.svc.ListInvites(e.ctx, o.admin, workspace.InviteFilter{Status: workspace.InviteExpired})
+	wantNoErr(t, err, "list expired")
+	if len(invs) != 3 || invs[0].Status != workspace.InviteExpired {
+		t.Errorf("expired invites = %+v", invs)
+	}
+	pending, _, err := e.svc.ListInvites(e.ctx, o.admin, workspace.InviteFilter{Status: workspace.InvitePending})
+	wantNoErr(t, err, "list pending")
+	if len(pending) != 0 {
+		t.Errorf("pending after expiry = %+v", pending)
+	}
+	_, err = e.svc.AcceptInvite(e.ctx, token, "", "u0@acme.example")
+	wantCode(t, err, "invite_invalid")
+	e.mustInvite(o.admin, "u0@acme.example", "flow") // re-invite after expiry
+}
+
+func testInviteOutbox(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	e.mustInvite(o.admin, "ann@acme.example", "flow")
+	msgs, err := e.svc.Outbox(e.ctx, workspace.Operator(o.ID))
+	wantNoErr(t, err, "outbox")
+	if len(msgs) != 1 || msgs[0].To != "ann@acme.example" || !strings.Contains(msgs[0].Text, "https://ws.example.test/signup?token=wsi_") ||
+		!strings.Contains(msgs[0].HTML, `href="https://ws.example.test/signup?token=wsi_`) {
+		t.Fatalf("outbox = %+v", msgs)
+	}
+	// A refused invite writes no email (same transaction).
+	_, err = e.invite(o.admin, "Ann", "ann@acme.example", []string{"user"}, []string{"flow"})
+	wantCode(t, err, "email_taken")
+	if msgs, _ := e.svc.Outbox(e.ctx, workspace.Operator(o.ID)); len(msgs) != 1 {
+		t.Errorf("outbox after a refused invite has %d messages", len(msgs))
+	}
+}
+
+func testInviteIdempotency(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	in := workspace.InviteInput{Name: "Ann", Email: "ann@acme.example", Roles: []string{"user"}, Licenses: []string{"flow"}, IdempotencyKey: "k1"}
+	first, err := e.svc.Invite(e.ctx, o.admin, in)
+	wantNoErr(t, err, "first")
+	again, err := e.svc.Invite(e.ctx, o.admin, in)
+	wantNoErr(t, err, "replay")
+	if !again.Replayed || again.Invite.ID != first.Invite.ID {
+		t.Errorf("replay = %+v, want the first invite replayed", again)
+	}
+	if p := e.pool(o, "flow"); p.Reserved != 1 {
+		t.Errorf("a replay reserved again: %+v", p)
+	}
+	in.Email = "bob@acme.example"
+	_, err = e.svc.Invite(e.ctx, o.admin, in)
+	wantCode(t, err, "idempotency_key_reused")
+}

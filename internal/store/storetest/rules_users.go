@@ -1,0 +1,433 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/wsctl/wsctl/internal/workspace"
+)
+
+func init() {
+	register(
+		test{"NewOrg_ThreeLicensesPerProduct_R5", testNewOrgPools},
+		test{"SetLicenses_OperatorOnly_NeverBelowUsed_R5", testSetLicenses},
+		test{"AutoSignup_AddsUserWithRoleUserNoLicenses_R7", testAutoSignup},
+		test{"Edit_ChangesFields_R8", testEditUser},
+		test{"Edit_StaleVersionConflicts_R8", testEditConflict},
+		test{"Edit_LicenseChangesObeyR4_R8", testEditLicenses},
+		test{"Deactivate_ReleasesLicensesRevokesTokens_R9", testDeactivate},
+		test{"Deactivate_NotSelf_KeepsAnAdmin_R9", testDeactivateGuards},
+		test{"Activate_NeedsLicense_ObeysR4_R10", testActivate},
+		test{"ListUsers_ActiveByDefault_Filters_Pages_R11", testListUsers},
+		test{"ResetMFA_ClearsEnrollment_R12", testResetMFA},
+		test{"Authorization_AdminsOnly_OrgBound_Scoped_R13", testAuthorization},
+		test{"Audit_OneEventPerChange_NoneOnFailure_R14", testAudit},
+		test{"Store_RollsBackOnError", testRollback},
+		test{"Store_NotFoundErrors", testNotFound},
+	)
+}
+
+func testNewOrgPools(t *testing.T, e *env) {
+	o := e.newOrg("acme")
+	pools, err := e.svc.Pools(e.ctx, o.admin)
+	wantNoErr(t, err, "pools")
+	var got []string
+	for _, p := range pools {
+		got = append(got, fmt.Sprintf("%s=%d/%d", p.Product, p.Available(), p.Total))
+	}
+	if fmt.Sprint(got) != "[agent-dialer=3/3 flow=3/3 parallel-dialer=3/3]" {
+		t.Errorf("new org pools = %v", got)
+	}
+	_, err = e.svc.CreateOrg(e.ctx, workspace.OrgInput{Slug: "acme", Name: "Again", AdminName: "X", AdminEmail: "x@x.example"})
+	wantCode(t, err, "invalid_field")
+}
+
+func testSetLicenses(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	_, err := e.svc.SetLicenseTotal(e.ctx, o.admin, "flow", 10)
+	wantCode(t, err, "forbidden")
+	op := workspace.Operator(o.ID)
+	e.addUser(o, "a@acme.example", []string{"user"}, "flow")
+	e.mustInvite(o.admin, "b@acme.example", "flow")
+	_, err = e.svc.SetLicenseTotal(e.ctx, op, "flow", 1)
+	wantCode(t, err, "total_below_used")
+	p, err := e.svc.SetLicenseTotal(e.ctx, op, "flow", 2)
+	wantNoErr(t, err, "shrink to used")
+	if p.Total != 2 || e.pool(o, "flow").Available() != 0 {
+		t.Errorf("after set 2: %+v", e.pool(o, "flow"))
+	}
+	_, err = e.svc.SetLicenseTotal(e.ctx, op, "crm", 2)
+	wantCode(t, err, "not_found")
+	_, err = e.svc.SetLicenseTotal(e.ctx, op, "flow", 500)
+	wantNoErr(t, err, "grow")
+	if e.pool(o, "flow").Available() != 498 {
+		t.Errorf("after grow: %+v", e.pool(o, "flow"))
+	}
+}
+
+func testAutoSignup(t *testing.T, e *env) {
+	o := e.newOrg("acme")
+	u, err := e.svc.SignUpAutomatically(e.ctx, o.ID, "Dan Diaz", "dan@acme.example")
+	wantNoErr(t, err, "auto signup")
+	if !u.Active || fmt.Sprint(u.Roles) != "[user]" || len(u.Licenses) != 0 {
+		t.Errorf("auto-signed-up user = %+v", u)
+	}
+	again, err := e.svc.SignUpAutomatically(e.ctx, o.ID, "Dan Diaz", "DAN@acme.example")
+	wantNoErr(t, err, "second sign-in")
+	if again.ID != u.ID {
+		t.Error("a second sign-in must find the same user")
+	}
+	wantNoErr(t, e.svc.SetSignupMode(e.ctx, o.admin, false), "off")
+	_, err = e.svc.SignUpAutomatically(e.ctx, o.ID, "Eve", "eve@acme.example")
+	wantCode(t, err, "forbidden")
+}
+
+func testEditUser(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	u := e.addUser(o, "bob@acme.example", []string{"user"}, "flow")
+	name, rec := "Robert Smith", true
+	out, err := e.svc.EditUser(e.ctx, o.admin, "bob@acme.example", workspace.UserEdit{
+		Name: &name, AddRoles: []string{"manager"}, RemoveRoles: []string{"user"},
+		AddLicenses: []string{"agent-dialer"}, RemoveLicenses: []string{"flow"}, CallRecording: &rec, IfVersion: u.Version,
+	})
+	wantNoErr(t, err, "edit")
+	got := out.Value
+	if got.Name != name || fmt.Sprint(got.Roles) != "[manager]" || fmt.Sprint(got.Licenses) != "[agent-dialer]" || !got.CallRecording || got.Version != u.Version+1 {
+		t.Errorf("edited = %+v", got)
+	}
+	if p := e.pool(o, "flow"); p.Assigned != 0 {
+		t.Errorf("removed license still assigned: %+v", p)
+	}
+	_, err = e.svc.EditUser(e.ctx, o.admin, u.ID, workspace.UserEdit{RemoveRoles: []string{"manager"}, IfVersion: got.Version})
+	wantCode(t, err, "invalid_field")
+	bad := "R2-D2"
+	_, err = e.svc.EditUser(e.ctx, o.admin, u.ID, workspace.UserEdit{Name: &bad, IfVersion: got.Version})
+	wantCode(t, err, "invalid_field")
+	_, err = e.svc.EditUser(e.ctx, o.admin, "ghost@acme.example", workspace.UserEdit{IfVersion: 1})
+	wantCode(t, err, "not_found")
+	// The last active admin cannot drop the admin role.
+	_, err = e.svc.EditUser(e.ctx, o.admin, o.admin.UserID, workspace.UserEdit{AddRoles: []string{"user"}, RemoveRoles: []string{"admin"}, IfVersion: 1})
+	wantCode(t, err, "last_admin")
+}
+
+func testEditConflict(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	u := e.addUser(o, "bob@acme.example", []string{"user"}, "flow")
+	first, second := "Bob First", "Bob Second"
+	_, err := e.svc.EditUser(e.ctx, o.admin, u.ID, workspace.UserEdit{Name: &first, IfVersion: u.Version})
+	wantNoErr(t, err, "first admin's edit")
+	_, err = e.svc.EditUser(e.ctx, o.admin, u.ID, workspace.UserEdit{Name: &second, IfVersion: u.Version})
+	wantCode(t, err, "edit_conflict")
+	got, err := e.svc.GetUser(e.ctx, o.admin, u.ID)
+	wantNoErr(t, err, "get")
+	if got.Name != first {
+		t.Errorf("the loser overwrote the winner: name %q", got.Name)
+	}
+}
+
+func testEditLicenses(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	a := e.addUser(o, "a@acme.example", []string{"user"}, "flow")
+	e.addUser(o, "b@acme.example", []string{"user"}, "flow")
+	c := e.addUser(o, "c@acme.example", []string{"user"}, "agent-dialer")
+	out, err := e.svc.EditUser(e.ctx, o.admin, c.ID, workspace.UserEdit{AddLicenses: []string{"flow"}, IfVersion: c.Version})
+	wantNoErr(t, err, "take the last flow license")
+	if len(out.Notices) != 1 || out.Notices[0] != "that was the last flow license: 3 of 3 in use" {
+		t.Errorf("notices = %q", out.Notices)
+	}
+	_, err = e.svc.EditUser(e.ctx, o.admin, o.admin.UserID, workspace.UserEdit{AddLicenses: []string{"flow"}, IfVersion: 1})
+	wantCode(t, err, "license_exhausted")
+	// Moving a license: one user releases, another takes, in two edits.
+	_, err = e.svc.EditUser(e.ctx, o.admin, a.ID, workspace.UserEdit{RemoveLicenses: []string{"flow"}, IfVersion: a.Version})
+	wantNoErr(t, err, "release")
+	_, err = e.svc.EditUser(e.ctx, o.admin, o.admin.UserID, workspace.UserEdit{AddLicenses: []string{"flow"}, IfVersion: 1})
+	wantNoErr(t, err, "take the released license")
+}
+
+func testDeactivate(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	bob := e.addUser(o, "bob@acme.example", []string{"admin"}, "flow", "parallel-dialer")
+	_, secret, err := e.svc.IssueToken(e.ctx, workspace.Operator(o.ID), "bob@acme.example", "ci", []string{"licenses:read"})
+	wantNoErr(t, err, "issue")
+	u, err := e.svc.Deactivate(e.ctx, o.admin, "bob@acme.example")
+	wantNoErr(t, err, "deactivate")
+	if u.Active || len(u.Licenses) != 0 {
+		t.Errorf("deactivated = %+v", u)
+	}
+	if p := e.pool(o, "flow"); p.Assigned != 0 {
+		t.Errorf("licenses not released: %+v", p)
+	}
+	if _, err := e.svc.Authenticate(e.ctx, secret); !errors.Is(err, workspace.ErrUnauthenticated) {
+		t.Errorf("a deactivated user's token still authenticates: %v", err)
+	}
+	again, err := e.svc.Deactivate(e.ctx, o.admin, bob.ID)
+	wantNoErr(t, err, "deactivate twice")
+	if again.Version != u.Version {
+		t.Error("deactivating an inactive user must change nothing")
+	}
+}
+
+func testDeactivateGuards(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	_, err := e.svc.Deactivate(e.ctx, o.admin, o.admin.Email)
+	wantCode(t, err, "self_deactivation")
+	e.addUser(o, "bob@acme.example", []string{"admin"}, "flow")
+	bob := e.tokenFor(o, "bob@acme.example", workspace.AllScopes...)
+	_, err = e.svc.Deactivate(e.ctx, bob, o.admin.Email)
+	wantNoErr(t, err, "bob deactivates ada")
+	// Bob is now the only active admin; the operator cannot remove him either.
+	_, err = e.svc.Deactivate(e.ctx, workspace.Operator(o.ID), "bob@acme.example")
+	wantCode(t, err, "last_admin")
+	_, err = e.svc.Deactivate(e.ctx, bob, "bob@acme.example")
+	wantCode(t, err, "self_deactivation")
+}
+
+func testActivate(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	bob := e.addUser(o, "bob@acme.example", []string{"user"}, "flow")
+	_, err := e.svc.Activate(e.ctx, o.admin, bob.ID, []string{"flow"})
+	wantCode(t, err, "already_active")
+	_, err = e.svc.Deactivate(e.ctx, o.admin, bob.ID)
+	wantNoErr(t, err, "deactivate")
+	_, err = e.svc.Activate(e.ctx, o.admin, bob.ID, nil)
+	wantCode(t, err, "license_required")
+	for i := range 3 {
+		e.mustInvite(o.admin, fmt.Sprintf("u%d@acme.example", i), "flow")
+	}
+	_, err = e.svc.Activate(e.ctx, o.admin, bob.ID, []string{"flow"})
+	wantCode(t, err, "license_exhausted")
+	out, err := e.svc.Activate(e.ctx, o.admin, "BOB@acme.example", []string{"agent-dialer"})
+	wantNoErr(t, err, "activate")
+	if !out.Value.Active || fmt.Sprint(out.Value.Licenses) != "[agent-dialer]" {
+		t.Errorf("activated = %+v", out.Value)
+	}
+	if _, err := e.svc.Authenticate(e.ctx, mustSecret(t, e, o, "bob@acme.example")); err != nil {
+		t.Errorf("an activated user must sign in again: %v", err)
+	}
+}
+
+func mustSecret(t *testing.T, e *env, o org, email string) string {
+	_, secret, err := e.svc.IssueToken(e.ctx, workspace.Operator(o.ID), email, "t", []string{"users:read"})
+	wantNoErr(t, err, "issue token")
+	return secret
+}
+
+func testListUsers(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	e.addUser(o, "carl@acme.example", []string{"manager"}, "flow")
+	e.addUser(o, "bea@acme.example", []string{"user"}, "agent-dialer")
+	gone := e.addUser(o, "dora@acme.example", []string{"user"}, "flow")
+	_, err := e.svc.Deactivate(e.ctx, o.admin, gone.ID)
+	wantNoErr(t, err, "deactivate")
+	emails := func(f workspace.UserFilter) []string {
+		t.Helper()
+		us, _, err := e.svc.ListUsers(e.ctx, o.admin, f)
+		wantNoErr(t, err, "list")
+		var out []string
+		for _, u := range us {
+			out = append(out, u.Email)
+		}
+		return out
+	}
+	cases := []struct {
+		f    workspace.UserFilter
+		want string
+	}{
+		{workspace.UserFilter{}, "[ada@acme.example bea@acme.example carl@acme.example]"},
+		{workspace.UserFilter{Status: workspace.UsersInactive}, "[dora@acme.example]"},
+		{workspace.UserFilter{Status: workspace.UsersAll}, "[ada@acme.example bea@acme.example carl@acme.example dora@acme.example]"},
+		{workspace.UserFilter{Role: workspace.RoleManager}, "[carl@acme.example]"},
+		{workspace.UserFilter{License: "agent-dialer"}, "[bea@acme.example]"},
+		{workspace.UserFilter{Search: "CARL"}, "[carl@acme.example]"},
+		{workspace.UserFilter{Search: "%"}, "[]"},
+	}
+	for _, c := range cases {
+		if got := fmt.Sprint(emails(c.f)); got != c.want {
+			t.Errorf("list %+v = %s, want %s", c.f, got, c.want)
+		}
+	}
+	var all []string
+	f := workspace.UserFilter{Status: workspace.UsersAll, Limit: 3}
+	for {
+		page, next, err := e.svc.ListUsers(e.ctx, o.admin, f)
+		wantNoErr(t, err, "page")
+		for _, u := range page {
+			all = append(all, u.Email)
+		}
+		if next == "" {
+			break
+		}
+		f.After = next
+	}
+	if len(all) != 4 || !slices.IsSorted(all) {
+		t.Errorf("pages = %v", all)
+	}
+}
+
+func testResetMFA(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	bob := e.addUser(o, "bob@acme.example", []string{"user"}, "flow")
+	wantNoErr(t, e.store.Update(e.ctx, func(tx workspace.Tx) error {
+		u, err := tx.UserByID(e.ctx, o.ID, bob.ID)
+		if err != nil {
+			return err
+		}
+		u.MFAEnrolled, u.Version = true, u.Version+1
+		return tx.UpdateUser(e.ctx, u)
+	}), "enroll mfa")
+	u, err := e.svc.ResetMFA(e.ctx, o.admin, "bob@acme.example")
+	wantNoErr(t, err, "reset")
+	if u.MFAEnrolled {
+		t.Error("MFA still enrolled after reset")
+	}
+	reader := e.tokenFor(o, "ada@acme.example", workspace.ScopeUsersRead, workspace.ScopeUsersWrite)
+	_, err = e.svc.ResetMFA(e.ctx, reader, bob.ID)
+	wantCode(t, err, "forbidden")
+}
+
+func testAuthorization(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	other := e.invitingOrg("other")
+	bob := e.addUser(o, "bob@acme.example", []string{"user"}, "flow")
+	e.mustInvite(o.admin, "pat@acme.example", "flow")
+	outsider := other.admin
+	name := "Hacked"
+	attempts := map[string]func() error{
+		"get":       func() error { _, err := e.svc.GetUser(e.ctx, outsider, bob.ID); return err },
+		"get email": func() error { _, err := e.svc.GetUser(e.ctx, outsider, bob.Email); return err },
+		"edit": func() error {
+			_, err := e.svc.EditUser(e.ctx, outsider, bob.ID, workspace.UserEdit{Name: &name, IfVersion: bob.Version})
+			return err
+		},
+		"deactivate": func() error { _, err := e.svc.Deactivate(e.ctx, outsider, bob.ID); return err },
+		"activate":   func() error { _, err := e.svc.Activate(e.ctx, outsider, bob.ID, []string{"flow"}); return err },
+		"mfa reset":  func() error { _, err := e.svc.ResetMFA(e.ctx, outsider, bob.ID); return err },
+		"resend":     func() error { _, err := e.svc.ResendInvite(e.ctx, outsider, "pat@acme.example"); return err },
+		"revoke":     func() error { _, err := e.svc.RevokeInvite(e.ctx, outsider, "pat@acme.example"); return err },
+	}
+	for name, try := range attempts {
+		if err := try(); workspace.CodeOf(err) != "not_found" {
+			t.Errorf("another org's admin: %s = %v, want not_found", name, err)
+		}
+	}
+	users, _, err := e.svc.ListUsers(e.ctx, outsider, workspace.UserFilter{Status: workspace.UsersAll})
+	wantNoErr(t, err, "outsider list")
+	for _, u := range users {
+		if u.OrgID != other.ID {
+			t.Errorf("another org's list shows %s", u.Email)
+		}
+	}
+
+	manager := e.addUser(o, "max@acme.example", []string{"manager"}, "agent-dialer")
+	m := e.tokenFor(o, manager.Email, workspace.AllScopes...)
+	_, _, err = e.svc.ListUsers(e.ctx, m, workspace.UserFilter{})
+	wantCode(t, err, "forbidden")
+	_, err = e.svc.GetUser(e.ctx, m, bob.ID)
+	wantCode(t, err, "forbidden")
+	_, err = e.svc.GetUser(e.ctx, m, "nobody@acme.example")
+	wantCode(t, err, "forbidden") // no hint of who exists
+	if self, err := e.svc.GetUser(e.ctx, m, manager.Email); err != nil || self.ID != manager.ID {
+		t.Errorf("a manager reads themself: %v", err)
+	}
+	_, err = e.invite(m, "Zed", "zed@acme.example", []string{"user"}, []string{"flow"})
+	wantCode(t, err, "forbidden")
+
+	ro := e.tokenFor(o, o.admin.Email, workspace.ScopeLicensesRead)
+	_, err = e.invite(ro, "Zed", "zed@acme.example", []string{"user"}, []string{"flow"})
+	wantCode(t, err, "forbidden")
+	if _, err := e.svc.Pools(e.ctx, ro); err != nil {
+		t.Errorf("licenses:read reads pools: %v", err)
+	}
+	_, _, err = e.svc.CreateToken(e.ctx, ro, "escalate", []string{"users:write"}, "")
+	wantCode(t, err, "forbidden")
+	_, _, err = e.svc.ListAudit(e.ctx, ro, workspace.AuditFilter{})
+	wantCode(t, err, "forbidden")
+}
+
+func testAudit(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	bob := e.addUser(o, "bob@acme.example", []string{"user"}, "flow")
+	e.mustInvite(o.admin, "pat@acme.example", "flow")
+	_, err := e.svc.ResendInvite(e.ctx, o.admin, "pat@acme.example")
+	wantNoErr(t, err, "resend")
+	_, err = e.svc.RevokeInvite(e.ctx, o.admin, "pat@acme.example")
+	wantNoErr(t, err, "revoke")
+	rec := true
+	_, err = e.svc.EditUser(e.ctx, o.admin, bob.ID, workspace.UserEdit{CallRecording: &rec, IfVersion: bob.Version})
+	wantNoErr(t, err, "edit")
+	_, err = e.svc.ResetMFA(e.ctx, o.admin, bob.ID)
+	wantNoErr(t, err, "mfa")
+	_, err = e.svc.Deactivate(e.ctx, o.admin, bob.ID)
+	wantNoErr(t, err, "deactivate")
+	_, err = e.svc.Activate(e.ctx, o.admin, bob.ID, []string{"flow"})
+	wantNoErr(t, err, "activate")
+	tok, _, err := e.svc.CreateToken(e.ctx, o.admin, "ci", []string{"licenses:read"}, "")
+	wantNoErr(t, err, "token")
+	wantNoErr(t, e.svc.RevokeToken(e.ctx, o.admin, tok.ID), "revoke token")
+	// Failures and no-op changes write nothing.
+	_, err = e.invite(o.admin, "Bob", "bob@acme.example", []string{"user"}, []string{"flow"})
+	wantCode(t, err, "email_taken")
+	wantNoErr(t, e.svc.SetSignupMode(e.ctx, o.admin, false), "set to current value")
+
+	want := "[org.created signup_mode.changed user.added invite.created invite.resent invite.revoked user.edited user.mfa_reset user.deactivated user.activated token.created token.revoked]"
+	if got := fmt.Sprint(e.auditActions(o)); got != want {
+		t.Errorf("audit = %s\nwant    %s", got, want)
+	}
+	events, _, err := e.svc.ListAudit(e.ctx, o.admin, workspace.AuditFilter{Action: "user.deactivated"})
+	wantNoErr(t, err, "filter")
+	if len(events) != 1 || events[0].Actor != "ada@acme.example" || events[0].Target != "bob@acme.example" ||
+		string(events[0].Before) == "" || string(events[0].After) == "" {
+		t.Errorf("deactivation event = %+v", events)
+	}
+	since, _, err := e.svc.ListAudit(e.ctx, o.admin, workspace.AuditFilter{Since: e.now.Add(time.Millisecond)})
+	wantNoErr(t, err, "since")
+	if len(since) != 0 {
+		t.Errorf("events after now: %d", len(since))
+	}
+}
+
+func testRollback(t *testing.T, e *env) {
+	o := e.newOrg("acme")
+	boom := errors.New("boom")
+	err := e.store.Update(e.ctx, func(tx workspace.Tx) error {
+		if err := tx.SetAutoSignup(e.ctx, o.ID, false); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update returned %v, want the callback's error", err)
+	}
+	if on, _ := e.svc.SignupMode(e.ctx, o.admin); !on {
+		t.Error("a failed transaction's write was kept")
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	cancel()
+	if err := e.store.Update(ctx, func(workspace.Tx) error { return nil }); err == nil {
+		t.Error("Update with a cancelled context succeeded")
+	}
+}
+
+func testNotFound(t *testing.T, e *env) {
+	o := e.newOrg("acme")
+	err := e.store.View(e.ctx, func(tx workspace.Tx) error {
+		checks := map[string]error{}
+		_, checks["user id"] = tx.UserByID(e.ctx, o.ID, "usr_nope")
+		_, checks["user email"] = tx.UserByEmail(e.ctx, o.ID, "nope@acme.example")
+		_, checks["invite"] = tx.InviteByID(e.ctx, o.ID, "inv_nope")
+		_, checks["org"] = tx.OrgBySlug(e.ctx, "nope")
+		_, checks["token"] = tx.TokenByHash(e.ctx, "nope")
+		_, checks["pools"] = tx.Pools(e.ctx, "org_nope", e.now)
+		for what, err := range checks {
+			if workspace.CodeOf(err) != "not_found" {
+				t.Errorf("%s: got %v, want not_found", what, err)
+			}
+		}
+		return nil
+	})
+	wantNoErr(t, err, "view")
+}
