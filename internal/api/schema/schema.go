@@ -184,4 +184,5 @@ const (
 	CodeIdempotencyReused  = "idempotency_key_reused" // 422: same key, different request
 	CodeRateLimited        = "rate_limited"           // 429 with Retry-After
 	CodeInternal           = "internal"               // 500
+	CodeUnavailable        = "unavailable"            // 503 from /readyz: the database does not answer
 )
