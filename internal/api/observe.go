@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -106,14 +105,12 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection (flush, deadlines).
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// Flush passes through, for streaming handlers such as promhttp's.
+// Flush passes through, for streaming handlers.
 func (w *statusRecorder) Flush() {
-	if err := http.NewResponseController(w.ResponseWriter).Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		return
-	}
 	if !w.wrote {
 		w.status, w.wrote = http.StatusOK, true
 	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 func (w *statusRecorder) statusCode() int {

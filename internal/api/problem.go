@@ -78,6 +78,12 @@ func problemOf(err error) schema.Problem {
 	if errors.As(err, &re) && re.status != 0 {
 		status, known = re.status, true
 	}
+	var unavailable *unavailableError
+	if errors.As(err, &unavailable) {
+		return schema.Problem{Type: "about:blank", Title: http.StatusText(http.StatusServiceUnavailable),
+			Status: http.StatusServiceUnavailable, Code: schema.CodeInternal,
+			Detail: "the database does not answer; this instance cannot serve requests until it is back"}
+	}
 	if !known || status >= 500 {
 		return schema.Problem{Type: "about:blank", Title: http.StatusText(http.StatusInternalServerError),
 			Status: http.StatusInternalServerError, Code: schema.CodeInternal, Detail: internalDetail}

@@ -36,10 +36,6 @@ type Outcome struct {
 	Invite *schema.Invite `json:"invite,omitempty"`
 }
 
-func (o Outcome) ok() bool {
-	return o.Status == StatusInvited || o.Status == StatusReplayed || o.Status == StatusSkipped && o.Error == ""
-}
-
 // inviter is the part of the client a bulk run needs.
 type inviter interface {
 	Invite(ctx context.Context, req schema.InviteRequest, idempotencyKey string) (schema.Invite, bool, error)

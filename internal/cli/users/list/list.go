@@ -129,4 +129,3 @@ func PageSize(limit int) int {
 	}
 	return limit
 }
-

@@ -1,0 +1,19 @@
+// Package licenses groups the 'wsctl licenses' commands.
+package licenses
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/wsctl/wsctl/internal/cli/cmdutil"
+	"github.com/wsctl/wsctl/internal/cli/licenses/show"
+)
+
+// NewCmdLicenses builds 'wsctl licenses'.
+func NewCmdLicenses(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "licenses <command>",
+		Short: "Show license usage per product",
+	}
+	cmd.AddCommand(show.NewCmdShow(f, nil))
+	return cmd
+}

@@ -1,0 +1,100 @@
+// Package root builds the 'wsctl' command tree.
+package root
+
+import (
+	"github.com/MakeNowJust/heredoc/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/wsctl/wsctl/internal/cli/audit"
+	"github.com/wsctl/wsctl/internal/cli/cmdutil"
+	"github.com/wsctl/wsctl/internal/cli/completion"
+	"github.com/wsctl/wsctl/internal/cli/config"
+	"github.com/wsctl/wsctl/internal/cli/invites"
+	"github.com/wsctl/wsctl/internal/cli/licenses"
+	"github.com/wsctl/wsctl/internal/cli/mfa"
+	"github.com/wsctl/wsctl/internal/cli/signupmode"
+	"github.com/wsctl/wsctl/internal/cli/tokens"
+	"github.com/wsctl/wsctl/internal/cli/users"
+	"github.com/wsctl/wsctl/internal/cli/version"
+)
+
+// NewCmdRoot builds wsctl with every command. Building it reads no config and
+// touches no network.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "wsctl <command> <subcommand> [flags]",
+		Short: "Manage the users of a workspace from the command line",
+		Long: heredoc.Docf(`
+			wsctl manages the users of a workspace served by workspaced: invite
+			people (one or a CSV file of thousands), edit roles and licenses,
+			deactivate and reactivate, reset MFA, watch license usage and read
+			the audit log.
+
+			wsctl talks to %[1]s unless told otherwise (--host, WSCTL_HOST, a
+			profile or the config file; see 'wsctl help environment'). It
+			authenticates with the API token in WSCTL_TOKEN.
+
+			Data goes to stdout: a table on a terminal, tab-separated rows when
+			piped, or -o json|yaml|csv (json is the API's own representation; --jq
+			filters it). Messages go to stderr. Exit codes are described in
+			'wsctl help exit-codes'.
+		`, config.DefaultHost),
+		Example: heredoc.Doc(`
+			$ export WSCTL_TOKEN=...   # an API token; see 'wsctl tokens create'
+			$ wsctl users list
+			$ wsctl signup-mode off
+			$ wsctl users invite --name "Ann Lee" --email ann@example.com --role user --license flow
+			$ wsctl users invite --csv people.csv --dry-run
+			$ wsctl licenses show --fail-above 90
+		`),
+		Version:       f.AppVersion,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			if f.Globals.NoColor {
+				f.IOStreams.SetNoColor(true)
+			}
+		},
+	}
+	cmd.SetVersionTemplate(version.Format(f.AppVersion))
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return cmdutil.FlagErrorWrap(err)
+	})
+	cmd.CompletionOptions.DisableDefaultCmd = true
+	cmd.SetOut(f.IOStreams.Out)
+	cmd.SetErr(f.IOStreams.ErrOut)
+
+	g := f.Globals
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&g.Host, "host", "", "workspaced address (env WSCTL_HOST; default "+config.DefaultHost+")")
+	pf.StringVar(&g.Profile, "profile", "", "use the host of this profile of the config file (env WSCTL_PROFILE)")
+	pf.StringVarP(&g.Output, "output", "o", "table", "output format: table, json, yaml or csv")
+	pf.StringVar(&g.JQ, "jq", "", "filter JSON output with a jq expression")
+	pf.BoolVarP(&g.Yes, "yes", "y", false, "do not ask for confirmation")
+	pf.BoolVar(&g.NoColor, "no-color", false, "no color in output (also: NO_COLOR)")
+	pf.BoolVar(&g.Debug, "debug", false, "log HTTP requests to stderr (tokens redacted)")
+
+	cmd.AddGroup(
+		&cobra.Group{ID: "manage", Title: "Workspace commands:"},
+		&cobra.Group{ID: "more", Title: "More commands:"},
+	)
+	cmd.SetHelpCommandGroupID("more")
+	for _, c := range []*cobra.Command{
+		users.NewCmdUsers(f),
+		invites.NewCmdInvites(f),
+		licenses.NewCmdLicenses(f),
+		signupmode.NewCmdSignupMode(f, nil),
+		mfa.NewCmdMFA(f),
+		audit.NewCmdAudit(f),
+		tokens.NewCmdTokens(f),
+	} {
+		c.GroupID = "manage"
+		cmd.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{completion.NewCmdCompletion(f), version.NewCmdVersion(f)} {
+		c.GroupID = "more"
+		cmd.AddCommand(c)
+	}
+	cmd.AddCommand(helpTopics()...)
+	return cmd
+}

@@ -1,0 +1,127 @@
+package workspaced
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/MakeNowJust/heredoc/v2"
+	"github.com/spf13/cobra"
+	"golang.org/x/time/rate"
+
+	"github.com/wsctl/wsctl/internal/api"
+	"github.com/wsctl/wsctl/internal/workspace"
+)
+
+type serveOptions struct {
+	listen    string
+	baseURL   string
+	smtp      string
+	rateLimit float64
+	rateBurst int
+}
+
+func newServeCmd(e *env) *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the workspace API",
+		Long: heredoc.Doc(`
+			Serve the workspace API (docs/openapi.yaml) with /healthz, /readyz and /metrics.
+			The database is migrated at start. SIGINT or SIGTERM stops the server after
+			the requests in flight have finished.
+
+			Invite emails are written to the outbox with each invite; read them with
+			'workspaced outbox list' (sending them over SMTP comes with --smtp).
+		`),
+		Example: heredoc.Doc(`
+			$ workspaced serve
+			$ workspaced serve --listen 127.0.0.1:9090 --database sqlite:/var/lib/workspaced/ws.db --base-url https://ws.example.com
+		`),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return serveRun(cmd.Context(), e, o) },
+	}
+	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().StringVar(&o.baseURL, "base-url", "", "public address of this server, used in signup links (default http://LISTEN)")
+	cmd.Flags().StringVar(&o.smtp, "smtp", "", "SMTP server URL for invite emails (not yet used: messages stay in the outbox)")
+	cmd.Flags().Float64Var(&o.rateLimit, "rate-limit", float64(api.DefaultRateLimit), "requests per second allowed per token (0: no limit)")
+	cmd.Flags().IntVar(&o.rateBurst, "rate-burst", api.DefaultRateBurst, "requests allowed at once per token")
+	return cmd
+}
+
+func serveRun(ctx context.Context, e *env, o *serveOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(e.errOut, nil))
+
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another workspaced running? choose another address with --listen)", o.listen, err)
+	}
+	baseURL := o.baseURL
+	if baseURL == "" {
+		baseURL = "http://" + ln.Addr().String()
+	}
+	svc, closeStore, err := e.openService(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer closeStore()
+	svc = workspace.NewService(svc.Store(), workspace.WithBaseURL(baseURL))
+	if o.smtp != "" {
+		log.Warn("SMTP delivery is not built yet; invite emails stay in the outbox (workspaced outbox list)")
+	}
+	srv := &http.Server{
+		Handler:           api.New(svc, api.Options{Logger: log, RateLimit: rate.Limit(o.rateLimit), RateBurst: o.rateBurst}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	log.Info("workspaced listening", "address", "http://"+ln.Addr().String(), "base_url", baseURL, "version", Version)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func newMigrateCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "Create or upgrade the database schema",
+		Long:  "Apply every pending migration to the database, then exit. serve does this at start too.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, closeStore, err := e.openService(cmd.Context())
+			if err != nil {
+				return err
+			}
+			closeStore()
+			fmt.Fprintln(e.errOut, "database is up to date")
+			return nil
+		},
+	}
+}

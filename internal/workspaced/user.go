@@ -1,0 +1,140 @@
+package workspaced
+
+import (
+	"fmt"
+
+	"github.com/MakeNowJust/heredoc/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/wsctl/wsctl/internal/workspace"
+)
+
+func newUserCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Import users directly (operator)"}
+	var slug string
+	var in workspace.InviteInput
+	add := &cobra.Command{
+		Use:   "add --org S --name N --email E --role R[,R] --license P[,P]",
+		Short: "Add an already-known person as an active user",
+		Long: heredoc.Doc(`
+			Import a person as an active user at once, without an invite: for migrations
+			from another system. The fields obey R1 and the licenses R4.
+		`),
+		Example: "$ workspaced user add --org acme --name \"Bob Ray\" --email bob@acme.example --role manager,user --license flow",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			svc, closeStore, err := e.openService(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeStore()
+			org, err := svc.OrgBySlug(cmd.Context(), slug)
+			if err != nil {
+				return err
+			}
+			out, err := svc.AddUser(cmd.Context(), workspace.Operator(org.ID), in)
+			if err != nil {
+				return fmt.Errorf("add %s: %w", in.Email, err)
+			}
+			for _, n := range out.Notices {
+				fmt.Fprintln(e.errOut, "notice:", n)
+			}
+			fmt.Fprintf(e.errOut, "added %s (%s) to %s\n", out.Value.Email, out.Value.ID, org.Slug)
+			fmt.Fprintln(e.out, out.Value.ID)
+			return nil
+		},
+	}
+	add.Flags().StringVar(&slug, "org", "", "slug of the org")
+	add.Flags().StringVar(&in.Name, "name", "", "the person's name")
+	add.Flags().StringVar(&in.Email, "email", "", "the person's email")
+	add.Flags().StringSliceVar(&in.Roles, "role", nil, "roles: admin, manager, user")
+	add.Flags().StringSliceVar(&in.Licenses, "license", nil, "product licenses, e.g. flow,agent-dialer")
+	for _, f := range []string{"org", "name", "email", "role", "license"} {
+		_ = add.MarkFlagRequired(f)
+	}
+	cmd.AddCommand(add)
+	return cmd
+}
+
+func newTokenCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{Use: "token", Short: "Issue API tokens for users (operator)"}
+	var slug, email, name string
+	var scopes []string
+	issue := &cobra.Command{
+		Use:   "issue --org S --email E --scope S[,S]",
+		Short: "Issue an API token for any user of an org; print it on stdout",
+		Long: heredoc.Doc(`
+			Issue an API token bound to a user of an org and the given scopes, and print it
+			alone on stdout (shown once). For bootstrapping and support; admins make their
+			own tokens with 'wsctl tokens create'.
+		`),
+		Example: "$ workspaced token issue --org acme --email ci@acme.example --scope licenses:read --name \"license audit\"",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			svc, closeStore, err := e.openService(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeStore()
+			org, err := svc.OrgBySlug(cmd.Context(), slug)
+			if err != nil {
+				return err
+			}
+			tok, secret, err := svc.IssueToken(cmd.Context(), workspace.Operator(org.ID), email, name, scopes)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.errOut, "issued token %s for %s; it follows on stdout (shown once)\n", tok.ID, email)
+			fmt.Fprintln(e.out, secret)
+			return nil
+		},
+	}
+	issue.Flags().StringVar(&slug, "org", "", "slug of the org")
+	issue.Flags().StringVar(&email, "email", "", "the user the token acts as")
+	issue.Flags().StringVar(&name, "name", "issued by the operator", "what the token is for")
+	issue.Flags().StringSliceVar(&scopes, "scope", nil, "scopes: users:read users:write licenses:read settings:write mfa:reset audit:read")
+	for _, f := range []string{"org", "email", "scope"} {
+		_ = issue.MarkFlagRequired(f)
+	}
+	cmd.AddCommand(issue)
+	return cmd
+}
+
+func newOutboxCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{Use: "outbox", Short: "Read the emails waiting in the outbox"}
+	var slug string
+	list := &cobra.Command{
+		Use:   "list --org S",
+		Short: "List the outbox's emails: recipient, subject and signup link",
+		Long: heredoc.Doc(`
+			Print the emails written to the outbox of an org, oldest first, one per line:
+			time, recipient, subject and the signup link, tab-separated. Until SMTP
+			delivery is configured, this is how an operator hands out invite links.
+		`),
+		Example: "$ workspaced outbox list --org acme",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			svc, closeStore, err := e.openService(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeStore()
+			org, err := svc.OrgBySlug(cmd.Context(), slug)
+			if err != nil {
+				return err
+			}
+			msgs, err := svc.Outbox(cmd.Context(), workspace.Operator(org.ID))
+			if err != nil {
+				return err
+			}
+			for _, m := range msgs {
+				fmt.Fprintf(e.out, "%s\t%s\t%s\t%s\n", m.CreatedAt.Format("2006-01-02T15:04:05Z"), m.To, m.Subject, signupLink(m.Text))
+			}
+			return nil
+		},
+	}
+	list.Flags().StringVar(&slug, "org", "", "slug of the org")
+	_ = list.MarkFlagRequired("org")
+	cmd.AddCommand(list)
+	return cmd
+}
