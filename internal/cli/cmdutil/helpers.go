@@ -38,13 +38,14 @@ func AddYesFlag(cmd *cobra.Command, yes *bool) {
 }
 
 // Confirm asks question through p on a terminal unless yes is set. Without a
-// terminal and without --yes it refuses (exit 2) rather than guess (R3).
-func Confirm(ios *iostreams.IOStreams, p prompter.Prompter, yes bool, question string) error {
+// terminal and without --yes it refuses (exit 2) rather than guess (R3);
+// action names what would have been done ("deactivate ann@example.com").
+func Confirm(ios *iostreams.IOStreams, p prompter.Prompter, yes bool, action, question string) error {
 	if yes {
 		return nil
 	}
 	if !ios.CanPrompt() {
-		return FlagErrorf("%s? refusing to go on without a confirmation: no terminal to ask on; pass --yes to confirm", strings.TrimSuffix(question, "?"))
+		return FlagErrorf("not confirmed: wsctl would %s, but there is no terminal to ask for confirmation; pass --yes to confirm", action)
 	}
 	ok, err := p.Confirm(question, false)
 	if err != nil {

@@ -8,14 +8,8 @@ import (
 // helpTopics are 'wsctl help environment' and 'wsctl help exit-codes'.
 func helpTopics() []*cobra.Command {
 	topic := func(name, short, long string) *cobra.Command {
-		return &cobra.Command{
-			Use:    name,
-			Short:  short,
-			Long:   long,
-			Hidden: true,
-			Args:   cobra.NoArgs,
-			Run:    func(cmd *cobra.Command, args []string) { _ = cmd.Help() },
-		}
+		// No Run: cobra lists it under "Additional help topics".
+		return &cobra.Command{Use: name, Short: short, Long: long}
 	}
 	return []*cobra.Command{
 		topic("environment", "Environment variables and the config file", heredoc.Doc(`

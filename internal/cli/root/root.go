@@ -2,6 +2,8 @@
 package root
 
 import (
+	"strings"
+
 	"github.com/MakeNowJust/heredoc/v2"
 	"github.com/spf13/cobra"
 
@@ -96,5 +98,23 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		cmd.AddCommand(c)
 	}
 	cmd.AddCommand(helpTopics()...)
+	indentExamples(cmd)
 	return cmd
+}
+
+// indentExamples indents every example by two spaces in help, as cobra
+// prints them verbatim and heredoc removes the source's indentation.
+func indentExamples(cmd *cobra.Command) {
+	if cmd.Example != "" {
+		lines := strings.Split(strings.TrimRight(cmd.Example, "\n"), "\n")
+		for i, l := range lines {
+			if l != "" {
+				lines[i] = "  " + l
+			}
+		}
+		cmd.Example = strings.Join(lines, "\n")
+	}
+	for _, c := range cmd.Commands() {
+		indentExamples(c)
+	}
 }

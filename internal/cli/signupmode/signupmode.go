@@ -85,7 +85,7 @@ func NewCmdSignupMode(f *cmdutil.Factory, runF func(*SignupModeOptions) error) *
 
 func signupModeRun(ctx context.Context, opts *SignupModeOptions) error {
 	if opts.Action != ActionStatus {
-		if err := cmdutil.Confirm(opts.IO, opts.Prompter, opts.Yes, question(opts.Action == ActionOn)); err != nil {
+		if err := cmdutil.Confirm(opts.IO, opts.Prompter, opts.Yes, "turn automatic sign-up "+opts.Action, question(opts.Action == ActionOn)); err != nil {
 			return err
 		}
 	}

@@ -59,7 +59,7 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(*RevokeOptions) error) *cobra.Co
 
 func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 	question := fmt.Sprintf("Revoke the invite of %s? Its signup link stops working and its licenses are freed", opts.Invite)
-	if err := cmdutil.Confirm(opts.IO, opts.Prompter, opts.Yes, question); err != nil {
+	if err := cmdutil.Confirm(opts.IO, opts.Prompter, opts.Yes, "revoke the invite of "+opts.Invite, question); err != nil {
 		return err
 	}
 	c, err := opts.Client()

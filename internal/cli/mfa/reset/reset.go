@@ -61,7 +61,7 @@ func NewCmdReset(f *cmdutil.Factory, runF func(*ResetOptions) error) *cobra.Comm
 
 func resetRun(ctx context.Context, opts *ResetOptions) error {
 	question := fmt.Sprintf("Reset MFA for %s? Their sessions are revoked and they set MFA up again at their next sign-in", opts.User)
-	if err := cmdutil.Confirm(opts.IO, opts.Prompter, opts.Yes, question); err != nil {
+	if err := cmdutil.Confirm(opts.IO, opts.Prompter, opts.Yes, "reset the MFA of "+opts.User, question); err != nil {
 		return err
 	}
 	c, err := opts.Client()

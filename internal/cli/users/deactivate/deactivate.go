@@ -64,7 +64,7 @@ func NewCmdDeactivate(f *cmdutil.Factory, runF func(*DeactivateOptions) error) *
 
 func deactivateRun(ctx context.Context, opts *DeactivateOptions) error {
 	question := fmt.Sprintf("Deactivate %s? Their licenses go back to the pool and their sessions are revoked", opts.User)
-	if err := cmdutil.Confirm(opts.IO, opts.Prompter, opts.Yes, question); err != nil {
+	if err := cmdutil.Confirm(opts.IO, opts.Prompter, opts.Yes, "deactivate "+opts.User, question); err != nil {
 		return err
 	}
 	c, err := opts.Client()

@@ -1,0 +1,175 @@
+// Package e2e runs the built wsctl against a real workspaced on loopback, on
+// a real SQLite file: the contract of SPEC §4 and §5 as a script sees it.
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// bins holds the binaries built once for the whole package.
+var bins struct{ wsctl, workspaced string }
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "wsctl-e2e-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := func() int {
+		defer os.RemoveAll(dir)
+		bins.wsctl, bins.workspaced = filepath.Join(dir, "wsctl"), filepath.Join(dir, "workspaced")
+		for name, out := range map[string]string{"wsctl": bins.wsctl, "workspaced": bins.workspaced} {
+			cmd := exec.Command("go", "build", "-o", out, "../cmd/"+name)
+			cmd.Stderr = os.Stderr
+			if err := cmd.Run(); err != nil {
+				fmt.Fprintf(os.Stderr, "build %s: %v\n", name, err)
+				return 1
+			}
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// server is a workspaced serve process on a free loopback port.
+type server struct {
+	t        *testing.T
+	url, db  string
+	cfgHome  string
+	adminTok string
+}
+
+// startServer starts workspaced on a fresh SQLite file; it stops when the test ends.
+func startServer(t *testing.T, extra ...string) *server {
+	t.Helper()
+	dir := t.TempDir()
+	s := &server{t: t, db: "sqlite:" + filepath.Join(dir, "ws.db"), cfgHome: filepath.Join(dir, "config")}
+	ctx, cancel := context.WithCancel(context.Background())
+	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--database", s.db}, extra...)
+	cmd := exec.CommandContext(ctx, bins.workspaced, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+	})
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			if _, after, ok := strings.Cut(line, "address=http://"); ok {
+				select {
+				case found <- "http://" + strings.Fields(after)[0]:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case s.url = <-found:
+	case <-time.After(20 * time.Second):
+		t.Fatal("workspaced did not report its address within 20s")
+	}
+	return s
+}
+
+// result is what a command did.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+}
+
+// run runs a binary with a clean environment: no terminal, config in a temp dir.
+func (s *server) run(bin string, env []string, stdin string, args ...string) result {
+	s.t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + s.cfgHome, "XDG_CONFIG_HOME=" + s.cfgHome, "NO_COLOR=1", "WSCTL_HOST=" + s.url}, env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errOut.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		r.code = exit.ExitCode()
+	case err != nil:
+		s.t.Fatalf("run %s %v: %v", bin, args, err)
+	}
+	return r
+}
+
+// wsctl runs wsctl with the given token.
+func (s *server) wsctl(token string, args ...string) result {
+	s.t.Helper()
+	var env []string
+	if token != "" {
+		env = append(env, "WSCTL_TOKEN="+token)
+	}
+	return s.run(bins.wsctl, env, "", args...)
+}
+
+// admin runs wsctl as the org's first admin.
+func (s *server) admin(args ...string) result {
+	s.t.Helper()
+	return s.wsctl(s.adminTok, args...)
+}
+
+// operator runs a workspaced operator command on the server's database.
+func (s *server) operator(args ...string) result {
+	s.t.Helper()
+	return s.run(bins.workspaced, nil, "", append(args, "--database", s.db)...)
+}
+
+// must fails the test unless r exited with code.
+func must(t *testing.T, r result, code int, what string) result {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("%s: want exit %d, got %s", what, code, r)
+	}
+	return r
+}
+
+// createOrg creates org acme and keeps its admin token.
+func (s *server) createOrg(slug string) string {
+	s.t.Helper()
+	r := must(s.t, s.operator("org", "create", "--slug", slug, "--name", "Acme Inc", "--admin-name", "Ada Admin", "--admin-email", "ada@"+slug+".example"), 0, "org create")
+	tok := strings.TrimSpace(r.stdout)
+	if strings.Count(r.stdout, "\n") != 1 || !strings.HasPrefix(tok, "wsp_") {
+		s.t.Fatalf("org create must print the token alone on stdout, got %q", r.stdout)
+	}
+	if strings.Contains(r.stderr, tok) {
+		s.t.Fatal("org create echoed the token on stderr")
+	}
+	return tok
+}
+
+// invitingOrg creates an org with signup mode off.
+func (s *server) invitingOrg(slug string) string {
+	s.t.Helper()
+	s.adminTok = s.createOrg(slug)
+	must(s.t, s.admin("signup-mode", "off", "--yes"), 0, "signup-mode off")
+	return s.adminTok
+}
