@@ -27,7 +27,7 @@ ws() { bin/wsctl "$@"; }
 wsd() { bin/workspaced --database "sqlite:$demo/workspace.db" "$@"; }
 
 step "Start workspaced on a fresh SQLite file"
-wsd serve --listen 127.0.0.1:0 2>"$demo/server.log" &
+wsd serve --listen 127.0.0.1:0 >"$demo/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do
   addr=$(grep -o 'address=http://[0-9.:]*' "$demo/server.log" | head -1 | cut -d= -f2) && [ -n "$addr" ] && break

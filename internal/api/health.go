@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wsctl/wsctl/docs"
+	"github.com/wsctl/wsctl/internal/api/schema"
 )
 
 // GET /healthz: the process serves HTTP.
@@ -34,7 +35,7 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 type unavailableError struct{ cause error }
 
 func (e *unavailableError) Error() string { return fmt.Sprintf("database unreachable: %v", e.cause) }
-func (e *unavailableError) Unwrap() error { return e.cause }
+func (e *unavailableError) Code() string  { return schema.CodeUnavailable }
 
 // GET /openapi.yaml: the description embedded in the binary.
 func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {

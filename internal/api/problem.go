@@ -35,11 +35,15 @@ var statusOf = map[string]int{
 	schema.CodeIdempotencyReused:  http.StatusUnprocessableEntity,
 	schema.CodeRateLimited:        http.StatusTooManyRequests,
 	schema.CodeInternal:           http.StatusInternalServerError,
+	schema.CodeUnavailable:        http.StatusServiceUnavailable,
 }
 
-// internalDetail is all a caller learns of an unexpected failure; the cause
-// is in the log under the request id.
-const internalDetail = "something went wrong on the server; the server log has the details under this request id"
+// serverDetail is all a caller learns of a server-side failure; the cause is
+// in the log under the request id.
+var serverDetail = map[string]string{
+	schema.CodeInternal:    "something went wrong on the server; the server log has the details under this request id",
+	schema.CodeUnavailable: "the database does not answer; this instance cannot serve requests until it is back",
+}
 
 // requestError is a problem found by this package before the domain is
 // called: bad JSON or query, a missing If-Match or token, an unknown route.
@@ -56,13 +60,6 @@ func badRequest(format string, args ...any) error {
 	return &requestError{code: schema.CodeInvalidRequest, detail: fmt.Sprintf(format, args...)}
 }
 
-// Codes for requests no route matches. schema has no code of its own for a
-// wrong method, so 405 says invalid_request.
-const (
-	codeRouteNotFound    = schema.CodeNotFound
-	codeMethodNotAllowed = schema.CodeInvalidRequest
-)
-
 // headerSetter is an error that adds headers to its problem answer
 // (WWW-Authenticate, Retry-After).
 type headerSetter interface {
@@ -78,15 +75,11 @@ func problemOf(err error) schema.Problem {
 	if errors.As(err, &re) && re.status != 0 {
 		status, known = re.status, true
 	}
-	var unavailable *unavailableError
-	if errors.As(err, &unavailable) {
-		return schema.Problem{Type: "about:blank", Title: http.StatusText(http.StatusServiceUnavailable),
-			Status: http.StatusServiceUnavailable, Code: schema.CodeInternal,
-			Detail: "the database does not answer; this instance cannot serve requests until it is back"}
+	if !known || status == http.StatusInternalServerError {
+		code, status = schema.CodeInternal, http.StatusInternalServerError
 	}
-	if !known || status >= 500 {
-		return schema.Problem{Type: "about:blank", Title: http.StatusText(http.StatusInternalServerError),
-			Status: http.StatusInternalServerError, Code: schema.CodeInternal, Detail: internalDetail}
+	if detail, ok := serverDetail[code]; ok {
+		return schema.Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: code, Detail: detail}
 	}
 	p := schema.Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: code, Detail: err.Error()}
 	var (

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/wsctl/wsctl/internal/api/schema"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
@@ -83,11 +84,12 @@ func (s *server) unmatched(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(allowed) == 0 {
-		s.fail(w, r, &requestError{code: codeRouteNotFound,
+		s.fail(w, r, &requestError{code: schema.CodeNotFound,
 			detail: fmt.Sprintf("no route %s %s (the routes are in /openapi.yaml)", r.Method, r.URL.Path)})
 		return
 	}
 	w.Header().Set("Allow", strings.Join(allowed, ", "))
-	s.fail(w, r, &requestError{code: codeMethodNotAllowed,
+	// schema has no code for a wrong method; invalid_request is the nearest.
+	s.fail(w, r, &requestError{code: schema.CodeInvalidRequest, status: http.StatusMethodNotAllowed,
 		detail: fmt.Sprintf("%s does not answer %s; use %s", r.URL.Path, r.Method, strings.Join(allowed, " or "))})
 }

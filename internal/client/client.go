@@ -66,8 +66,10 @@ type request struct {
 
 // do sends r and returns the response (its body already read and closed).
 func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
-	u := *c.baseURL
-	u.Path = strings.TrimRight(u.Path, "/") + schema.BasePath + r.path
+	u, err := url.Parse(strings.TrimRight(c.baseURL.String(), "/") + schema.BasePath + r.path)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", r.method, r.path, err)
+	}
 	if len(r.query) > 0 {
 		u.RawQuery = r.query.Encode()
 	}

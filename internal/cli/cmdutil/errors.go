@@ -125,27 +125,42 @@ func ErrorMessage(err error) string {
 	return err.Error()
 }
 
-// describeAPIError adds the next step to the server's explanation. err is the
-// whole chain, whose outer layers may add context ("deactivate ann@…: …").
+// describeAPIError adds the next step to the server's explanation, unless
+// the server already gave one (its detail names a wsctl command). err is the
+// whole chain, whose outer layers add context ("deactivate ann@…: …").
 func describeAPIError(err error, e *client.APIError) string {
 	msg := err.Error()
 	p := e.Problem
+	hasNextStep := strings.Contains(p.Detail, "'wsctl ") || strings.Contains(p.Detail, "WSCTL_")
 	switch {
 	case e.Status == 401:
-		return fmt.Sprintf("not signed in to %s (%s): set WSCTL_TOKEN to a valid API token, or run 'wsctl auth login'", e.Host(), msg)
-	case e.Status == 403:
-		hint := "this needs an admin"
-		if e.Scope != "" {
-			hint = fmt.Sprintf("this needs an admin's token with the %s scope (an admin can create one with 'wsctl tokens create --name NAME --scope %s')", e.Scope, e.Scope)
+		msg = fmt.Sprintf("not signed in to %s: %s", e.Host(), e.Error())
+		if hasNextStep {
+			return msg
 		}
-		return fmt.Sprintf("forbidden: %s; %s", msg, hint)
+		return msg + " (set WSCTL_TOKEN to a valid API token, or run 'wsctl auth login')"
+	case e.Status == 403:
+		if !strings.Contains(strings.ToLower(msg), "forbidden") {
+			msg = "forbidden: " + msg
+		}
+		switch {
+		case e.Scope != "" && !strings.Contains(p.Detail, e.Scope):
+			return fmt.Sprintf("%s (this needs an admin's token with the %s scope; an admin can create one with 'wsctl tokens create --name NAME --scope %s')", msg, e.Scope, e.Scope)
+		case e.Scope != "" && !hasNextStep:
+			return fmt.Sprintf("%s (an admin can create a token with it: 'wsctl tokens create --name NAME --scope %s')", msg, e.Scope)
+		case e.Scope == "" && !hasNextStep:
+			return msg + " (this needs an admin)"
+		}
+		return msg
+	case hasNextStep:
+		return msg
 	case p.Code == schema.CodeLicenseExhausted:
 		product := p.Product
 		if product == "" {
 			product = "PRODUCT"
 		}
 		return fmt.Sprintf("%s (free one with 'wsctl users edit USER --remove-license %s', or revoke a pending invite with 'wsctl invites revoke EMAIL'; see 'wsctl licenses show')", msg, product)
-	case p.Code == schema.CodeSignupModeOn && !strings.Contains(msg, "signup-mode off"):
+	case p.Code == schema.CodeSignupModeOn:
 		return msg + " (users can sign up on their own; to invite them instead, turn it off with 'wsctl signup-mode off')"
 	case p.Code == schema.CodeEditConflict:
 		return msg + " (another admin changed this user since it was read; run the command again to apply your change to the latest version)"

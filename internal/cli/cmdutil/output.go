@@ -323,7 +323,7 @@ func PrintItem[T any](ios *iostreams.IOStreams, o OutputOptions, view View[T], i
 	fields := view.Detail(cells, item)
 	if !ios.IsStdoutTTY() {
 		for _, f := range fields {
-			if _, err := fmt.Fprintf(out, "%s:\t%s\n", strings.ToLower(strings.ReplaceAll(f.Label, " ", "_")), tsvCell(f.Value)); err != nil {
+			if _, err := fmt.Fprintf(out, "%s:\t%s\n", fieldKey(f.Label), tsvCell(f.Value)); err != nil {
 				return err
 			}
 		}
@@ -382,9 +382,14 @@ func RenderTable(ios *iostreams.IOStreams, headers []string, rows [][]string) er
 func csvHeader(cols []string) []string {
 	h := make([]string, len(cols))
 	for i, c := range cols {
-		h[i] = strings.ToLower(strings.ReplaceAll(c, " ", "_"))
+		h[i] = fieldKey(c)
 	}
 	return h
+}
+
+// fieldKey turns a label ("Last sign-in") into a key ("last_sign_in").
+func fieldKey(label string) string {
+	return strings.ToLower(strings.NewReplacer(" ", "_", "-", "_").Replace(label))
 }
 
 // tsvCell keeps one value on one line and in one column.

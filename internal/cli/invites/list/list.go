@@ -93,7 +93,11 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		return err
 	}
 	if p.Count() == 0 && opts.IO.IsStderrTTY() && !opts.Output.IsMachine() {
-		fmt.Fprintf(opts.IO.ErrOut, "No %s invites.\n", strings.TrimPrefix(opts.Status, "all"))
+		which := opts.Status + " invites"
+		if opts.Status == "all" {
+			which = "invites"
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "No %s.\n", which)
 	}
 	return nil
 }

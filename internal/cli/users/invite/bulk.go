@@ -70,12 +70,14 @@ func bulkRun(ctx context.Context, opts *InviteOptions, c inviter, rows []Row, do
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Every row goes through the workers, so that with one worker the
+	// outcomes come in the file's order.
 	work := make(chan Row)
 	var wg sync.WaitGroup
 	for range max(1, opts.Concurrency) {
 		wg.Go(func() {
 			for row := range work {
-				o, notices, err := sendRow(ctx, c, row)
+				o, notices, err := handleRow(ctx, c, row, done[row.Line])
 				if err != nil && stopsRun(err) {
 					mu.Lock()
 					if fatal == nil {
@@ -89,23 +91,7 @@ func bulkRun(ctx context.Context, opts *InviteOptions, c inviter, rows []Row, do
 		})
 	}
 	for _, row := range rows {
-		switch {
-		case done[row.Line]:
-			record(Outcome{Line: row.Line, Email: row.Request.Email, Status: StatusSkipped}, nil)
-			continue
-		case row.Invalid != nil:
-			record(Outcome{Line: row.Line, Email: row.Request.Email, Status: StatusInvalid, Error: row.Invalid.Error()}, nil)
-			continue
-		}
-		if ctx.Err() != nil {
-			record(Outcome{Line: row.Line, Email: row.Request.Email, Status: StatusSkipped, Error: "not sent: the run stopped"}, nil)
-			continue
-		}
-		select {
-		case work <- row:
-		case <-ctx.Done():
-			record(Outcome{Line: row.Line, Email: row.Request.Email, Status: StatusSkipped, Error: "not sent: the run stopped"}, nil)
-		}
+		work <- row
 	}
 	close(work)
 	wg.Wait()
@@ -116,8 +102,19 @@ func bulkRun(ctx context.Context, opts *InviteOptions, c inviter, rows []Row, do
 	return outcomes, fatal
 }
 
-func sendRow(ctx context.Context, c inviter, row Row) (Outcome, []string, error) {
+func handleRow(ctx context.Context, c inviter, row Row, done bool) (Outcome, []string, error) {
 	o := Outcome{Line: row.Line, Email: row.Request.Email}
+	switch {
+	case done:
+		o.Status = StatusSkipped
+		return o, nil, nil
+	case row.Invalid != nil:
+		o.Status, o.Error = StatusInvalid, row.Invalid.Error()
+		return o, nil, nil
+	case ctx.Err() != nil:
+		o.Status, o.Error = StatusSkipped, "not sent: the run stopped"
+		return o, nil, nil
+	}
 	for attempt := 1; ; attempt++ {
 		inv, replayed, err := c.Invite(ctx, row.Request, row.IdempotencyKey)
 		if err == nil {

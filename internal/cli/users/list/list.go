@@ -114,7 +114,11 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		return err
 	}
 	if p.Count() == 0 && opts.IO.IsStderrTTY() && !opts.Output.IsMachine() {
-		fmt.Fprintf(opts.IO.ErrOut, "No %s users match.\n", map[string]string{"active": "active", "inactive": "inactive", "all": ""}[opts.Status])
+		which := opts.Status + " users"
+		if opts.Status == client.UserStatusAll {
+			which = "users"
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "No %s match.\n", which)
 	}
 	return nil
 }

@@ -1,0 +1,55 @@
+package factory
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/wsctl/wsctl/internal/api/schema"
+	"github.com/wsctl/wsctl/internal/cli/cmdutil"
+	"github.com/wsctl/wsctl/internal/cli/cmdutil/iostreams"
+	"github.com/wsctl/wsctl/internal/cli/config"
+)
+
+func TestNewClient_MissingTokenIsExit4(t *testing.T) {
+	f := &cmdutil.Factory{AppVersion: "1.0.0", Globals: &cmdutil.GlobalFlags{}}
+	_, err := NewClient(f, &config.Config{Host: "http://ws.example:8080"})
+	if cmdutil.ExitCode(err) != cmdutil.ExitAuth {
+		t.Fatalf("err %v", err)
+	}
+	for _, want := range []string{"http://ws.example:8080", "WSCTL_TOKEN", "wsctl auth login"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q lacks %q", err, want)
+		}
+	}
+}
+
+// A loopback server checks the headers; the real workspaced is exercised by
+// the end-to-end suite.
+func TestNewClient_UserAgentAndRedactedDebug(t *testing.T) {
+	var ua string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ua = r.Header.Get("User-Agent")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"auto_signup":true}`))
+	}))
+	defer srv.Close()
+	ios, _, _, errOut := iostreams.Test()
+	f := &cmdutil.Factory{AppVersion: "1.0.0", IOStreams: ios, Globals: &cmdutil.GlobalFlags{Debug: true}}
+	c, err := NewClient(f, &config.Config{Host: srv.URL, Token: "very-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m schema.SignupMode
+	if m, err = c.SignupMode(context.Background()); err != nil || !m.AutoSignup {
+		t.Fatal(err)
+	}
+	if ua != "wsctl/1.0.0" {
+		t.Errorf("User-Agent %q", ua)
+	}
+	if s := errOut.String(); !strings.Contains(s, "Authorization: Bearer ***") || strings.Contains(s, "very-secret") {
+		t.Errorf("debug output:\n%s", s)
+	}
+}

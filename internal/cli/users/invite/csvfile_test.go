@@ -1,0 +1,129 @@
+package invite
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseCSV(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+		want  []Row // Line and Request only; Invalid checked by wantInvalid
+		// wantInvalid maps a line to a substring of its error.
+		wantInvalid map[int]string
+	}{
+		{
+			name:  "plain LF",
+			input: "name,email,roles,licenses\nAnn Lee,ann@example.com,user,flow\n",
+			want:  []Row{row(2, "Ann Lee", "ann@example.com", []string{"user"}, []string{"flow"})},
+		},
+		{
+			name:  "BOM, CRLF, columns in another order, extra column",
+			input: "\ufefflicenses,email,notes,name,roles\r\nflow;parallel-dialer,ann@example.com,x,Ann Lee,admin|user\r\n",
+			want:  []Row{row(2, "Ann Lee", "ann@example.com", []string{"admin", "user"}, []string{"flow", "parallel-dialer"})},
+		},
+		{
+			name:  "quoted fields with commas, quotes and a newline keep line numbers",
+			input: "name,email,roles,licenses\n\"O'Brien, Pat\",pat@example.com,\"manager,user\",flow\n\"Multi\nLine\",bad,user,flow\nZoe,zoe@example.com,user,flow\n",
+			want: []Row{
+				row(2, "O'Brien, Pat", "pat@example.com", []string{"manager", "user"}, []string{"flow"}),
+				row(3, "Multi\nLine", "bad", []string{"user"}, []string{"flow"}),
+				row(5, "Zoe", "zoe@example.com", []string{"user"}, []string{"flow"}),
+			},
+			wantInvalid: map[int]string{2: "name:", 3: "name:"},
+		},
+		{
+			name:  "blank lines are skipped, header case and spaces ignored",
+			input: " Name , EMAIL,Roles,Licenses\n\nAnn,ann@example.com,user,flow\n,,,\n",
+			want:  []Row{row(3, "Ann", "ann@example.com", []string{"user"}, []string{"flow"})},
+		},
+		{
+			name: "R1 violations name the field; duplicate email names the first line",
+			input: "name,email,roles,licenses\n" +
+				",a@example.com,user,flow\n" +
+				"Ann1,b@example.com,user,flow\n" +
+				"Cy,not-an-email,user,flow\n" +
+				"Di,d@example.com,,flow\n" +
+				"Ed,e@example.com,owner,flow\n" +
+				"Fa,f@example.com,user,\n" +
+				"Gi,g@example.com,user,flow\n" +
+				"Gi Again,G@example.com,user,flow\n",
+			wantInvalid: map[int]string{2: "name: missing", 3: "name:", 4: "email:", 5: "roles:", 6: `"owner" is not a role`, 7: "licenses:", 9: "already on line 8"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, err := ParseCSV([]byte(tt.input))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want != nil {
+				if len(rows) != len(tt.want) {
+					t.Fatalf("%d rows, want %d: %+v", len(rows), len(tt.want), rows)
+				}
+				for i := range rows {
+					if rows[i].Line != tt.want[i].Line || !reflect.DeepEqual(rows[i].Request, tt.want[i].Request) {
+						t.Errorf("row %d = line %d %+v, want line %d %+v", i, rows[i].Line, rows[i].Request, tt.want[i].Line, tt.want[i].Request)
+					}
+				}
+			}
+			for _, r := range rows {
+				want, bad := tt.wantInvalid[r.Line]
+				switch {
+				case bad && (r.Invalid == nil || !strings.Contains(r.Invalid.Error(), want)):
+					t.Errorf("line %d: invalid %v, want %q", r.Line, r.Invalid, want)
+				case !bad && r.Invalid != nil:
+					t.Errorf("line %d: unexpected invalid %v", r.Line, r.Invalid)
+				}
+			}
+		})
+	}
+}
+
+func TestParseCSV_BadHeaderNamesTheExpectedOne(t *testing.T) {
+	for _, input := range []string{
+		"",
+		"email,roles,licenses\nann@example.com,user,flow\n",
+		"name,email,roles,licenses,email\n",
+		"full name;email;roles;licenses\n",
+	} {
+		_, err := ParseCSV([]byte(input))
+		var he *HeaderError
+		if !errors.As(err, &he) || !strings.Contains(err.Error(), CSVHeader) {
+			t.Errorf("%q: err %v, want a HeaderError naming %q", input, err, CSVHeader)
+		}
+	}
+}
+
+func TestParseCSV_SyntaxErrorNamesTheLine(t *testing.T) {
+	_, err := ParseCSV([]byte("name,email,roles,licenses\nAnn,ann@example.com,user,flow\nBo\"b,b@example.com,user,flow\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestParseCSV_IdempotencyKeys(t *testing.T) {
+	a := "name,email,roles,licenses\nAnn,ann@example.com,user,flow\nBob,bob@example.com,user,flow\n"
+	rows1, _ := ParseCSV([]byte(a))
+	rows2, _ := ParseCSV([]byte(a))
+	rowsBOM, _ := ParseCSV([]byte("\ufeff" + a))
+	changed, _ := ParseCSV([]byte(a + "Cy,cy@example.com,user,flow\n"))
+	if rows1[0].IdempotencyKey != rows2[0].IdempotencyKey || rows1[0].IdempotencyKey != rowsBOM[0].IdempotencyKey {
+		t.Error("the same file must give the same keys")
+	}
+	if rows1[0].IdempotencyKey == rows1[1].IdempotencyKey {
+		t.Error("two lines share a key")
+	}
+	if rows1[0].IdempotencyKey == changed[0].IdempotencyKey {
+		t.Error("keys derive from the file's content")
+	}
+}
+
+func row(line int, name, email string, roles, licenses []string) Row {
+	r := Row{Line: line}
+	r.Request.Name, r.Request.Email, r.Request.Roles, r.Request.Licenses = name, email, roles, licenses
+	return r
+}

@@ -1,0 +1,353 @@
+package invite
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wsctl/wsctl/internal/api/schema"
+	"github.com/wsctl/wsctl/internal/cli/clitest"
+	"github.com/wsctl/wsctl/internal/cli/cmdutil"
+)
+
+func TestNewCmdInvite_Flags(t *testing.T) {
+	tests := []struct {
+		argv     string
+		want     InviteOptions
+		wantCode int
+	}{
+		{argv: "--name 'Ann Lee' --email ann@example.com --role admin,user --license flow --license parallel-dialer",
+			want: InviteOptions{Name: "Ann Lee", Email: "ann@example.com", Roles: []string{"admin", "user"}, Licenses: []string{"flow", "parallel-dialer"}, Concurrency: 1}},
+		{argv: "--csv people.csv --dry-run", want: InviteOptions{CSVFile: "people.csv", DryRun: true, Concurrency: 1}},
+		{argv: "--csv p.csv --report r.csv --resume --concurrency 4", want: InviteOptions{CSVFile: "p.csv", Report: "r.csv", Resume: true, Concurrency: 4}},
+		{argv: "--csv p.csv --email ann@example.com", wantCode: cmdutil.ExitUsage},
+		{argv: "--csv p.csv --resume", wantCode: cmdutil.ExitUsage},
+		{argv: "--csv p.csv --dry-run --report r.csv", wantCode: cmdutil.ExitUsage},
+		{argv: "--csv p.csv --concurrency 0", wantCode: cmdutil.ExitUsage},
+		{argv: "--email a@example.com --dry-run", wantCode: cmdutil.ExitUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.argv, func(t *testing.T) {
+			env := clitest.NewEnv(t)
+			var got *InviteOptions
+			err := clitest.Run(NewCmdInvite(env.F, func(o *InviteOptions) error { got = o; return nil }), tt.argv)
+			if tt.wantCode != 0 {
+				if cmdutil.ExitCode(err) != tt.wantCode {
+					t.Fatalf("err %v, want exit %d", err, tt.wantCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := *got
+			g.IO, g.Prompter, g.Client, g.Output = nil, nil, nil, cmdutil.OutputOptions{}
+			if !reflect.DeepEqual(g, tt.want) {
+				t.Errorf("options\n%+v\nwant\n%+v", g, tt.want)
+			}
+		})
+	}
+}
+
+// inviteServer is a loopback stand-in for workspaced's POST /invites (the real
+// server is exercised by the end-to-end suite). refuse maps an email to the
+// problem to answer; replay lists idempotency keys to answer as replays.
+type inviteServer struct {
+	*clitest.Server
+	mu     sync.Mutex
+	keys   []string
+	refuse map[string]schema.Problem
+	replay map[string]bool
+}
+
+func newInviteServer(t *testing.T) *inviteServer {
+	s := &inviteServer{Server: clitest.NewServer(t), refuse: map[string]schema.Problem{}, replay: map[string]bool{}}
+	s.Handle("POST", "/api/v1/invites", func(w http.ResponseWriter, r *http.Request) {
+		var req schema.InviteRequest
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		key := r.Header.Get(schema.HeaderIdempotencyKey)
+		s.mu.Lock()
+		s.keys = append(s.keys, key)
+		p, refused := s.refuse[req.Email]
+		replayed := s.replay[key]
+		s.mu.Unlock()
+		if refused {
+			clitest.WriteProblem(w, p)
+			return
+		}
+		inv := schema.Invite{ID: "inv-" + req.Email, Name: req.Name, Email: req.Email, Roles: req.Roles, Licenses: req.Licenses,
+			Status: "pending", ExpiresAt: time.Now().Add(7 * 24 * time.Hour), CreatedAt: time.Now()}
+		if req.Email == "last@example.com" {
+			inv.Notices = []string{"that was the last flow license: 3 of 3 in use"}
+		}
+		if replayed {
+			w.Header().Set(schema.HeaderIdempotentReplay, "true")
+			clitest.WriteJSON(w, 200, inv)
+			return
+		}
+		clitest.WriteJSON(w, 201, inv)
+	})
+	return s
+}
+
+func TestInvite_One_Piped(t *testing.T) {
+	env := clitest.NewEnv(t)
+	srv := newInviteServer(t)
+	env.F.Client = srv.ClientFunc()
+	err := clitest.Run(NewCmdInvite(env.F, nil), "--name 'Ann Lee' --email last@example.com --role user --license flow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.Stdout() != "" {
+		t.Errorf("stdout %q: nothing but data goes there", env.Stdout())
+	}
+	// Not a terminal: plain message, the server's notice on stderr (R4).
+	if !strings.HasPrefix(env.Stderr(), "warning: that was the last flow license: 3 of 3 in use\nInvited last@example.com") {
+		t.Errorf("stderr %q", env.Stderr())
+	}
+	if body := srv.Requests()[0].Body; body != `{"name":"Ann Lee","email":"last@example.com","roles":["user"],"licenses":["flow"]}` {
+		t.Errorf("body %s", body)
+	}
+}
+
+func TestInvite_One_JSON(t *testing.T) {
+	env := clitest.NewEnv(t)
+	env.F.Client = newInviteServer(t).ClientFunc()
+	if err := clitest.Run(NewCmdInvite(env.F, nil), "--name Ann --email ann@example.com --role user --license flow -o json"); err != nil {
+		t.Fatal(err)
+	}
+	var inv map[string]any
+	if err := json.Unmarshal([]byte(env.Stdout()), &inv); err != nil || inv["status"] != "pending" || inv["expires_at"] == nil {
+		t.Errorf("stdout %s (%v)", env.Stdout(), err)
+	}
+}
+
+func TestInvite_One_MissingFlagsWithoutTerminalIsUsageError_R1(t *testing.T) {
+	env := clitest.NewEnv(t)
+	err := clitest.Run(NewCmdInvite(env.F, nil), "--name Ann --role user")
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "--email, --license") {
+		t.Errorf("err %v", err)
+	}
+}
+
+func TestInvite_One_PromptsForMissingFlagsOnTerminal(t *testing.T) {
+	env := clitest.NewEnv(t)
+	env.IO.SetTTY(true)
+	srv := newInviteServer(t)
+	srv.JSON("GET", "/api/v1/licenses", 200, schema.Page[schema.LicensePool]{Items: []schema.LicensePool{
+		{Product: "parallel-dialer", Total: 3, Assigned: 3}, {Product: "flow", Total: 3, Assigned: 1, Available: 2},
+	}})
+	env.F.Client = srv.ClientFunc()
+	env.Prompter.ExpectInput("Email", "ann@example.com")
+	env.Prompter.ExpectMultiSelect("Roles", []string{"manager", "user"})
+	env.Prompter.ExpectMultiSelect("Licenses", []string{"flow (2 of 3 available)"})
+	if err := clitest.Run(NewCmdInvite(env.F, nil), "--name Ann"); err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	if body := reqs[len(reqs)-1].Body; body != `{"name":"Ann","email":"ann@example.com","roles":["manager","user"],"licenses":["flow"]}` {
+		t.Errorf("body %s", body)
+	}
+	if !strings.Contains(env.Stderr(), "✓ Invited ann@example.com") {
+		t.Errorf("stderr %q", env.Stderr())
+	}
+}
+
+func TestInvite_One_SignupModeOnSaysHowToTurnItOff_R2(t *testing.T) {
+	env := clitest.NewEnv(t)
+	srv := newInviteServer(t)
+	srv.refuse["ann@example.com"] = schema.Problem{Status: 409, Code: schema.CodeSignupModeOn, Detail: "invites are refused while users can sign up on their own"}
+	env.F.Client = srv.ClientFunc()
+	err := clitest.Run(NewCmdInvite(env.F, nil), "--name Ann --email ann@example.com --role user --license flow")
+	if cmdutil.ExitCode(err) != 1 || !strings.Contains(cmdutil.ErrorMessage(err), "wsctl signup-mode off") {
+		t.Errorf("err %v / %q", err, cmdutil.ErrorMessage(err))
+	}
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const people = "name,email,roles,licenses\r\n" +
+	"Ann Lee,ann@example.com,user,flow\r\n" +
+	"Bob,bob@example.com,user,parallel-dialer\r\n" +
+	"Cy,not-an-email,user,flow\r\n" +
+	"Di,last@example.com,admin|user,flow;parallel-dialer\r\n"
+
+func TestInviteCSV_FailedRowsDoNotStopOthers_PartialExit(t *testing.T) {
+	env := clitest.NewEnv(t)
+	srv := newInviteServer(t)
+	used, total := 3, 3
+	srv.refuse["bob@example.com"] = schema.Problem{Status: 409, Code: schema.CodeLicenseExhausted, Detail: "no parallel-dialer license left: 3 of 3 in use", Product: "parallel-dialer", Used: &used, Total: &total}
+	env.F.Client = srv.ClientFunc()
+	csvPath := writeFile(t, "people.csv", people)
+	report := filepath.Join(t.TempDir(), "report.csv")
+
+	err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+csvPath+" --report "+report)
+	if cmdutil.ExitCode(err) != cmdutil.ExitPartial {
+		t.Fatalf("err %v, want exit 3", err)
+	}
+	stderr := env.Stderr()
+	for _, want := range []string{
+		"line 2 ann@example.com: invited",
+		"line 3 bob@example.com: failed: no parallel-dialer license left: 3 of 3 in use",
+		"line 4 not-an-email: invalid: email:",
+		"line 5 last@example.com: invited",
+		"line 5 last@example.com: that was the last flow license",
+		"4 rows: 2 invited, 0 already invited, 0 skipped, 2 failed",
+		"Failed lines: 3, 4",
+		"--resume --report " + report,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if len(srv.keys) != 3 {
+		t.Errorf("%d rows sent, want 3 (the invalid one is not sent)", len(srv.keys))
+	}
+	for _, k := range srv.keys {
+		if !strings.HasPrefix(k, "wsctl-csv-") {
+			t.Errorf("row sent without an idempotency key: %q", k)
+		}
+	}
+	got, _ := os.ReadFile(report)
+	wantReport := "line,email,status,error\n2,ann@example.com,invited,\n3,bob@example.com,failed,"
+	if !strings.HasPrefix(string(got), wantReport) || !strings.Contains(string(got), "4,not-an-email,invalid,") {
+		t.Errorf("report:\n%s", got)
+	}
+}
+
+func TestInviteCSV_RerunIsIdempotentAndResumeSkipsDoneRows(t *testing.T) {
+	env := clitest.NewEnv(t)
+	srv := newInviteServer(t)
+	srv.refuse["bob@example.com"] = schema.Problem{Status: 409, Code: schema.CodeEmailTaken, Detail: "bob@example.com is already a user"}
+	env.F.Client = srv.ClientFunc()
+	csvPath := writeFile(t, "people.csv", people)
+	report := filepath.Join(t.TempDir(), "report.csv")
+	_ = clitest.Run(NewCmdInvite(env.F, nil), "--csv "+csvPath+" --report "+report)
+	firstKeys := append([]string(nil), srv.keys...)
+
+	// Same file again: same keys, so the server can replay instead of inviting twice.
+	srv.keys = nil
+	for _, k := range firstKeys {
+		srv.replay[k] = true
+	}
+	env2 := clitest.NewEnv(t)
+	env2.F.Client = srv.ClientFunc()
+	_ = clitest.Run(NewCmdInvite(env2.F, nil), "--csv "+csvPath)
+	if !reflect.DeepEqual(srv.keys, firstKeys) {
+		t.Errorf("keys of the re-run %v differ from %v", srv.keys, firstKeys)
+	}
+	if !strings.Contains(env2.Stderr(), "line 2 ann@example.com: already invited by an earlier run") {
+		t.Errorf("stderr:\n%s", env2.Stderr())
+	}
+
+	// --resume sends only the rows the report does not record as done.
+	srv.keys = nil
+	delete(srv.refuse, "bob@example.com")
+	env3 := clitest.NewEnv(t)
+	env3.F.Client = srv.ClientFunc()
+	err := clitest.Run(NewCmdInvite(env3.F, nil), "--csv "+csvPath+" --report "+report+" --resume")
+	if len(srv.keys) != 1 {
+		t.Errorf("resume sent %d rows, want 1 (bob); stderr:\n%s", len(srv.keys), env3.Stderr())
+	}
+	if cmdutil.ExitCode(err) != cmdutil.ExitPartial { // line 4 is still invalid
+		t.Errorf("err %v", err)
+	}
+	if !strings.Contains(env3.Stderr(), "line 2 ann@example.com: skipped: done in an earlier run") {
+		t.Errorf("stderr:\n%s", env3.Stderr())
+	}
+}
+
+func TestInviteCSV_StopsOnForbidden(t *testing.T) {
+	env := clitest.NewEnv(t)
+	srv := newInviteServer(t)
+	for _, e := range []string{"ann@example.com", "bob@example.com", "last@example.com"} {
+		srv.refuse[e] = schema.Problem{Status: 403, Code: schema.CodeForbidden, Detail: "this token may not invite"}
+	}
+	env.F.Client = srv.ClientFunc()
+	err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "p.csv", people))
+	if cmdutil.ExitCode(err) != cmdutil.ExitAuth {
+		t.Errorf("err %v, want exit 4", err)
+	}
+	if len(srv.keys) != 1 || !strings.Contains(env.Stderr(), "line 5 last@example.com: skipped: not sent") {
+		t.Errorf("%d sent; stderr:\n%s", len(srv.keys), env.Stderr())
+	}
+}
+
+func TestInviteCSV_RetriesRateLimitedRows(t *testing.T) {
+	env := clitest.NewEnv(t)
+	srv := clitest.NewServer(t)
+	var calls int
+	srv.Handle("POST", "/api/v1/invites", func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if calls == 1 {
+			w.Header().Set("Retry-After", "0")
+			clitest.Problem(w, 429, schema.CodeRateLimited, "slow down")
+			return
+		}
+		clitest.WriteJSON(w, 201, schema.Invite{Email: "ann@example.com"})
+	})
+	env.F.Client = srv.ClientFunc()
+	err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "p.csv", "name,email,roles,licenses\nAnn,ann@example.com,user,flow\n"))
+	if err != nil || calls != 2 {
+		t.Errorf("err %v, calls %d", err, calls)
+	}
+}
+
+func TestInviteCSV_Concurrency(t *testing.T) {
+	env := clitest.NewEnv(t)
+	srv := newInviteServer(t)
+	env.F.Client = srv.ClientFunc()
+	var b strings.Builder
+	b.WriteString("name,email,roles,licenses\n")
+	for i := range 40 {
+		b.WriteString("Person,p" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + "@example.com,user,flow\n")
+	}
+	out := filepath.Join(t.TempDir(), "r.csv")
+	if err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "p.csv", b.String())+" --concurrency 8 --report "+out+" -o json"); err != nil {
+		t.Fatal(err)
+	}
+	var outcomes []Outcome
+	if err := json.Unmarshal([]byte(env.Stdout()), &outcomes); err != nil || len(outcomes) != 40 || outcomes[0].Line != 2 || outcomes[39].Line != 41 {
+		t.Errorf("outcomes %d (%v)", len(outcomes), err)
+	}
+}
+
+func TestInviteCSV_DryRunSendsNothing(t *testing.T) {
+	env := clitest.NewEnv(t) // its Client fails the test if called
+	err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "p.csv", people)+" --dry-run")
+	if cmdutil.ExitCode(err) != cmdutil.ExitPartial {
+		t.Errorf("err %v: an invalid row makes a dry run exit 3", err)
+	}
+	lines := strings.Split(strings.TrimSpace(env.Stdout()), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "2\tinvite\tann@example.com") || !strings.HasPrefix(lines[2], "4\tinvalid\tnot-an-email") {
+		t.Errorf("plan:\n%s", env.Stdout())
+	}
+	if !strings.Contains(env.Stderr(), "3 rows would be sent, 1 invalid. Nothing was sent.") {
+		t.Errorf("stderr %q", env.Stderr())
+	}
+}
+
+func TestInviteCSV_BadHeaderIsUsageError(t *testing.T) {
+	env := clitest.NewEnv(t)
+	err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "p.csv", "name,mail,roles,licenses\n"))
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), CSVHeader) {
+		t.Errorf("err %v", err)
+	}
+	err = clitest.Run(NewCmdInvite(env.F, nil), "--csv /nonexistent/p.csv")
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+		t.Errorf("missing file: %v", err)
+	}
+}
