@@ -94,7 +94,7 @@ func (s *server) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
-	u, err := s.svc.AcceptInvite(r.Context(), in.Token, in.Name, in.Email)
+	u, err := s.svc.AcceptInvite(r.Context(), workspace.AcceptInput{Token: in.Token, Name: in.Name, Email: in.Email, RequestID: infoOf(r).id})
 	if err != nil {
 		return err
 	}

@@ -89,7 +89,6 @@ func (s *server) unmatched(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Allow", strings.Join(allowed, ", "))
-	// schema has no code for a wrong method; invalid_request is the nearest.
-	s.fail(w, r, &requestError{code: schema.CodeInvalidRequest, status: http.StatusMethodNotAllowed,
+	s.fail(w, r, &requestError{code: schema.CodeMethodNotAllowed, status: http.StatusMethodNotAllowed,
 		detail: fmt.Sprintf("%s does not answer %s; use %s", r.URL.Path, r.Method, strings.Join(allowed, " or "))})
 }

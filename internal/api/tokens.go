@@ -28,17 +28,16 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request, p workspace
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
-	tok, secret, err := s.svc.CreateToken(r.Context(), p, in.Name, in.Scopes, key)
+	out, err := s.svc.CreateToken(r.Context(), p, in.Name, in.Scopes, key)
 	if err != nil {
 		return err
 	}
 	status := http.StatusCreated
-	// The domain keeps no secret, so a replay is the one answer without it.
-	if secret == "" {
+	if out.Replayed {
 		w.Header().Set(schema.HeaderIdempotentReplay, "true")
 		status = http.StatusOK
 	}
-	writeJSON(w, status, schema.TokenCreated{Token: tokenJSON(tok), Secret: secret})
+	writeJSON(w, status, schema.TokenCreated{Token: tokenJSON(out.Token), Secret: out.Secret})
 	return nil
 }
 

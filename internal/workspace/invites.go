@@ -28,10 +28,18 @@ func (s *Service) Invite(ctx context.Context, p Principal, in InviteInput) (out 
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {
 		now := s.clock()
+		pools, err := tx.Pools(ctx, p.OrgID, now)
+		if err != nil {
+			return err
+		}
+		v, err := validateInvite(in, pools)
+		if err != nil {
+			return err
+		}
 		if in.IdempotencyKey != "" {
 			prior, err := tx.InviteByIdempotencyKey(ctx, p.OrgID, in.IdempotencyKey)
 			if err == nil {
-				if normalizeEmail(prior.Email) != normalizeEmail(in.Email) {
+				if !v.sameAs(prior) {
 					return &IdempotencyKeyReusedError{Key: in.IdempotencyKey}
 				}
 				prior.Status = prior.StatusAt(now)
@@ -43,14 +51,6 @@ func (s *Service) Invite(ctx context.Context, p Principal, in InviteInput) (out 
 			}
 		}
 		org, err := tx.OrgByID(ctx, p.OrgID)
-		if err != nil {
-			return err
-		}
-		pools, err := tx.Pools(ctx, p.OrgID, now)
-		if err != nil {
-			return err
-		}
-		v, err := validateInvite(in, pools)
 		if err != nil {
 			return err
 		}
@@ -203,10 +203,18 @@ func (s *Service) RevokeInvite(ctx context.Context, p Principal, ref string) (ou
 // an active user with the invited roles and licenses, the invite is accepted,
 // and the link stops working. The email of the person signing up must be the
 // invited one.
-func (s *Service) AcceptInvite(ctx context.Context, token, name, email string) (out User, err error) {
+// AcceptInput is what the person signing up gives: the link's token and
+// their identity. RequestID ties the audit event to the request.
+type AcceptInput struct {
+	Token, Name, Email string
+	RequestID          string
+}
+
+func (s *Service) AcceptInvite(ctx context.Context, in AcceptInput) (out User, err error) {
+	name, email := in.Name, in.Email
 	err = s.store.Update(ctx, func(tx Tx) error {
 		now := s.clock()
-		inv, err := tx.InviteByTokenHash(ctx, HashSecret(token))
+		inv, err := tx.InviteByTokenHash(ctx, HashSecret(in.Token))
 		if isNotFound(err) || (err == nil && inv.StatusAt(now) != InvitePending) {
 			return ErrInviteInvalid
 		}
@@ -241,13 +249,13 @@ func (s *Service) AcceptInvite(ctx context.Context, token, name, email string) (
 			return err
 		}
 		out = u
-		person := Principal{OrgID: inv.OrgID, UserID: u.ID, Email: u.Email}
+		person := Principal{OrgID: inv.OrgID, UserID: u.ID, Email: u.Email, RequestID: in.RequestID}
 		return tx.InsertAudit(ctx, s.audit(person, inv.OrgID, "invite.accepted", u.Email, snapshotInvite(inv), snapshotUser(u), now))
 	})
 	return out, err
 }
 
-// ListInvites lists invites by creation, pending only unless f says otherwise.
+// ListInvites lists invites by creation; f.Status "" lists every status.
 func (s *Service) ListInvites(ctx context.Context, p Principal, f InviteFilter) (invites []Invite, next string, err error) {
 	if err := p.require(ScopeUsersRead, true); err != nil {
 		return nil, "", err

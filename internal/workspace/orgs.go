@@ -152,7 +152,7 @@ func (s *Service) AddUser(ctx context.Context, p Principal, in InviteInput) (out
 // SignUpAutomatically adds a person who signed in through the org's identity
 // provider while signup mode is on (R7): active, role user, no licenses.
 // It returns the existing user if the person is one already.
-func (s *Service) SignUpAutomatically(ctx context.Context, orgID, name, email string) (out User, err error) {
+func (s *Service) SignUpAutomatically(ctx context.Context, orgID, name, email, requestID string) (out User, err error) {
 	err = s.store.Update(ctx, func(tx Tx) error {
 		now := s.clock()
 		org, err := tx.OrgByID(ctx, orgID)
@@ -180,7 +180,7 @@ func (s *Service) SignUpAutomatically(ctx context.Context, orgID, name, email st
 			return err
 		}
 		out = u
-		person := Principal{OrgID: orgID, UserID: u.ID, Email: u.Email}
+		person := Principal{OrgID: orgID, UserID: u.ID, Email: u.Email, RequestID: requestID}
 		return tx.InsertAudit(ctx, s.audit(person, orgID, "user.signed_up", u.Email, nil, snapshotUser(u), now))
 	})
 	return out, err

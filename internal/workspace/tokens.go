@@ -13,24 +13,32 @@ func (s *Service) newToken(orgID string, u User, name string, scopes []Scope, ke
 		Scopes: slices.Clone(scopes), Hash: hash, IdempotencyKey: key, CreatedAt: now}, secret
 }
 
+// NewTokenOutcome is a created token. Secret is empty on a replay: it is
+// shown once and never stored.
+type NewTokenOutcome struct {
+	Token    APIToken
+	Secret   string
+	Replayed bool
+}
+
 // CreateToken makes an API token for the caller, with scopes no wider than
-// the caller's own (R13). The secret is returned once and never stored.
-// A repeated idempotency key returns the first token without its secret.
-func (s *Service) CreateToken(ctx context.Context, p Principal, name string, scopeNames []string, key string) (tok APIToken, secret string, err error) {
+// the caller's own (R13). A repeated idempotency key with the same name and
+// scopes returns the first token, without its secret.
+func (s *Service) CreateToken(ctx context.Context, p Principal, name string, scopeNames []string, key string) (out NewTokenOutcome, err error) {
 	if !p.isAdmin() {
-		return tok, "", &ForbiddenError{Reason: "only admins create API tokens"}
+		return out, &ForbiddenError{Reason: "only admins create API tokens"}
 	}
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return tok, "", &ValidationError{Field: "name", Reason: "is required (say what the token is for, e.g. \"ci license audit\")"}
+		return out, &ValidationError{Field: "name", Reason: "is required (say what the token is for, e.g. \"ci license audit\")"}
 	}
 	scopes, err := ParseScopes(scopeNames)
 	if err != nil {
-		return tok, "", err
+		return out, err
 	}
 	for _, sc := range scopes {
 		if !p.hasScope(sc) {
-			return tok, "", &ForbiddenError{Reason: "a token cannot have more scopes than yours; you lack " + string(sc), Scope: string(sc)}
+			return out, &ForbiddenError{Reason: "a token cannot have more scopes than yours; you lack " + string(sc), Scope: string(sc)}
 		}
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {
@@ -38,10 +46,10 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, name string, sco
 		if key != "" {
 			prior, err := tx.TokenByIdempotencyKey(ctx, p.OrgID, p.UserID, key)
 			if err == nil {
-				if prior.Name != name {
+				if prior.Name != name || !sameScopes(prior.Scopes, scopes) {
 					return &IdempotencyKeyReusedError{Key: key}
 				}
-				tok = prior
+				out = NewTokenOutcome{Token: prior, Replayed: true}
 				return nil
 			}
 			if !isNotFound(err) {
@@ -52,14 +60,15 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, name string, sco
 		if err != nil {
 			return err
 		}
-		tok, secret = s.newToken(p.OrgID, u, name, scopes, key, now)
+		tok, secret := s.newToken(p.OrgID, u, name, scopes, key, now)
 		if err := tx.InsertToken(ctx, tok); err != nil {
 			return err
 		}
+		out = NewTokenOutcome{Token: tok, Secret: secret}
 		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "token.created", tok.ID, nil,
 			map[string]any{"name": name, "scopes": scopes, "user": u.Email}, now))
 	})
-	return tok, secret, err
+	return out, err
 }
 
 // ListTokens lists the org's API tokens (never their secrets).
@@ -152,4 +161,8 @@ func (s *Service) Me(ctx context.Context, p Principal) (u User, org Org, err err
 		return err
 	})
 	return u, org, err
+}
+
+func sameScopes(a, b []Scope) bool {
+	return len(a) == len(b) && !slices.ContainsFunc(a, func(s Scope) bool { return !slices.Contains(b, s) })
 }

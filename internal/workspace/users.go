@@ -52,7 +52,7 @@ func (s *Service) GetUser(ctx context.Context, p Principal, ref string) (u User,
 		u, err = userByRef(ctx, tx, p.OrgID, ref)
 		return err
 	})
-	if !p.isAdmin() && (err != nil || u.ID != p.UserID) {
+	if !p.isAdmin() && (isNotFound(err) || (err == nil && u.ID != p.UserID)) {
 		return User{}, p.require(ScopeUsersRead, true)
 	}
 	return u, err

@@ -131,3 +131,10 @@ func validateInvite(in InviteInput, pools []LicensePool) (validInvite, error) {
 	}
 	return v, nil
 }
+
+// sameAs reports whether an earlier invite was made from this same input,
+// for idempotent replays.
+func (v validInvite) sameAs(inv Invite) bool {
+	return v.name == inv.Name && normalizeEmail(v.email) == normalizeEmail(inv.Email) &&
+		slices.Equal(v.roles, inv.Roles) && slices.Equal(v.licenses, inv.Licenses)
+}

@@ -185,4 +185,5 @@ const (
 	CodeRateLimited        = "rate_limited"           // 429 with Retry-After
 	CodeInternal           = "internal"               // 500
 	CodeUnavailable        = "unavailable"            // 503 from /readyz: the database does not answer
+	CodeMethodNotAllowed   = "method_not_allowed"     // 405 with Allow
 )

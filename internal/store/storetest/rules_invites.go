@@ -173,10 +173,10 @@ func testAcceptInvite(t *testing.T, e *env) {
 	wantNoErr(t, err, "invite")
 	token := linkToken(t, e, o, "Ann@Acme.example")
 
-	_, err = e.svc.AcceptInvite(e.ctx, token, "Ann Lee", "someone@else.example")
+	_, err = e.svc.AcceptInvite(e.ctx, workspace.AcceptInput{Token: token, Name: "Ann Lee", Email: "someone@else.example"})
 	wantCode(t, err, "invalid_field")
 
-	u, err := e.svc.AcceptInvite(e.ctx, token, "", "ann@acme.example")
+	u, err := e.svc.AcceptInvite(e.ctx, workspace.AcceptInput{Token: token, Name: "", Email: "ann@acme.example"})
 	wantNoErr(t, err, "accept")
 	if !u.Active || u.Name != "Ann Lee" || u.Email != "Ann@Acme.example" || fmt.Sprint(u.Roles) != "[manager user]" || fmt.Sprint(u.Licenses) != "[agent-dialer flow]" {
 		t.Errorf("accepted user = %+v", u)
@@ -190,9 +190,9 @@ func testAcceptInvite(t *testing.T, e *env) {
 	if len(invs) != 1 || invs[0].Status != workspace.InviteAccepted {
 		t.Errorf("accepted invites = %+v", invs)
 	}
-	_, err = e.svc.AcceptInvite(e.ctx, token, "Ann Lee", "ann@acme.example")
+	_, err = e.svc.AcceptInvite(e.ctx, workspace.AcceptInput{Token: token, Name: "Ann Lee", Email: "ann@acme.example"})
 	wantCode(t, err, "invite_invalid")
-	_, err = e.svc.AcceptInvite(e.ctx, "wsi_forged", "Ann Lee", "ann@acme.example")
+	_, err = e.svc.AcceptInvite(e.ctx, workspace.AcceptInput{Token: "wsi_forged", Name: "Ann Lee", Email: "ann@acme.example"})
 	wantCode(t, err, "invite_invalid")
 }
 
@@ -228,10 +228,10 @@ func testResendInvite(t *testing.T, e *env) {
 	if newToken == oldToken {
 		t.Fatal("resend must send a new link")
 	}
-	_, err = e.svc.AcceptInvite(e.ctx, oldToken, "", "ann@acme.example")
+	_, err = e.svc.AcceptInvite(e.ctx, workspace.AcceptInput{Token: oldToken, Name: "", Email: "ann@acme.example"})
 	wantCode(t, err, "invite_invalid")
 	e.now = e.now.Add(3 * 24 * time.Hour) // past the first expiry, within the new one
-	_, err = e.svc.AcceptInvite(e.ctx, newToken, "", "ann@acme.example")
+	_, err = e.svc.AcceptInvite(e.ctx, workspace.AcceptInput{Token: newToken, Name: "", Email: "ann@acme.example"})
 	wantNoErr(t, err, "accept with the new link")
 	_, err = e.svc.ResendInvite(e.ctx, o.admin, inv.ID)
 	wantCode(t, err, "invite_not_pending")
@@ -253,7 +253,7 @@ func testRevokeInvite(t *testing.T, e *env) {
 	if p := e.pool(o, "flow"); p.Reserved != 2 || p.Available() != 1 {
 		t.Errorf("revoking must free the reservation: %+v", p)
 	}
-	_, err = e.svc.AcceptInvite(e.ctx, token, "", "u0@acme.example")
+	_, err = e.svc.AcceptInvite(e.ctx, workspace.AcceptInput{Token: token, Name: "", Email: "u0@acme.example"})
 	wantCode(t, err, "invite_invalid")
 	_, err = e.svc.RevokeInvite(e.ctx, o.admin, inv.ID)
 	wantCode(t, err, "invite_not_pending")
@@ -280,7 +280,7 @@ func testInviteExpiry(t *testing.T, e *env) {
 	if len(pending) != 0 {
 		t.Errorf("pending after expiry = %+v", pending)
 	}
-	_, err = e.svc.AcceptInvite(e.ctx, token, "", "u0@acme.example")
+	_, err = e.svc.AcceptInvite(e.ctx, workspace.AcceptInput{Token: token, Name: "", Email: "u0@acme.example"})
 	wantCode(t, err, "invite_invalid")
 	e.mustInvite(o.admin, "u0@acme.example", "flow") // re-invite after expiry
 }

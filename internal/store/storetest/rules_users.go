@@ -71,18 +71,18 @@ func testSetLicenses(t *testing.T, e *env) {
 
 func testAutoSignup(t *testing.T, e *env) {
 	o := e.newOrg("acme")
-	u, err := e.svc.SignUpAutomatically(e.ctx, o.ID, "Dan Diaz", "dan@acme.example")
+	u, err := e.svc.SignUpAutomatically(e.ctx, o.ID, "Dan Diaz", "dan@acme.example", "req-test")
 	wantNoErr(t, err, "auto signup")
 	if !u.Active || fmt.Sprint(u.Roles) != "[user]" || len(u.Licenses) != 0 {
 		t.Errorf("auto-signed-up user = %+v", u)
 	}
-	again, err := e.svc.SignUpAutomatically(e.ctx, o.ID, "Dan Diaz", "DAN@acme.example")
+	again, err := e.svc.SignUpAutomatically(e.ctx, o.ID, "Dan Diaz", "DAN@acme.example", "req-test")
 	wantNoErr(t, err, "second sign-in")
 	if again.ID != u.ID {
 		t.Error("a second sign-in must find the same user")
 	}
 	wantNoErr(t, e.svc.SetSignupMode(e.ctx, o.admin, false), "off")
-	_, err = e.svc.SignUpAutomatically(e.ctx, o.ID, "Eve", "eve@acme.example")
+	_, err = e.svc.SignUpAutomatically(e.ctx, o.ID, "Eve", "eve@acme.example", "req-test")
 	wantCode(t, err, "forbidden")
 }
 
@@ -342,7 +342,7 @@ func testAuthorization(t *testing.T, e *env) {
 	if _, err := e.svc.Pools(e.ctx, ro); err != nil {
 		t.Errorf("licenses:read reads pools: %v", err)
 	}
-	_, _, err = e.svc.CreateToken(e.ctx, ro, "escalate", []string{"users:write"}, "")
+	_, err = e.svc.CreateToken(e.ctx, ro, "escalate", []string{"users:write"}, "")
 	wantCode(t, err, "forbidden")
 	_, _, err = e.svc.ListAudit(e.ctx, ro, workspace.AuditFilter{})
 	wantCode(t, err, "forbidden")
@@ -365,7 +365,8 @@ func testAudit(t *testing.T, e *env) {
 	wantNoErr(t, err, "deactivate")
 	_, err = e.svc.Activate(e.ctx, o.admin, bob.ID, []string{"flow"})
 	wantNoErr(t, err, "activate")
-	tok, _, err := e.svc.CreateToken(e.ctx, o.admin, "ci", []string{"licenses:read"}, "")
+	created, err := e.svc.CreateToken(e.ctx, o.admin, "ci", []string{"licenses:read"}, "")
+	tok := created.Token
 	wantNoErr(t, err, "token")
 	wantNoErr(t, e.svc.RevokeToken(e.ctx, o.admin, tok.ID), "revoke token")
 	// Failures and no-op changes write nothing.
