@@ -56,8 +56,11 @@ type Tx interface {
 	TokenByIdempotencyKey(ctx context.Context, orgID, userID, key string) (APIToken, error)
 	ListTokens(ctx context.Context, orgID string) ([]APIToken, error)
 	RevokeToken(ctx context.Context, orgID, id string, at time.Time) error
-	// RevokeUserTokens revokes every token of the user (R9).
+	// RevokeUserTokens revokes every API token of the user (R9).
 	RevokeUserTokens(ctx context.Context, orgID, userID string, at time.Time) error
+	// RevokeUserSessions ends every browser session and revokes every OAuth
+	// access and refresh token of the user (R9, R12).
+	RevokeUserSessions(ctx context.Context, orgID, userID string, at time.Time) error
 
 	// Audit and outbox.
 	InsertAudit(ctx context.Context, e AuditEvent) error

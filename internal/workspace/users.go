@@ -223,6 +223,9 @@ func (s *Service) Deactivate(ctx context.Context, p Principal, ref string) (out 
 		if err := tx.RevokeUserTokens(ctx, p.OrgID, before.ID, now); err != nil {
 			return err
 		}
+		if err := tx.RevokeUserSessions(ctx, p.OrgID, before.ID, now); err != nil {
+			return err
+		}
 		out = after
 		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "user.deactivated", after.Email, snapshotUser(before), snapshotUser(after), now))
 	})
@@ -281,12 +284,14 @@ func (s *Service) ResetMFA(ctx context.Context, p Principal, ref string) (out Us
 		if err != nil {
 			return err
 		}
-		// Sessions and refresh tokens are revoked here too once sign-in exists
-		// (issue 3); API tokens are not sessions and stay.
+		// API tokens are not sessions and stay; sessions and OAuth tokens go.
 		after := before
 		after.MFAEnrolled = false
 		after.UpdatedAt, after.Version = now, before.Version+1
 		if err := tx.UpdateUser(ctx, after); err != nil {
+			return err
+		}
+		if err := tx.RevokeUserSessions(ctx, p.OrgID, before.ID, now); err != nil {
 			return err
 		}
 		out = after
