@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/wsctl/wsctl/internal/store/postgres"
 	"github.com/wsctl/wsctl/internal/store/sqlite"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
@@ -31,15 +32,14 @@ func DefaultURL() string {
 	return "sqlite:" + filepath.Join(dir, "workspace.db")
 }
 
-// Open opens the store a URL names: sqlite:PATH (or a bare path), or
-// postgres://… once that store exists.
+// Open opens the store a URL names: sqlite:PATH (or a bare path), or postgres://….
 func Open(ctx context.Context, url string) (workspace.Store, error) {
 	if url == "" {
 		url = DefaultURL()
 	}
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return nil, fmt.Errorf("the PostgreSQL store is not built yet: use --database sqlite:PATH")
+		return postgres.Open(ctx, url)
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//")
 		if path == "" {

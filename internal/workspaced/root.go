@@ -61,7 +61,7 @@ func NewRootCmd(out, errOut io.Writer) *cobra.Command {
 	root.SetOut(out)
 	root.SetErr(errOut)
 	root.PersistentFlags().StringVar(&e.database, "database", os.Getenv("WORKSPACED_DATABASE"),
-		"database URL: sqlite:PATH (default "+store.DefaultURL()+") (env WORKSPACED_DATABASE)")
+		"database URL: sqlite:PATH or postgres://… (default "+store.DefaultURL()+") (env WORKSPACED_DATABASE)")
 	root.AddCommand(newServeCmd(e), newMigrateCmd(e), newOrgCmd(e), newUserCmd(e), newTokenCmd(e), newOutboxCmd(e))
 	return root
 }

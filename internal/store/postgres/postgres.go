@@ -1,0 +1,84 @@
+// Package postgres opens the store on PostgreSQL (jackc/pgx/v5), for several
+// workspaced processes sharing one database; the SQL is sqlstore's.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/wsctl/wsctl/internal/store/sqlstore"
+)
+
+// Open connects to url (postgres://…) and migrates the database.
+func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(20)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return sqlstore.New(db, db, dialect{}, db.Close), nil
+}
+
+// migrate runs the migrations under an advisory lock, so servers starting
+// together do not race on the schema.
+func migrate(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	const lockKey = 0x77736374 // "wsct"
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockKey); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey)
+	return sqlstore.Migrate(ctx, db, goose.DialectPostgres)
+}
+
+var _ = stdlib.GetDefaultDriver // registers the "pgx" database/sql driver
+
+type dialect struct{}
+
+// Rebind turns ? placeholders into $1, $2, …; the SQL has no ? elsewhere.
+func (dialect) Rebind(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// LockPoolsSuffix locks the org's pool rows until commit: R4's claims on one
+// org queue here, across every server sharing the database.
+func (dialect) LockPoolsSuffix() string { return "FOR UPDATE" }
+
+func (dialect) IsUniqueViolation(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "23505"
+}
