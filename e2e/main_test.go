@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wsctl/wsctl/internal/testutil/pgtest"
 )
 
 // bins holds the binaries built once for the whole package.
@@ -36,6 +38,7 @@ func TestMain(m *testing.M) {
 				return 1
 			}
 		}
+		defer pgtest.Stop()
 		return m.Run()
 	}()
 	os.Exit(code)
@@ -52,8 +55,14 @@ type server struct {
 // startServer starts workspaced on a fresh SQLite file; it stops when the test ends.
 func startServer(t *testing.T, extra ...string) *server {
 	t.Helper()
+	return startServerOn(t, "sqlite:"+filepath.Join(t.TempDir(), "ws.db"), extra...)
+}
+
+// startServerOn starts workspaced on the database db; it stops when the test ends.
+func startServerOn(t *testing.T, db string, extra ...string) *server {
+	t.Helper()
 	dir := t.TempDir()
-	s := &server{t: t, db: "sqlite:" + filepath.Join(dir, "ws.db"), cfgHome: filepath.Join(dir, "config")}
+	s := &server{t: t, db: db, cfgHome: filepath.Join(dir, "config")}
 	ctx, cancel := context.WithCancel(context.Background())
 	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--database", s.db}, extra...)
 	cmd := exec.CommandContext(ctx, bins.workspaced, args...)

@@ -78,7 +78,22 @@ func (dialect) Rebind(q string) string {
 // org queue here, across every server sharing the database.
 func (dialect) LockPoolsSuffix() string { return "FOR UPDATE" }
 
-func (dialect) IsUniqueViolation(err error) bool {
+// LockRowSuffix makes a write transaction wait for, then see, the latest
+// version of a user or invite it is about to change.
+func (dialect) LockRowSuffix() string { return "FOR UPDATE" }
+
+func (dialect) IsUniqueViolation(err error) bool { return pgCode(err) == "23505" }
+
+// IsRetryable: serialization_failure and deadlock_detected.
+func (dialect) IsRetryable(err error) bool {
+	code := pgCode(err)
+	return code == "40001" || code == "40P01"
+}
+
+func pgCode(err error) string {
 	var pg *pgconn.PgError
-	return errors.As(err, &pg) && pg.Code == "23505"
+	if errors.As(err, &pg) {
+		return pg.Code
+	}
+	return ""
 }

@@ -65,6 +65,13 @@ func (dialect) Rebind(q string) string { return q }
 // single write lock.
 func (dialect) LockPoolsSuffix() string { return "" }
 
+// LockRowSuffix is empty: SQLite has one writer at a time.
+func (dialect) LockRowSuffix() string { return "" }
+
+// IsRetryable is false: the IMMEDIATE transaction waits (busy_timeout)
+// instead of failing part-way.
+func (dialect) IsRetryable(error) bool { return false }
+
 func (dialect) IsUniqueViolation(err error) bool {
 	var e *sqlite.Error
 	if errors.As(err, &e) {

@@ -68,7 +68,7 @@ func scanInvite(row interface{ Scan(...any) error }) (workspace.Invite, error) {
 }
 
 func (t *tx) oneInvite(ctx context.Context, key, where string, args ...any) (workspace.Invite, error) {
-	inv, err := scanInvite(t.queryRow(ctx, `SELECT `+inviteColumns+` FROM invites WHERE `+where, args...))
+	inv, err := scanInvite(t.queryRow(ctx, `SELECT `+inviteColumns+` FROM invites WHERE `+where+t.forUpdate(), args...))
 	if err != nil {
 		return inv, notFound(err, "invite", key)
 	}

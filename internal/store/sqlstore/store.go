@@ -18,9 +18,19 @@ type Dialect interface {
 	// LockPoolsSuffix locks the pool rows (e.g. "FOR UPDATE"); ""
 	// where the write transaction already holds the database (SQLite).
 	LockPoolsSuffix() string
+	// LockRowSuffix locks the rows a write transaction reads before it
+	// changes them ("FOR UPDATE"), so concurrent changes of one user or
+	// invite queue instead of failing; "" where writers are serialized.
+	LockRowSuffix() string
 	// IsUniqueViolation reports a unique-constraint failure.
 	IsUniqueViolation(err error) bool
+	// IsRetryable reports a transient failure of the whole transaction
+	// (a deadlock or serialization failure) worth running it again for.
+	IsRetryable(err error) bool
 }
+
+// maxAttempts bounds how often Update runs a transaction that failed transiently.
+const maxAttempts = 4
 
 // Store is a workspace.Store over a writer and a reader handle; they may be
 // the same *sql.DB. With SQLite the writer has one connection whose
@@ -38,17 +48,23 @@ func New(writer, reader *sql.DB, d Dialect, closers ...func() error) *Store {
 
 var _ workspace.Store = (*Store)(nil)
 
-// Update runs fn in a write transaction.
+// Update runs fn in a write transaction, again if it failed transiently.
 func (s *Store) Update(ctx context.Context, fn func(workspace.Tx) error) error {
-	return s.run(ctx, s.writer, nil, fn)
+	var err error
+	for range maxAttempts {
+		if err = s.run(ctx, s.writer, nil, true, fn); err == nil || !s.dialect.IsRetryable(err) {
+			return err
+		}
+	}
+	return err
 }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(ctx context.Context, fn func(workspace.Tx) error) error {
-	return s.run(ctx, s.reader, &sql.TxOptions{ReadOnly: true}, fn)
+	return s.run(ctx, s.reader, &sql.TxOptions{ReadOnly: true}, false, fn)
 }
 
-func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(workspace.Tx) error) (err error) {
+func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write bool, fn func(workspace.Tx) error) (err error) {
 	sqlTx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -58,7 +74,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn fun
 			_ = sqlTx.Rollback()
 		}
 	}()
-	if err = fn(&tx{tx: sqlTx, d: s.dialect}); err != nil {
+	if err = fn(&tx{tx: sqlTx, d: s.dialect, write: write}); err != nil {
 		return err
 	}
 	if err = sqlTx.Commit(); err != nil {
@@ -81,8 +97,17 @@ func (s *Store) Close() error {
 
 // tx implements workspace.Tx.
 type tx struct {
-	tx *sql.Tx
-	d  Dialect
+	tx    *sql.Tx
+	d     Dialect
+	write bool
+}
+
+// forUpdate is the suffix that locks the rows a write transaction reads.
+func (t *tx) forUpdate() string {
+	if t.write && t.d.LockRowSuffix() != "" {
+		return " " + t.d.LockRowSuffix()
+	}
+	return ""
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {

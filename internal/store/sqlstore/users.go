@@ -76,7 +76,7 @@ func scanUser(row interface{ Scan(...any) error }) (workspace.User, error) {
 }
 
 func (t *tx) oneUser(ctx context.Context, key, where string, args ...any) (workspace.User, error) {
-	u, err := scanUser(t.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, args...))
+	u, err := scanUser(t.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+where+t.forUpdate(), args...))
 	if err != nil {
 		return u, notFound(err, "user", key)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ func init() {
 		test{"Edit_LicenseChangesObeyR4_R8", testEditLicenses},
 		test{"Deactivate_ReleasesLicensesRevokesTokens_R9", testDeactivate},
 		test{"Deactivate_NotSelf_KeepsAnAdmin_R9", testDeactivateGuards},
+		test{"Deactivate_ConcurrentCallsQueue_OneEvent_R9_R14", testConcurrentDeactivate},
 		test{"Activate_NeedsLicense_ObeysR4_R10", testActivate},
 		test{"ListUsers_ActiveByDefault_Filters_Pages_R11", testListUsers},
 		test{"ResetMFA_ClearsEnrollment_R12", testResetMFA},
@@ -431,4 +433,25 @@ func testNotFound(t *testing.T, e *env) {
 		return nil
 	})
 	wantNoErr(t, err, "view")
+}
+
+func testConcurrentDeactivate(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	bob := e.addUser(o, "bob@acme.example", []string{"user"}, "flow")
+	var wg sync.WaitGroup
+	errs := make([]error, 10)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = e.svc.Deactivate(e.ctx, o.admin, bob.ID) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("concurrent deactivation %d: %v (concurrent changes of one user must queue, not fail)", i, err)
+		}
+	}
+	events, _, err := e.svc.ListAudit(e.ctx, o.admin, workspace.AuditFilter{Action: "user.deactivated"})
+	wantNoErr(t, err, "audit")
+	if len(events) != 1 {
+		t.Errorf("%d user.deactivated events for one deactivation", len(events))
+	}
 }
