@@ -23,7 +23,7 @@ type InviteOutcome struct {
 // writes the email with the single-use signup link to the outbox, in one
 // transaction with the audit event.
 func (s *Service) Invite(ctx context.Context, p Principal, in InviteInput) (out InviteOutcome, err error) {
-	if err := p.require(ScopeUsersWrite, true); err != nil {
+	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
 		return out, err
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {
@@ -99,8 +99,13 @@ func (s *Service) emailFree(ctx context.Context, tx Tx, orgID, email string, now
 	if inv.StatusAt(now) == InvitePending {
 		return &EmailTakenError{Email: email, By: "invite"}
 	}
-	inv.Status, inv.UpdatedAt = InviteExpired, now
-	return tx.UpdateInvite(ctx, inv)
+	expired := inv
+	expired.Status, expired.UpdatedAt = InviteExpired, now
+	if err := tx.UpdateInvite(ctx, expired); err != nil {
+		return err
+	}
+	system := Principal{OrgID: orgID, Email: "system"}
+	return tx.InsertAudit(ctx, s.audit(system, orgID, "invite.expired", inv.Email, snapshotInvite(inv), snapshotInvite(expired), now))
 }
 
 func isNotFound(err error) bool {
@@ -149,7 +154,7 @@ func pendingInvite(ctx context.Context, tx Tx, orgID, ref string, now time.Time)
 // ResendInvite sends the invite again with a new link (the old one stops
 // working) and a new 7-day expiry (R6).
 func (s *Service) ResendInvite(ctx context.Context, p Principal, ref string) (out Invite, err error) {
-	if err := p.require(ScopeUsersWrite, true); err != nil {
+	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
 		return out, err
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {
@@ -179,7 +184,7 @@ func (s *Service) ResendInvite(ctx context.Context, p Principal, ref string) (ou
 
 // RevokeInvite cancels a pending invite and frees its reserved licenses (R6).
 func (s *Service) RevokeInvite(ctx context.Context, p Principal, ref string) (out Invite, err error) {
-	if err := p.require(ScopeUsersWrite, true); err != nil {
+	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
 		return out, err
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {
@@ -257,7 +262,7 @@ func (s *Service) AcceptInvite(ctx context.Context, in AcceptInput) (out User, e
 
 // ListInvites lists invites by creation; f.Status "" lists every status.
 func (s *Service) ListInvites(ctx context.Context, p Principal, f InviteFilter) (invites []Invite, next string, err error) {
-	if err := p.require(ScopeUsersRead, true); err != nil {
+	if err := p.requireAdmin(ScopeUsersRead); err != nil {
 		return nil, "", err
 	}
 	now := s.clock()

@@ -160,6 +160,9 @@ func (s *Service) SignUpAutomatically(ctx context.Context, orgID, name, email, r
 			return err
 		}
 		if u, err := tx.UserByEmail(ctx, orgID, normalizeEmail(email)); err == nil {
+			if !u.Active {
+				return &ForbiddenError{Reason: u.Email + " is deactivated in " + org.Name + "; ask an admin to activate the account"}
+			}
 			out = u
 			return nil
 		} else if !isNotFound(err) {

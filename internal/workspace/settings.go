@@ -6,8 +6,8 @@ import (
 
 // SignupMode tells whether users may sign up on their own (R2, R7).
 func (s *Service) SignupMode(ctx context.Context, p Principal) (on bool, err error) {
-	if p.require(ScopeUsersRead, true) != nil {
-		if err := p.require(ScopeSettingsWrite, true); err != nil {
+	if p.requireAdmin(ScopeUsersRead) != nil {
+		if err := p.requireAdmin(ScopeSettingsWrite); err != nil {
 			return false, err
 		}
 	}
@@ -22,7 +22,7 @@ func (s *Service) SignupMode(ctx context.Context, p Principal) (on bool, err err
 // SetSignupMode turns automatic sign-up on or off. The CLI asks for
 // confirmation first (R3); setting the current value changes nothing.
 func (s *Service) SetSignupMode(ctx context.Context, p Principal, on bool) error {
-	if err := p.require(ScopeSettingsWrite, true); err != nil {
+	if err := p.requireAdmin(ScopeSettingsWrite); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(tx Tx) error {
@@ -42,7 +42,7 @@ func (s *Service) SetSignupMode(ctx context.Context, p Principal, on bool) error
 // Pools returns the org's license pools with their counts. Any member with
 // the licenses:read scope may read them (CI audits use such a token).
 func (s *Service) Pools(ctx context.Context, p Principal) (pools []LicensePool, err error) {
-	if err := p.require(ScopeLicensesRead, false); err != nil {
+	if err := p.requireScope(ScopeLicensesRead); err != nil {
 		return nil, err
 	}
 	err = s.store.View(ctx, func(tx Tx) error {
@@ -54,7 +54,7 @@ func (s *Service) Pools(ctx context.Context, p Principal) (pools []LicensePool, 
 
 // ListAudit lists audit events, newest first.
 func (s *Service) ListAudit(ctx context.Context, p Principal, f AuditFilter) (events []AuditEvent, next string, err error) {
-	if err := p.require(ScopeAuditRead, true); err != nil {
+	if err := p.requireAdmin(ScopeAuditRead); err != nil {
 		return nil, "", err
 	}
 	limit := pageSize(f.Limit)

@@ -37,6 +37,9 @@ type Tx interface {
 	UserByID(ctx context.Context, orgID, id string) (User, error)
 	UserByEmail(ctx context.Context, orgID, email string) (User, error)
 	ListUsers(ctx context.Context, orgID string, f UserFilter) ([]User, error)
+	// CountActiveAdmins counts the org's active admins; in a write
+	// transaction it first locks the org, so two admins removing each other
+	// at once cannot both see the other one still there (R9).
 	CountActiveAdmins(ctx context.Context, orgID string) (int, error)
 
 	// Invites.
@@ -56,6 +59,8 @@ type Tx interface {
 	TokenByIdempotencyKey(ctx context.Context, orgID, userID, key string) (APIToken, error)
 	ListTokens(ctx context.Context, orgID string) ([]APIToken, error)
 	RevokeToken(ctx context.Context, orgID, id string, at time.Time) error
+	// TouchToken records the time a token was last used.
+	TouchToken(ctx context.Context, id string, at time.Time) error
 	// RevokeUserTokens revokes every API token of the user (R9).
 	RevokeUserTokens(ctx context.Context, orgID, userID string, at time.Time) error
 	// RevokeUserSessions ends every browser session and revokes every OAuth
@@ -67,6 +72,7 @@ type Tx interface {
 	ListAudit(ctx context.Context, orgID string, f AuditFilter) ([]AuditEvent, error)
 	InsertOutbox(ctx context.Context, m OutboxMessage) error
 	ListOutbox(ctx context.Context, orgID string) ([]OutboxMessage, error)
+
 }
 
 // UserStatus selects users by their active flag (R11).

@@ -112,12 +112,20 @@ func (p Principal) hasScope(s Scope) bool { return slices.Contains(p.Scopes, s) 
 
 func (p Principal) isAdmin() bool { return p.operator || slices.Contains(p.Roles, RoleAdmin) }
 
-// require checks R13: the caller holds the scope and, when adminOnly, the admin role.
-func (p Principal) require(s Scope, adminOnly bool) error {
+// requireScope checks R13 for what any member may do: the token holds the scope.
+func (p Principal) requireScope(s Scope) error {
 	if !p.hasScope(s) {
 		return &ForbiddenError{Reason: "this token lacks the " + string(s) + " scope", Scope: string(s)}
 	}
-	if adminOnly && !p.isAdmin() {
+	return nil
+}
+
+// requireAdmin checks R13 for what only admins may do: the scope, and the admin role.
+func (p Principal) requireAdmin(s Scope) error {
+	if err := p.requireScope(s); err != nil {
+		return err
+	}
+	if !p.isAdmin() {
 		return &ForbiddenError{Reason: "only admins can do this; you are " + rolesText(p.Roles)}
 	}
 	return nil

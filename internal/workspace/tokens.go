@@ -25,8 +25,8 @@ type NewTokenOutcome struct {
 // the caller's own (R13). A repeated idempotency key with the same name and
 // scopes returns the first token, without its secret.
 func (s *Service) CreateToken(ctx context.Context, p Principal, name string, scopeNames []string, key string) (out NewTokenOutcome, err error) {
-	if !p.isAdmin() {
-		return out, &ForbiddenError{Reason: "only admins create API tokens"}
+	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
+		return out, err
 	}
 	name = strings.TrimSpace(name)
 	if name == "" {
@@ -73,8 +73,8 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, name string, sco
 
 // ListTokens lists the org's API tokens (never their secrets).
 func (s *Service) ListTokens(ctx context.Context, p Principal) (toks []APIToken, err error) {
-	if !p.isAdmin() {
-		return nil, &ForbiddenError{Reason: "only admins list API tokens"}
+	if err := p.requireAdmin(ScopeUsersRead); err != nil {
+		return nil, err
 	}
 	err = s.store.View(ctx, func(tx Tx) error {
 		toks, err = tx.ListTokens(ctx, p.OrgID)
@@ -85,8 +85,8 @@ func (s *Service) ListTokens(ctx context.Context, p Principal) (toks []APIToken,
 
 // RevokeToken revokes a token of the org at once.
 func (s *Service) RevokeToken(ctx context.Context, p Principal, id string) error {
-	if !p.isAdmin() {
-		return &ForbiddenError{Reason: "only admins revoke API tokens"}
+	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
+		return err
 	}
 	return s.store.Update(ctx, func(tx Tx) error {
 		now := s.clock()
@@ -148,6 +148,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (p Principal,
 	if err != nil {
 		return p, err
 	}
+	if err := s.touchToken(ctx, tok); err != nil {
+		return p, err
+	}
 	return Principal{OrgID: tok.OrgID, UserID: u.ID, Email: u.Email, Roles: u.Roles, Scopes: tok.Scopes, TokenID: tok.ID}, nil
 }
 
@@ -165,4 +168,17 @@ func (s *Service) Me(ctx context.Context, p Principal) (u User, org Org, err err
 
 func sameScopes(a, b []Scope) bool {
 	return len(a) == len(b) && !slices.ContainsFunc(a, func(s Scope) bool { return !slices.Contains(b, s) })
+}
+
+// tokenTouchInterval is how stale last_used_at may get: recording every use
+// would add a write to every read request.
+const tokenTouchInterval = time.Minute
+
+// touchToken records when a token was last used, at most once a minute.
+func (s *Service) touchToken(ctx context.Context, tok APIToken) error {
+	now := s.clock()
+	if tok.LastUsedAt != nil && now.Sub(*tok.LastUsedAt) < tokenTouchInterval {
+		return nil
+	}
+	return s.store.Update(ctx, func(tx Tx) error { return tx.TouchToken(ctx, tok.ID, now) })
 }

@@ -3,6 +3,7 @@ package workspace
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 )
@@ -20,7 +21,7 @@ func pageSize(n int) int {
 // ListUsers lists the org's users by email, active only unless f says
 // otherwise (R11). next is the cursor of the following page, "" at the end.
 func (s *Service) ListUsers(ctx context.Context, p Principal, f UserFilter) (users []User, next string, err error) {
-	if err := p.require(ScopeUsersRead, true); err != nil {
+	if err := p.requireAdmin(ScopeUsersRead); err != nil {
 		return nil, "", err
 	}
 	if f.Status == "" {
@@ -29,6 +30,15 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, f UserFilter) (use
 	limit := pageSize(f.Limit)
 	f.Limit = limit + 1
 	err = s.store.View(ctx, func(tx Tx) error {
+		if f.License != "" {
+			pools, err := tx.Pools(ctx, p.OrgID, s.clock())
+			if err != nil {
+				return err
+			}
+			if _, err := parseLicenses([]string{f.License}, pools); err != nil {
+				return err
+			}
+		}
 		users, err = tx.ListUsers(ctx, p.OrgID, f)
 		return err
 	})
@@ -45,7 +55,7 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, f UserFilter) (use
 // GetUser returns a user by id or email. Admins read anyone; others only
 // themselves, and learn nothing of who else exists (R13).
 func (s *Service) GetUser(ctx context.Context, p Principal, ref string) (u User, err error) {
-	if err := p.require(ScopeUsersRead, false); err != nil {
+	if err := p.requireScope(ScopeUsersRead); err != nil {
 		return User{}, err
 	}
 	err = s.store.View(ctx, func(tx Tx) error {
@@ -53,7 +63,7 @@ func (s *Service) GetUser(ctx context.Context, p Principal, ref string) (u User,
 		return err
 	})
 	if !p.isAdmin() && (isNotFound(err) || (err == nil && u.ID != p.UserID)) {
-		return User{}, p.require(ScopeUsersRead, true)
+		return User{}, p.requireAdmin(ScopeUsersRead)
 	}
 	return u, err
 }
@@ -79,7 +89,7 @@ type Changed[T any] struct {
 
 // EditUser applies an edit (R8), claiming added licenses under R4.
 func (s *Service) EditUser(ctx context.Context, p Principal, ref string, e UserEdit) (out Changed[User], err error) {
-	if err := p.require(ScopeUsersWrite, true); err != nil {
+	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
 		return out, err
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {
@@ -94,6 +104,10 @@ func (s *Service) EditUser(ctx context.Context, p Principal, ref string, e UserE
 		after, added, err := s.applyEdit(ctx, tx, before, e, now)
 		if err != nil {
 			return err
+		}
+		if reflect.DeepEqual(snapshotUser(before), snapshotUser(after)) {
+			out.Value = before // nothing to change: no write, no event, same ETag
+			return nil
 		}
 		if before.HasRole(RoleAdmin) && !after.HasRole(RoleAdmin) && before.Active {
 			if err := keepAnAdmin(ctx, tx, p.OrgID); err != nil {
@@ -193,7 +207,7 @@ func keepAnAdmin(ctx context.Context, tx Tx, orgID string) error {
 // Deactivate releases the user's licenses, revokes their tokens and stops
 // them signing in (R9). Deactivating an inactive user changes nothing.
 func (s *Service) Deactivate(ctx context.Context, p Principal, ref string) (out User, err error) {
-	if err := p.require(ScopeUsersWrite, true); err != nil {
+	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
 		return out, err
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {
@@ -234,7 +248,7 @@ func (s *Service) Deactivate(ctx context.Context, p Principal, ref string) (out 
 
 // Activate makes an inactive user active again with at least one license (R10).
 func (s *Service) Activate(ctx context.Context, p Principal, ref string, licenses []string) (out Changed[User], err error) {
-	if err := p.require(ScopeUsersWrite, true); err != nil {
+	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
 		return out, err
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {
@@ -275,7 +289,7 @@ func (s *Service) Activate(ctx context.Context, p Principal, ref string, license
 // ResetMFA removes the user's MFA enrollment and revokes their sessions and
 // refresh tokens, so the next sign-in enrolls again (R12).
 func (s *Service) ResetMFA(ctx context.Context, p Principal, ref string) (out User, err error) {
-	if err := p.require(ScopeMFAReset, true); err != nil {
+	if err := p.requireAdmin(ScopeMFAReset); err != nil {
 		return out, err
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {

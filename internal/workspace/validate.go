@@ -138,3 +138,20 @@ func (v validInvite) sameAs(inv Invite) bool {
 	return v.name == inv.Name && normalizeEmail(v.email) == normalizeEmail(inv.Email) &&
 		slices.Equal(v.roles, inv.Roles) && slices.Equal(v.licenses, inv.Licenses)
 }
+
+// ValidateInvite checks an invite's fields as R1 does, without storage: for
+// a client's dry run. products are the org's product keys; nil skips the
+// check of license names (but not that there is one).
+func ValidateInvite(in InviteInput, products []string) error {
+	var pools []LicensePool
+	for _, p := range products {
+		pools = append(pools, LicensePool{Product: p})
+	}
+	if products == nil {
+		for _, l := range in.Licenses {
+			pools = append(pools, LicensePool{Product: strings.ToLower(strings.TrimSpace(l))})
+		}
+	}
+	_, err := validateInvite(in, pools)
+	return err
+}

@@ -83,3 +83,8 @@ func (t *tx) RevokeUserTokens(ctx context.Context, orgID, userID string, at time
 	_, err := t.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE org_id = ? AND user_id = ? AND revoked_at IS NULL`, ts(at), orgID, userID)
 	return err
 }
+
+func (t *tx) TouchToken(ctx context.Context, id string, at time.Time) error {
+	_, err := t.exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, ts(at), id)
+	return err
+}

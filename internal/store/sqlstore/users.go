@@ -11,9 +11,9 @@ import (
 const userColumns = `id, org_id, name, email, roles, active, call_recording, mfa_enrolled, created_at, updated_at, last_sign_in_at, version`
 
 func (t *tx) InsertUser(ctx context.Context, u workspace.User) error {
-	_, err := t.exec(ctx, `INSERT INTO users (`+userColumns+`, email_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO users (`+userColumns+`, email_norm, name_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.OrgID, u.Name, u.Email, joinList(u.Roles), boolInt(u.Active), boolInt(u.CallRecording), boolInt(u.MFAEnrolled),
-		ts(u.CreatedAt), ts(u.UpdatedAt), tsPtr(u.LastSignInAt), u.Version, strings.ToLower(u.Email))
+		ts(u.CreatedAt), ts(u.UpdatedAt), tsPtr(u.LastSignInAt), u.Version, strings.ToLower(u.Email), strings.ToLower(u.Name))
 	if err != nil {
 		if t.d.IsUniqueViolation(err) {
 			return &workspace.EmailTakenError{Email: u.Email, By: "user"}
@@ -38,9 +38,9 @@ func (t *tx) setUserLicenses(ctx context.Context, u workspace.User) error {
 // UpdateUser is a conditional write: it succeeds only if nobody wrote the
 // user since the version the domain read (R8).
 func (t *tx) UpdateUser(ctx context.Context, u workspace.User) error {
-	res, err := t.exec(ctx, `UPDATE users SET name = ?, roles = ?, active = ?, call_recording = ?, mfa_enrolled = ?,
+	res, err := t.exec(ctx, `UPDATE users SET name = ?, name_norm = ?, roles = ?, active = ?, call_recording = ?, mfa_enrolled = ?,
 		updated_at = ?, last_sign_in_at = ?, version = ? WHERE org_id = ? AND id = ? AND version = ?`,
-		u.Name, joinList(u.Roles), boolInt(u.Active), boolInt(u.CallRecording), boolInt(u.MFAEnrolled),
+		u.Name, strings.ToLower(u.Name), joinList(u.Roles), boolInt(u.Active), boolInt(u.CallRecording), boolInt(u.MFAEnrolled),
 		ts(u.UpdatedAt), tsPtr(u.LastSignInAt), u.Version, u.OrgID, u.ID, u.Version-1)
 	if err != nil {
 		return err
@@ -144,7 +144,8 @@ func (t *tx) ListUsers(ctx context.Context, orgID string, f workspace.UserFilter
 		args = append(args, f.License)
 	}
 	if f.Search != "" {
-		where = append(where, `(LOWER(name) LIKE ? ESCAPE '\' OR email_norm LIKE ? ESCAPE '\')`)
+		// name_norm is lower-cased by Go: SQLite's LOWER knows only ASCII.
+		where = append(where, `(name_norm LIKE ? ESCAPE '\' OR email_norm LIKE ? ESCAPE '\')`)
 		pat := "%" + likeEscape(strings.ToLower(f.Search)) + "%"
 		args = append(args, pat, pat)
 	}
@@ -174,6 +175,11 @@ func (t *tx) ListUsers(ctx context.Context, orgID string, f workspace.UserFilter
 }
 
 func (t *tx) CountActiveAdmins(ctx context.Context, orgID string) (n int, err error) {
+	if lock := t.forUpdate(); lock != "" {
+		if _, err := t.exec(ctx, `SELECT id FROM orgs WHERE id = ?`+lock, orgID); err != nil {
+			return 0, err
+		}
+	}
 	err = t.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE org_id = ? AND active = 1 AND (',' || roles || ',') LIKE '%,admin,%'`, orgID).Scan(&n)
 	return n, err
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -10,8 +11,8 @@ import (
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
-func init() {
-	register(
+func inviteTests() []test {
+	return []test{
 		test{"Invite_NeedsEveryField_R1", testInviteNeedsEveryField},
 		test{"Invite_RefusesTakenEmail_R1", testInviteRefusesTakenEmail},
 		test{"Invite_RefusedWhileSignupModeOn_R2", testInviteRefusedWhileSignupOn},
@@ -24,7 +25,7 @@ func init() {
 		test{"Invite_ExpiryFreesLicenses_R6", testInviteExpiry},
 		test{"Invite_WritesOutboxEmail_R6", testInviteOutbox},
 		test{"Invite_IdempotencyKeyReplays", testInviteIdempotency},
-	)
+	}
 }
 
 func testInviteNeedsEveryField(t *testing.T, e *env) {
@@ -283,6 +284,10 @@ func testInviteExpiry(t *testing.T, e *env) {
 	_, err = e.svc.AcceptInvite(e.ctx, workspace.AcceptInput{Token: token, Name: "", Email: "u0@acme.example"})
 	wantCode(t, err, "invite_invalid")
 	e.mustInvite(o.admin, "u0@acme.example", "flow") // re-invite after expiry
+	// Marking the old invite expired is a change too (R14).
+	if got := e.auditActions(o); !slices.Contains(got, "invite.expired") {
+		t.Errorf("no invite.expired event: %v", got)
+	}
 }
 
 func testInviteOutbox(t *testing.T, e *env) {

@@ -12,8 +12,8 @@ import (
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
-func init() {
-	register(
+func userTests() []test {
+	return []test{
 		test{"NewOrg_ThreeLicensesPerProduct_R5", testNewOrgPools},
 		test{"SetLicenses_OperatorOnly_NeverBelowUsed_R5", testSetLicenses},
 		test{"AutoSignup_AddsUserWithRoleUserNoLicenses_R7", testAutoSignup},
@@ -30,7 +30,13 @@ func init() {
 		test{"Audit_OneEventPerChange_NoneOnFailure_R14", testAudit},
 		test{"Store_RollsBackOnError", testRollback},
 		test{"Store_NotFoundErrors", testNotFound},
-	)
+		test{"Tokens_ManagedOnlyWithUserScopes_R13", testTokenScopes},
+		test{"ListUsers_UnknownLicenseIsAnError_SearchIsUnicode_R11", testListUsersEdges},
+		test{"Edit_NoChangeWritesNothing_R8_R14", testEditNoOp},
+		test{"AutoSignup_DeactivatedPersonRefused_R7_R9", testAutoSignupDeactivated},
+		test{"Deactivate_TwoAdminsAtOnceKeepOne_R9", testAdminsDeactivateEachOther},
+		test{"Tokens_LastUsedRecorded", testTokenLastUsed},
+	}
 }
 
 func testNewOrgPools(t *testing.T, e *env) {
@@ -453,5 +459,90 @@ func testConcurrentDeactivate(t *testing.T, e *env) {
 	wantNoErr(t, err, "audit")
 	if len(events) != 1 {
 		t.Errorf("%d user.deactivated events for one deactivation", len(events))
+	}
+}
+
+func testTokenScopes(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	ro := e.tokenFor(o, o.admin.Email, workspace.ScopeLicensesRead)
+	_, err := e.svc.ListTokens(e.ctx, ro)
+	wantCode(t, err, "forbidden")
+	_, err = e.svc.CreateToken(e.ctx, ro, "ci", []string{"licenses:read"}, "")
+	wantCode(t, err, "forbidden")
+	wantCode(t, e.svc.RevokeToken(e.ctx, ro, o.admin.TokenID), "forbidden")
+	if _, err := e.svc.Authenticate(e.ctx, o.secret); err != nil {
+		t.Fatalf("the first admin's token was revoked by a read-only token: %v", err)
+	}
+}
+
+func testListUsersEdges(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	_, err := e.svc.AddUser(e.ctx, workspace.Operator(o.ID), workspace.InviteInput{Name: "Élodie Durand", Email: "elodie@acme.example", Roles: []string{"user"}, Licenses: []string{"flow"}})
+	wantNoErr(t, err, "add")
+	_, _, err = e.svc.ListUsers(e.ctx, o.admin, workspace.UserFilter{License: "nope"})
+	wantCode(t, err, "invalid_field")
+	for _, q := range []string{"élodie", "ÉLODIE", "Durand"} {
+		us, _, err := e.svc.ListUsers(e.ctx, o.admin, workspace.UserFilter{Search: q})
+		wantNoErr(t, err, "search")
+		if len(us) != 1 || us[0].Email != "elodie@acme.example" {
+			t.Errorf("search %q = %+v", q, us)
+		}
+	}
+}
+
+func testEditNoOp(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	bob := e.addUser(o, "bob@acme.example", []string{"user"}, "flow")
+	before := len(e.auditActions(o))
+	out, err := e.svc.EditUser(e.ctx, o.admin, bob.ID, workspace.UserEdit{AddLicenses: []string{"flow"}, AddRoles: []string{"user"}, IfVersion: bob.Version})
+	wantNoErr(t, err, "no-op edit")
+	if out.Value.Version != bob.Version || len(e.auditActions(o)) != before {
+		t.Errorf("an edit that changes nothing wrote: version %d→%d, events %d→%d", bob.Version, out.Value.Version, before, len(e.auditActions(o)))
+	}
+}
+
+func testAutoSignupDeactivated(t *testing.T, e *env) {
+	o := e.newOrg("acme")
+	u, err := e.svc.SignUpAutomatically(e.ctx, o.ID, "Dan Diaz", "dan@acme.example", "")
+	wantNoErr(t, err, "sign up")
+	_, err = e.svc.Deactivate(e.ctx, o.admin, u.ID)
+	wantNoErr(t, err, "deactivate")
+	_, err = e.svc.SignUpAutomatically(e.ctx, o.ID, "Dan Diaz", "dan@acme.example", "")
+	wantCode(t, err, "forbidden")
+}
+
+func testAdminsDeactivateEachOther(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	e.addUser(o, "bob@acme.example", []string{"admin"}, "flow")
+	bob := e.tokenFor(o, "bob@acme.example", workspace.AllScopes...)
+	for range 5 {
+		var wg sync.WaitGroup
+		var errA, errB error
+		wg.Go(func() { _, errA = e.svc.Deactivate(e.ctx, o.admin, "bob@acme.example") })
+		wg.Go(func() { _, errB = e.svc.Deactivate(e.ctx, bob, o.admin.Email) })
+		wg.Wait()
+		n := 0
+		wantNoErr(t, e.store.View(e.ctx, func(tx workspace.Tx) (err error) { n, err = tx.CountActiveAdmins(e.ctx, o.ID); return err }), "count")
+		if n != 1 || (errA == nil) == (errB == nil) {
+			t.Fatalf("two admins deactivating each other: %d active admins left, errors %v / %v; want exactly one to win", n, errA, errB)
+		}
+		// Put both back for the next round.
+		op := workspace.Operator(o.ID)
+		for _, email := range []string{"bob@acme.example", o.admin.Email} {
+			if _, err := e.svc.Activate(e.ctx, op, email, []string{"agent-dialer"}); err != nil && workspace.CodeOf(err) != "already_active" {
+				t.Fatal(err)
+			}
+		}
+		o.admin = e.tokenFor(o, o.admin.Email, workspace.AllScopes...)
+		bob = e.tokenFor(o, "bob@acme.example", workspace.AllScopes...)
+	}
+}
+
+func testTokenLastUsed(t *testing.T, e *env) {
+	o := e.newOrg("acme")
+	toks, err := e.svc.ListTokens(e.ctx, o.admin)
+	wantNoErr(t, err, "list")
+	if len(toks) != 1 || toks[0].LastUsedAt == nil || !toks[0].LastUsedAt.Equal(e.now) {
+		t.Errorf("last used = %v, want %v", toks[0].LastUsedAt, e.now)
 	}
 }

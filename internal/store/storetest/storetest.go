@@ -6,6 +6,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ type Opener func(t *testing.T) workspace.Store
 
 // Run runs the whole suite against stores from open.
 func Run(t *testing.T, open Opener) {
-	for _, tc := range tests {
+	for _, tc := range slices.Concat(inviteTests(), userTests()) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newEnv(t, open)) })
 	}
 }
@@ -27,11 +28,6 @@ type test struct {
 	name string
 	fn   func(t *testing.T, e *env)
 }
-
-var tests []test
-
-// register adds tests to the suite; each file of the suite registers its own.
-func register(ts ...test) { tests = append(tests, ts...) }
 
 // env is one test's world: a service over a fresh store and a clock the test moves.
 type env struct {

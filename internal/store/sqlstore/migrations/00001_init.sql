@@ -24,6 +24,7 @@ CREATE TABLE users (
     name            TEXT NOT NULL,
     email           TEXT NOT NULL,
     email_norm      TEXT NOT NULL,
+    name_norm       TEXT NOT NULL,
     roles           TEXT NOT NULL,
     active          INTEGER NOT NULL,
     call_recording  INTEGER NOT NULL,
