@@ -43,11 +43,16 @@ type Options struct {
 	Registry *prometheus.Registry
 	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// AccessTokens checks the bearer tokens that are not API tokens (wsp_…):
+	// OAuth 2.0 access tokens of the authorization server. Nil accepts API
+	// tokens only.
+	AccessTokens AccessTokenVerifier
 }
 
 // server holds what every handler needs. One per New.
 type server struct {
 	svc     *workspace.Service
+	tokens  AccessTokenVerifier // nil: API tokens only
 	log     *slog.Logger
 	limiter *limiter // nil when rate limiting is off
 	metrics *metrics
@@ -59,6 +64,7 @@ type server struct {
 func New(svc *workspace.Service, opts Options) http.Handler {
 	s := &server{
 		svc:     svc,
+		tokens:  opts.AccessTokens,
 		log:     opts.Logger,
 		limiter: newLimiter(opts.RateLimit, opts.RateBurst),
 		metrics: newMetrics(opts.Registry),

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -29,15 +30,32 @@ func (e *authError) setHeaders(h http.Header) {
 var errNoToken = &authError{detail: "this request needs a token: send 'Authorization: Bearer <token>' " +
 	"(sign in with 'wsctl auth login', or set WSCTL_TOKEN to an API token)"}
 
+// AccessTokenVerifier checks an OAuth 2.0 access token (internal/authserver
+// implements it). A token that is unknown, expired or revoked, or whose user
+// is deactivated, is workspace.ErrUnauthenticated.
+type AccessTokenVerifier interface {
+	VerifyAccessToken(ctx context.Context, token string) (workspace.Principal, error)
+}
+
+// apiTokenPrefix starts every API token the domain mints (CreateToken);
+// any other bearer token can only be an OAuth access token.
+const apiTokenPrefix = "wsp_"
+
 // authenticate turns the request's bearer token into the caller, asking the
-// domain every time (R9), and tags the principal with the request id so the
-// audit events of the request carry it (R14).
+// domain or the authorization server every time (R9), and tags the principal
+// with the request id so the audit events of the request carry it (R14).
 func (s *server) authenticate(r *http.Request) (workspace.Principal, error) {
 	secret, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok {
 		return workspace.Principal{}, errNoToken
 	}
-	p, err := s.svc.Authenticate(r.Context(), secret)
+	var p workspace.Principal
+	var err error
+	if s.tokens != nil && !strings.HasPrefix(secret, apiTokenPrefix) {
+		p, err = s.tokens.VerifyAccessToken(r.Context(), secret)
+	} else {
+		p, err = s.svc.Authenticate(r.Context(), secret)
+	}
 	if err != nil {
 		if workspace.CodeOf(err) == schema.CodeUnauthenticated {
 			return p, &authError{detail: err.Error() + "; sign in again with 'wsctl auth login'", presented: true}

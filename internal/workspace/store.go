@@ -73,6 +73,36 @@ type Tx interface {
 	InsertOutbox(ctx context.Context, m OutboxMessage) error
 	ListOutbox(ctx context.Context, orgID string) ([]OutboxMessage, error)
 
+	// Sign-in (issue 3, accounts*.go): local credentials, failed-attempt
+	// counting for lockout, browser sessions of the sign-in pages, and the
+	// org's upstream identity provider.
+	Credentials(ctx context.Context, orgID, userID string) (Credentials, error)
+	// PutCredentials inserts or replaces the user's credentials.
+	PutCredentials(ctx context.Context, c Credentials) error
+	// DeleteTOTP removes the user's TOTP secret, pending or confirmed (R12);
+	// a user without credentials is no error.
+	DeleteTOTP(ctx context.Context, orgID, userID string) error
+	// UseTOTPStep records step as the user's last accepted TOTP step if it is
+	// later than the stored one, in one conditional write; false means the
+	// step was already used (a replayed code), under any concurrency.
+	UseTOTPStep(ctx context.Context, orgID, userID string, step int64) (bool, error)
+	// SetLastSignIn records a completed sign-in without changing the user's version.
+	SetLastSignIn(ctx context.Context, orgID, userID string, at time.Time) error
+	SignInFailures(ctx context.Context, orgID, email string) (SignInFailures, error)
+	// RecordSignInFailure counts one failed attempt in one atomic write: a
+	// count whose window started before windowStart starts again at 1.
+	RecordSignInFailure(ctx context.Context, orgID, email string, at, windowStart time.Time) (SignInFailures, error)
+	LockSignIn(ctx context.Context, orgID, email string, until time.Time) error
+	ClearSignInFailures(ctx context.Context, orgID, email string) error
+	InsertBrowserSession(ctx context.Context, s BrowserSession) error
+	BrowserSessionByHash(ctx context.Context, idHash string) (BrowserSession, error)
+	// UpdateBrowserSession writes the session's user, MFA state and flow.
+	UpdateBrowserSession(ctx context.Context, s BrowserSession) error
+	EndBrowserSession(ctx context.Context, idHash string, at time.Time) error
+	DeleteBrowserSessionsExpiredBefore(ctx context.Context, before time.Time) error
+	IdentityProvider(ctx context.Context, orgID string) (IdentityProvider, error)
+	PutIdentityProvider(ctx context.Context, p IdentityProvider) error
+	DeleteIdentityProvider(ctx context.Context, orgID string) error
 }
 
 // UserStatus selects users by their active flag (R11).

@@ -305,6 +305,10 @@ func (s *Service) ResetMFA(ctx context.Context, p Principal, ref string) (out Us
 		if err := tx.UpdateUser(ctx, after); err != nil {
 			return err
 		}
+		// The secret goes too, so the next sign-in enrolls a new one.
+		if err := tx.DeleteTOTP(ctx, p.OrgID, before.ID); err != nil {
+			return err
+		}
 		if err := tx.RevokeUserSessions(ctx, p.OrgID, before.ID, now); err != nil {
 			return err
 		}

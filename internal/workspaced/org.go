@@ -12,7 +12,7 @@ import (
 
 func newOrgCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "org", Short: "Create orgs and change their license totals"}
-	cmd.AddCommand(newOrgCreateCmd(e), newOrgSetLicensesCmd(e))
+	cmd.AddCommand(newOrgCreateCmd(e), newOrgSetLicensesCmd(e), newOrgSetIdPCmd(e), newOrgRemoveIdPCmd(e))
 	return cmd
 }
 

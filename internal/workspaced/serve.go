@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -16,6 +17,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/wsctl/wsctl/internal/api"
+	"github.com/wsctl/wsctl/internal/authserver"
+	"github.com/wsctl/wsctl/internal/authserver/signin"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
@@ -69,7 +72,7 @@ func serveRun(ctx context.Context, e *env, o *serveOptions) error {
 	}
 	baseURL := o.baseURL
 	if baseURL == "" {
-		baseURL = "http://" + ln.Addr().String()
+		baseURL = "http://" + loopbackAddr(ln.Addr().(*net.TCPAddr))
 	}
 	svc, closeStore, err := e.openService(ctx)
 	if err != nil {
@@ -81,8 +84,13 @@ func serveRun(ctx context.Context, e *env, o *serveOptions) error {
 	if o.smtp != "" {
 		log.Warn("SMTP delivery is not built yet; invite emails stay in the outbox (workspaced outbox list)")
 	}
+	handler, err := newHandler(ctx, svc, baseURL, log, api.Options{Logger: log, RateLimit: rate.Limit(o.rateLimit), RateBurst: o.rateBurst})
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	srv := &http.Server{
-		Handler:           api.New(svc, api.Options{Logger: log, RateLimit: rate.Limit(o.rateLimit), RateBurst: o.rateBurst}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
@@ -108,6 +116,25 @@ func serveRun(ctx context.Context, e *env, o *serveOptions) error {
 	return nil
 }
 
+// newHandler mounts the three faces of workspaced on one mux: the OAuth 2.0
+// server (/oauth/, /.well-known/), the sign-in pages, and the API (the rest).
+func newHandler(ctx context.Context, svc *workspace.Service, baseURL string, log *slog.Logger, apiOpts api.Options) (http.Handler, error) {
+	as, err := authserver.New(ctx, authserver.Config{Issuer: baseURL, Service: svc, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("sign-in server: %w (set --base-url to this server's https address, or http://127.0.0.1:PORT for local use)", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/oauth/", as.Handler())
+	mux.Handle("/.well-known/", as.Handler())
+	pages := signin.New(signin.Config{Service: svc, Authorizations: as, BaseURL: baseURL, Logger: log})
+	for _, p := range signin.Paths {
+		mux.Handle(p, pages)
+	}
+	apiOpts.AccessTokens = as
+	mux.Handle("/", api.New(svc, apiOpts))
+	return mux, nil
+}
+
 func newMigrateCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "migrate",
@@ -124,4 +151,13 @@ func newMigrateCmd(e *env) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// loopbackAddr is addr for a browser on this machine: an unspecified
+// address (0.0.0.0, ::) is reached as 127.0.0.1.
+func loopbackAddr(addr *net.TCPAddr) string {
+	if addr.IP.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", strconv.Itoa(addr.Port))
+	}
+	return addr.String()
 }

@@ -52,7 +52,7 @@ func newUserCmd(e *env) *cobra.Command {
 	for _, f := range []string{"org", "name", "email", "role", "license"} {
 		_ = add.MarkFlagRequired(f)
 	}
-	cmd.AddCommand(add)
+	cmd.AddCommand(add, newUserSetPasswordCmd(e))
 	return cmd
 }
 

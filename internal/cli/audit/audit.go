@@ -13,6 +13,7 @@ func NewCmdAudit(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit <command>",
 		Short: "Read the audit log of every change",
+		RunE:  cmdutil.GroupRunE,
 	}
 	cmd.AddCommand(list.NewCmdList(f, nil))
 	return cmd

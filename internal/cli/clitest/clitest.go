@@ -79,6 +79,18 @@ func Run(cmd *cobra.Command, argv string) error {
 	return err
 }
 
+// UnderRoot attaches cmd to a bare "wsctl" root and returns the root, so a
+// noun is run as in the real tree (cobra treats a command without a parent as
+// the root, which checks its arguments differently).
+func UnderRoot(cmd *cobra.Command) *cobra.Command {
+	root := &cobra.Command{Use: "wsctl"}
+	if cmd.GroupID != "" {
+		root.AddGroup(&cobra.Group{ID: cmd.GroupID, Title: cmd.GroupID})
+	}
+	root.AddCommand(cmd)
+	return root
+}
+
 // Request is one request the test server received.
 type Request struct {
 	Method string

@@ -3,15 +3,19 @@
 package cmdutil
 
 import (
+	"net/http"
+
+	"github.com/wsctl/wsctl/internal/cli/authstore"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil/iostreams"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil/prompter"
 	"github.com/wsctl/wsctl/internal/cli/config"
 	"github.com/wsctl/wsctl/internal/client"
 )
 
-// Factory hands commands what they need. Config and Client are functions so
-// that a command which never talks to the server (version, help, completion)
-// never reads the config file or the environment's token.
+// Factory hands commands what they need. Config, Client, HTTPClient and
+// TokenStores are functions so that a command which never talks to the server
+// (version, help, completion) never reads the config file, the environment's
+// token or the keyring.
 type Factory struct {
 	AppVersion     string
 	ExecutableName string
@@ -20,7 +24,15 @@ type Factory struct {
 	Prompter  prompter.Prompter
 
 	Config func() (*config.Config, error)
+	// Client is the API client for the selected host, authenticated with
+	// WSCTL_TOKEN or else the stored sign-in (refreshed as needed).
 	Client func() (*client.Client, error)
+	// HTTPClient is a plain client for requests outside the API (OAuth).
+	HTTPClient func() (*http.Client, error)
+	// TokenStores are where sign-ins are kept (keyring, insecure file).
+	TokenStores func() (*authstore.Stores, error)
+	// Browser opens URLs for 'wsctl auth login'.
+	Browser Browser
 
 	// Globals are the root command's persistent flags, filled in when the
 	// command line is parsed and read lazily by Config and Client.
@@ -38,4 +50,9 @@ type GlobalFlags struct {
 	Output string
 	JQ     string
 	Yes    bool
+}
+
+// Browser opens a URL in the person's web browser.
+type Browser interface {
+	Browse(url string) error
 }

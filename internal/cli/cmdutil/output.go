@@ -6,14 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/clipperhouse/displaywidth"
 	"github.com/dustin/go-humanize"
 	"github.com/itchyny/gojq"
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
@@ -98,7 +98,11 @@ type View[T any] struct {
 	// Columns are the table headers, e.g. "NAME"; CSV headers are their
 	// lower-case snake_case forms.
 	Columns []string
-	Row     func(c *Cells, item T) []string
+	// Whole names the columns a table never truncates to fit the terminal:
+	// ids and emails, which people copy into their next command. The other
+	// columns shrink instead.
+	Whole []string
+	Row   func(c *Cells, item T) []string
 	// Detail, if set, shows a single item as "Label: value" lines.
 	Detail func(c *Cells, item T) []Field
 }
@@ -280,7 +284,7 @@ func (p *ListPrinter[T]) Close() error {
 		if len(p.rows) == 0 {
 			return nil
 		}
-		return RenderTable(p.ios, p.view.Columns, p.rows)
+		return RenderTable(p.ios, p.view.Columns, p.rows, p.view.Whole)
 	}
 	return nil
 }
@@ -343,40 +347,106 @@ func PrintItem[T any](ios *iostreams.IOStreams, o OutputOptions, view View[T], i
 	return nil
 }
 
-// RenderTable draws a table for people, fitted to the terminal width.
-func RenderTable(ios *iostreams.IOStreams, headers []string, rows [][]string) error {
-	var buf bytes.Buffer
-	t := tablewriter.NewTable(&buf,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Borders: tw.BorderNone,
-			Symbols: tw.NewSymbols(tw.StyleNone),
-			Settings: tw.Settings{
-				Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off, ShowHeader: tw.Off},
-				Lines:      tw.LinesNone,
-			},
-		})),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-		tablewriter.WithRowAutoWrap(tw.WrapTruncate),
-		tablewriter.WithMaxWidth(ios.TerminalWidth()),
-		tablewriter.WithPadding(tw.Padding{Left: "", Right: "  ", Overwrite: true}),
-	)
-	t.Header(headers)
-	for _, r := range rows {
-		if err := t.Append(r); err != nil {
-			return err
+// RenderTable draws a table for people, fitted to the terminal width. The
+// columns named in whole (ids, emails: what people copy into their next
+// command) are never truncated; the others shrink, widest first, and show
+// "…" where they were cut.
+func RenderTable(ios *iostreams.IOStreams, headers []string, rows [][]string, whole []string) error {
+	table := make([][]string, 0, len(rows)+1)
+	for _, r := range append([][]string{headers}, rows...) {
+		cells := make([]string, len(headers))
+		for i := range cells {
+			if i < len(r) {
+				cells[i] = tsvCell(r[i])
+			}
 		}
+		table = append(table, cells)
 	}
-	if err := t.Render(); err != nil {
-		return err
-	}
-	for line := range strings.Lines(buf.String()) {
-		if _, err := fmt.Fprintln(ios.Out, strings.TrimRight(line, " \n")); err != nil {
+	widths := fitColumns(table, shrinkable(headers, whole), ios.TerminalWidth())
+	var line strings.Builder
+	for _, cells := range table {
+		line.Reset()
+		for i, cell := range cells {
+			if displaywidth.String(cell) > widths[i] {
+				cell = displaywidth.TruncateString(cell, widths[i], "…")
+			}
+			line.WriteString(cell)
+			if i < len(cells)-1 {
+				line.WriteString(strings.Repeat(" ", widths[i]-displaywidth.String(cell)+columnGap))
+			}
+		}
+		if _, err := fmt.Fprintln(ios.Out, strings.TrimRight(line.String(), " ")); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// columnGap is the space between two columns of a table.
+const columnGap = 2
+
+// shrinkable says, per column, whether it may be truncated.
+func shrinkable(headers, whole []string) []bool {
+	out := make([]bool, len(headers))
+	for i, h := range headers {
+		out[i] = !slices.ContainsFunc(whole, func(w string) bool { return strings.EqualFold(w, h) })
+	}
+	return out
+}
+
+// fitColumns returns the width of every column: its widest cell, unless the
+// table is wider than maxWidth; then the shrinkable columns are cut down to a
+// common cap, so the widest (names, scopes) give up the most. A shrunk column
+// keeps 5 characters if it can, and 1 ("…") at worst; the others are never
+// cut, even when the line must then overflow.
+func fitColumns(table [][]string, canShrink []bool, maxWidth int) []int {
+	natural := make([]int, len(canShrink))
+	for _, cells := range table {
+		for i, c := range cells {
+			natural[i] = max(natural[i], displaywidth.String(c))
+		}
+	}
+	fixed := columnGap * (len(natural) - 1)
+	widest := 0
+	for i, w := range natural {
+		if canShrink[i] {
+			widest = max(widest, w)
+		} else {
+			fixed += w
+		}
+	}
+	widthsAt := func(limit, floor int) ([]int, int) {
+		widths, total := make([]int, len(natural)), fixed
+		for i, w := range natural {
+			widths[i] = w
+			if canShrink[i] {
+				widths[i] = max(min(w, floor), min(w, limit))
+				total += widths[i]
+			}
+		}
+		return widths, total
+	}
+	if _, total := widthsAt(widest, 0); total <= maxWidth {
+		return natural
+	}
+	for _, floor := range []int{5, 1} {
+		if _, total := widthsAt(0, floor); total > maxWidth {
+			continue
+		}
+		// The largest cap that fits, then the room left over to the capped
+		// columns, one character each from the left.
+		limit := sort.Search(widest+1, func(l int) bool { _, total := widthsAt(l, floor); return total > maxWidth }) - 1
+		widths, total := widthsAt(limit, floor)
+		for i := range widths {
+			if total < maxWidth && canShrink[i] && widths[i] < natural[i] {
+				widths[i]++
+				total++
+			}
+		}
+		return widths
+	}
+	widths, _ := widthsAt(0, 1)
+	return widths
 }
 
 func csvHeader(cols []string) []string {

@@ -222,3 +222,27 @@ func TestPrintItem_Detail(t *testing.T) {
 		t.Errorf("json item %q", out.String())
 	}
 }
+
+func TestRenderTable_ShrinksOtherColumnsNeverWholeOnes(t *testing.T) {
+	id, email := "usr_06h0e58f2kq3x1v9zj5m", "barbara.mcallister@example.com"
+	rows := [][]string{{id, strings.Repeat("name ", 20), email, "a, b, c, d, e, f, g, h"}}
+	for _, width := range []int{200, 100, 70, 40} {
+		ios, _, out, _ := iostreams.Test()
+		ios.SetStdoutTTY(true)
+		ios.SetWidth(width)
+		if err := RenderTable(ios, []string{"ID", "NAME", "EMAIL", "TAGS"}, rows, []string{"id", "EMAIL"}); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+		if !strings.HasPrefix(lines[1], id+"  ") || !strings.Contains(lines[1], "  "+email+"  ") {
+			t.Errorf("width %d: id or email cut:\n%s", width, out)
+		}
+		// The whole columns alone need 24+30 and four gaps: below that the
+		// line overflows rather than cut them.
+		for _, l := range lines {
+			if w := len([]rune(l)); w > max(width, 24+30+3*columnGap+2) {
+				t.Errorf("width %d: line of %d: %q", width, w, l)
+			}
+		}
+	}
+}

@@ -1,12 +1,16 @@
 // Package factory builds the real cmdutil.Factory of the wsctl binary: its
-// constructors read the config and the token only when a command asks.
+// constructors read the config, the token and the keyring only when a
+// command asks.
 package factory
 
 import (
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
+	"github.com/wsctl/wsctl/internal/cli/auth/shared"
+	"github.com/wsctl/wsctl/internal/cli/authstore"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil/iostreams"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil/prompter"
@@ -22,9 +26,12 @@ func New(appVersion string) *cmdutil.Factory {
 		ExecutableName: "wsctl",
 		IOStreams:      ios,
 		Prompter:       prompter.New(ios.In, ios.Out, ios.ErrOut),
+		Browser:        &Browser{Stderr: ios.ErrOut},
 		Globals:        &cmdutil.GlobalFlags{},
 	}
 	f.Config = configFunc(f)
+	f.HTTPClient = httpClientFunc(f)
+	f.TokenStores = func() (*authstore.Stores, error) { return authstore.New(os.LookupEnv), nil }
 	f.Client = clientFunc(f)
 	return f
 }
@@ -43,6 +50,19 @@ func configFunc(f *cmdutil.Factory) func() (*config.Config, error) {
 	}
 }
 
+// httpClientFunc is the client for requests outside the API (OAuth
+// metadata, token and revocation endpoints). With --debug it logs each
+// request's method, URL and status; never a body, so never a token.
+func httpClientFunc(f *cmdutil.Factory) func() (*http.Client, error) {
+	return func() (*http.Client, error) {
+		var rt http.RoundTripper = http.DefaultTransport
+		if f.Globals.Debug {
+			rt = &debugTransport{base: rt, w: f.IOStreams.ErrOut}
+		}
+		return &http.Client{Timeout: 30 * time.Second, Transport: rt}, nil
+	}
+}
+
 func clientFunc(f *cmdutil.Factory) func() (*client.Client, error) {
 	return func() (*client.Client, error) {
 		cfg, err := f.Config()
@@ -53,16 +73,40 @@ func clientFunc(f *cmdutil.Factory) func() (*client.Client, error) {
 	}
 }
 
-// NewClient returns a client for cfg, or an AuthError (exit 4) when there is no token.
+// NewClient returns a client for cfg. The token is WSCTL_TOKEN when set, else
+// the stored sign-in for the host (and profile), refreshed as needed; with
+// neither it returns an AuthError (exit 4).
 func NewClient(f *cmdutil.Factory, cfg *config.Config) (*client.Client, error) {
-	if cfg.Token == "" {
-		return nil, cmdutil.AuthErrorf("not signed in to %s: set %s to an API token (an admin creates one with 'wsctl tokens create'), or sign in with 'wsctl auth login'",
-			cfg.Host, config.EnvToken)
+	hc := &http.Client{Timeout: 60 * time.Second}
+	token := cfg.Token
+	if token == "" {
+		sess, err := loadSession(f, cfg)
+		if err != nil {
+			return nil, err
+		}
+		hc.Transport = &shared.BearerTransport{Source: sess, Base: http.DefaultTransport}
 	}
-	c := client.New(cfg.Host, cfg.Token, &http.Client{Timeout: 60 * time.Second})
+	c := client.New(cfg.Host, token, hc)
 	c.UserAgent = "wsctl/" + f.AppVersion
 	if f.Globals.Debug {
 		c.Debug = f.IOStreams.ErrOut
 	}
 	return c, nil
+}
+
+func loadSession(f *cmdutil.Factory, cfg *config.Config) (*shared.Session, error) {
+	if f.TokenStores == nil {
+		return nil, shared.NotSignedIn(cfg.Host, authstore.ErrNotFound)
+	}
+	stores, err := f.TokenStores()
+	if err != nil {
+		return nil, err
+	}
+	oauthClient := &http.Client{Timeout: 30 * time.Second}
+	if f.HTTPClient != nil {
+		if oauthClient, err = f.HTTPClient(); err != nil {
+			return nil, err
+		}
+	}
+	return shared.LoadSession(stores, oauthClient, cfg.Host, cfg.Profile)
 }

@@ -16,6 +16,7 @@ func NewCmdInvites(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "invites <command>",
 		Short: "List, resend and revoke invites",
+		RunE:  cmdutil.GroupRunE,
 		Long: heredoc.Doc(`
 			Manage invites: pending invites reserve their licenses until accepted,
 			revoked or expired (7 days). Create invites with 'wsctl users invite'.

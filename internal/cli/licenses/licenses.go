@@ -13,6 +13,7 @@ func NewCmdLicenses(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "licenses <command>",
 		Short: "Show license usage per product",
+		RunE:  cmdutil.GroupRunE,
 	}
 	cmd.AddCommand(show.NewCmdShow(f, nil))
 	return cmd

@@ -13,6 +13,7 @@ func NewCmdMFA(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "mfa <command>",
 		Short: "Reset a user's multi-factor authentication",
+		RunE:  cmdutil.GroupRunE,
 	}
 	cmd.AddCommand(reset.NewCmdReset(f, nil))
 	return cmd

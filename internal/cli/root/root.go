@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wsctl/wsctl/internal/cli/audit"
+	"github.com/wsctl/wsctl/internal/cli/auth"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 	"github.com/wsctl/wsctl/internal/cli/completion"
 	"github.com/wsctl/wsctl/internal/cli/config"
@@ -33,8 +34,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 			the audit log.
 
 			wsctl talks to %[1]s unless told otherwise (--host, WSCTL_HOST, a
-			profile or the config file; see 'wsctl help environment'). It
-			authenticates with the API token in WSCTL_TOKEN.
+			profile or the config file; see 'wsctl help environment'). Sign in
+			with 'wsctl auth login' (a browser, a device code or an API token);
+			WSCTL_TOKEN, when set, is used instead (for CI).
 
 			Data goes to stdout: a table on a terminal, tab-separated rows when
 			piped, or -o json|yaml|csv (json is the API's own representation; --jq
@@ -42,7 +44,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 			'wsctl help exit-codes'.
 		`, config.DefaultHost),
 		Example: heredoc.Doc(`
-			$ export WSCTL_TOKEN=...   # an API token; see 'wsctl tokens create'
+			$ wsctl auth login
 			$ wsctl users list
 			$ wsctl signup-mode off
 			$ wsctl users invite --name "Ann Lee" --email ann@example.com --role user --license flow
@@ -77,10 +79,14 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	pf.BoolVar(&g.Debug, "debug", false, "log HTTP requests to stderr (tokens redacted)")
 
 	cmd.AddGroup(
+		&cobra.Group{ID: "auth", Title: "Sign-in commands:"},
 		&cobra.Group{ID: "manage", Title: "Workspace commands:"},
 		&cobra.Group{ID: "more", Title: "More commands:"},
 	)
 	cmd.SetHelpCommandGroupID("more")
+	authCmd := auth.NewCmdAuth(f)
+	authCmd.GroupID = "auth"
+	cmd.AddCommand(authCmd)
 	for _, c := range []*cobra.Command{
 		users.NewCmdUsers(f),
 		invites.NewCmdInvites(f),

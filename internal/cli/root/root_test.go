@@ -1,10 +1,12 @@
 package root
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
+	"github.com/wsctl/wsctl/internal/cli/authstore"
 	"github.com/wsctl/wsctl/internal/cli/clitest"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 )
@@ -12,9 +14,13 @@ import (
 // clitest.NewEnv's Config and Client fail the test when called: these
 // commands must not read config or touch the network.
 func TestLightCommandsReadNoConfig(t *testing.T) {
-	for _, argv := range []string{"version", "--version", "--help", "users --help", "users invite --help", "completion bash", "completion zsh", "completion fish", "completion powershell", "help environment", "help exit-codes"} {
+	for _, argv := range []string{"version", "--version", "--help", "users --help", "users invite --help", "completion bash", "completion zsh", "completion fish", "completion powershell", "help environment", "help exit-codes", "auth --help", "auth login --help", "auth status --help"} {
 		t.Run(argv, func(t *testing.T) {
 			env := clitest.NewEnv(t)
+			env.F.TokenStores = func() (*authstore.Stores, error) {
+				t.Errorf("the command opened the token stores but should not have")
+				return nil, errors.New("no")
+			}
 			cmd := NewCmdRoot(env.F)
 			if err := clitest.Run(cmd, argv); err != nil {
 				t.Fatal(err)

@@ -16,6 +16,7 @@ func NewCmdTokens(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tokens <command>",
 		Short: "Create, list and revoke API tokens for scripts and CI",
+		RunE:  cmdutil.GroupRunE,
 		Long: heredoc.Doc(`
 			API tokens let scripts and CI jobs use wsctl through WSCTL_TOKEN. Each
 			token is bound to the workspace and to a set of scopes:

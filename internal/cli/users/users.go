@@ -19,6 +19,7 @@ func NewCmdUsers(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "users <command>",
 		Short: "List, invite, edit, deactivate and activate users",
+		RunE:  cmdutil.GroupRunE,
 		Long: heredoc.Doc(`
 			Manage the people of the workspace. A user is named by email or id.
 		`),

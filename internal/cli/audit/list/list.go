@@ -42,8 +42,9 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 			audit:read scope.
 
 			--since takes a duration back from now (90m, 24h, 7d) or a time
-			(2026-01-31, 2026-01-31T12:00:00Z). At most 100 events are listed
-			unless --limit says otherwise (0: all).
+			(2026-01-31, 2026-01-31T12:00:00Z). The newest 100 events are listed
+			unless --limit says otherwise (--limit 0: all of them); when more
+			events match than are shown, a note on stderr says so.
 		`),
 		Example: heredoc.Doc(`
 			$ wsctl audit list --since 24h
@@ -99,41 +100,56 @@ func ParseSince(s string, now time.Time) (time.Time, error) {
 // EventView shows events as TIME ACTOR ACTION TARGET.
 var EventView = cmdutil.View[schema.AuditEvent]{
 	Columns: []string{"TIME", "ACTOR", "ACTION", "TARGET", "REQUEST ID"},
+	Whole:   []string{"ACTOR", "TARGET", "REQUEST ID"},
 	Row: func(c *cmdutil.Cells, e schema.AuditEvent) []string {
 		return []string{c.Time(e.At), e.Actor, e.Action, e.Target, e.RequestID}
 	},
 }
 
+// maxPage is the largest page the server serves.
+const maxPage = 1000
+
+// listRun prints the events page by page. With a limit it stops there and,
+// when older events match too, says so on stderr: a list cut off silently
+// reads as the whole log.
 func listRun(ctx context.Context, opts *ListOptions) error {
 	c, err := opts.Client()
 	if err != nil {
 		return err
 	}
-	size := 500
+	params := client.AuditParams{Since: opts.Since, Actor: opts.Actor, Action: opts.Action, Limit: maxPage}
 	if opts.Limit > 0 {
-		size = min(opts.Limit, 1000)
+		params.Limit = min(opts.Limit, maxPage)
 	}
-	params := client.AuditParams{Since: opts.Since, Actor: opts.Actor, Action: opts.Action, Limit: size}
 	p := cmdutil.NewListPrinter(opts.IO, opts.Output, EventView)
-	for events, err := range c.AuditPages(ctx, params) {
+	cutOff := false
+	for {
+		page, err := c.Audit(ctx, params)
 		if err != nil {
 			_ = p.Close()
 			return fmt.Errorf("list audit events: %w", err)
 		}
-		if opts.Limit > 0 && p.Count()+len(events) > opts.Limit {
-			events = events[:opts.Limit-p.Count()]
+		events, full := page.Items, false
+		if room := opts.Limit - p.Count(); opts.Limit > 0 && len(events) >= room {
+			// The server sends a next cursor only while more events match.
+			events, full = events[:room], true
+			cutOff = len(page.Items) > room || page.NextCursor != ""
 		}
 		if err := p.Add(events...); err != nil {
 			return err
 		}
-		if opts.Limit > 0 && p.Count() >= opts.Limit {
+		if full || page.NextCursor == "" || page.NextCursor == params.Cursor {
 			break
 		}
+		params.Cursor = page.NextCursor
 	}
 	if err := p.Close(); err != nil {
 		return err
 	}
-	if p.Count() == 0 && opts.IO.IsStderrTTY() && !opts.Output.IsMachine() {
+	switch {
+	case cutOff:
+		cmdutil.Warn(opts.IO, "showing the newest %d events; use --limit 0 for all", opts.Limit)
+	case p.Count() == 0 && opts.IO.IsStderrTTY() && !opts.Output.IsMachine():
 		fmt.Fprintln(opts.IO.ErrOut, "No audit events match.")
 	}
 	return nil

@@ -1,6 +1,9 @@
 package list
 
 import (
+	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,5 +79,60 @@ func TestListRun_SendsFiltersAndPrintsJSON(t *testing.T) {
 		if !strings.Contains(env.Stdout(), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, env.Stdout())
 		}
+	}
+}
+
+// auditServer answers GET /audit from n events, newest first, honouring
+// limit and cursor (the cursor is the offset), as workspaced pages them.
+func auditServer(t *testing.T, n int) *clitest.Server {
+	srv := clitest.NewServer(t)
+	srv.Handle("GET", "/api/v1/audit", func(w http.ResponseWriter, r *http.Request) {
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		from, _ := strconv.Atoi(r.URL.Query().Get("cursor"))
+		to := min(from+limit, n)
+		page := schema.Page[schema.AuditEvent]{}
+		for i := from; i < to; i++ {
+			page.Items = append(page.Items, schema.AuditEvent{ID: fmt.Sprint("e", i), At: time.Now(), Actor: "admin@example.com", Action: "user.deactivated", Target: fmt.Sprint("u", i, "@example.com")})
+		}
+		if to < n {
+			page.NextCursor = strconv.Itoa(to)
+		}
+		clitest.WriteJSON(w, 200, page)
+	})
+	return srv
+}
+
+func TestListRun_SaysWhenTheLimitCutTheListOff(t *testing.T) {
+	tests := []struct {
+		argv      string
+		events    int
+		wantRows  int
+		wantNote  string
+		wantCalls int
+	}{
+		{argv: "", events: 250, wantRows: 100, wantNote: "showing the newest 100 events; use --limit 0 for all", wantCalls: 1},
+		{argv: "", events: 100, wantRows: 100, wantCalls: 1},
+		{argv: "--limit 30", events: 31, wantRows: 30, wantNote: "showing the newest 30 events; use --limit 0 for all", wantCalls: 1},
+		{argv: "--limit 1500", events: 2500, wantRows: 1500, wantNote: "showing the newest 1500 events", wantCalls: 2},
+		{argv: "--limit 0", events: 2500, wantRows: 2500, wantCalls: 3},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.argv, "/", tt.events), func(t *testing.T) {
+			env := clitest.NewEnv(t)
+			srv := auditServer(t, tt.events)
+			env.F.Client = srv.ClientFunc()
+			if err := clitest.Run(NewCmdList(env.F, nil), tt.argv); err != nil {
+				t.Fatal(err)
+			}
+			if rows := strings.Count(env.Stdout(), "\n"); rows != tt.wantRows {
+				t.Errorf("%d rows, want %d", rows, tt.wantRows)
+			}
+			if tt.wantNote == "" && env.Stderr() != "" || !strings.Contains(env.Stderr(), tt.wantNote) {
+				t.Errorf("stderr %q, want %q", env.Stderr(), tt.wantNote)
+			}
+			if calls := len(srv.Requests()); calls != tt.wantCalls {
+				t.Errorf("%d requests, want %d", calls, tt.wantCalls)
+			}
+		})
 	}
 }

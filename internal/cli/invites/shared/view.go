@@ -9,6 +9,7 @@ import (
 // InviteView shows invites as EMAIL NAME ROLES LICENSES STATUS EXPIRES.
 var InviteView = cmdutil.View[schema.Invite]{
 	Columns: []string{"EMAIL", "NAME", "ROLES", "LICENSES", "STATUS", "EXPIRES"},
+	Whole:   []string{"EMAIL"},
 	Row: func(c *cmdutil.Cells, i schema.Invite) []string {
 		return []string{i.Email, i.Name, c.List(i.Roles), c.List(i.Licenses), i.Status, c.Time(i.ExpiresAt)}
 	},

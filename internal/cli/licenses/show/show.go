@@ -72,6 +72,7 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 // PoolView shows pools as PRODUCT NAME TOTAL ASSIGNED RESERVED AVAILABLE.
 var PoolView = cmdutil.View[schema.LicensePool]{
 	Columns: []string{"PRODUCT", "NAME", "TOTAL", "ASSIGNED", "RESERVED", "AVAILABLE"},
+	Whole:   []string{"PRODUCT", "TOTAL", "ASSIGNED", "RESERVED", "AVAILABLE"},
 	Row: func(_ *cmdutil.Cells, p schema.LicensePool) []string {
 		return []string{p.Product, p.Name, fmt.Sprint(p.Total), fmt.Sprint(p.Assigned), fmt.Sprint(p.Reserved), fmt.Sprint(p.Available)}
 	},

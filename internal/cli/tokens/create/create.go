@@ -104,6 +104,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 
 var view = cmdutil.View[schema.TokenCreated]{
 	Columns: []string{"ID", "NAME", "SCOPES", "TOKEN"},
+	Whole:   []string{"ID", "TOKEN"},
 	Row: func(c *cmdutil.Cells, t schema.TokenCreated) []string {
 		return []string{t.ID, t.Name, c.List(t.Scopes), t.Secret}
 	},

@@ -61,6 +61,7 @@ func TestDeactivateRun_Confirmation_R9(t *testing.T) {
 			env := clitest.NewEnv(t)
 			env.IO.SetTTY(tt.tty)
 			srv := clitest.NewServer(t)
+			srv.JSON("GET", "/api/v1/users/ann@example.com", 200, schema.User{Email: "ann@example.com", Licenses: []string{"flow"}, Active: true})
 			srv.JSON("POST", "/api/v1/users/ann@example.com/deactivate", 200, schema.User{Email: "ann@example.com"})
 			env.F.Client = srv.ClientFunc()
 			if tt.answer != nil {
@@ -70,10 +71,17 @@ func TestDeactivateRun_Confirmation_R9(t *testing.T) {
 			if cmdutil.ExitCode(err) != tt.wantCode {
 				t.Fatalf("err %v, want exit %d", err, tt.wantCode)
 			}
-			if called := len(srv.Requests()) > 0; called != tt.wantCall {
-				t.Errorf("server called: %v, want %v", called, tt.wantCall)
+			deactivated := false
+			for _, r := range srv.Requests() {
+				deactivated = deactivated || r.Method == "POST"
 			}
-			if tt.wantCall && !strings.Contains(env.Stderr(), "Deactivated ann@example.com") {
+			if deactivated != tt.wantCall {
+				t.Errorf("deactivated: %v, want %v", deactivated, tt.wantCall)
+			}
+			if tt.name == "no terminal, no --yes: refused" && len(srv.Requests()) > 0 {
+				t.Errorf("server called before refusing: %+v", srv.Requests())
+			}
+			if tt.wantCall && !strings.Contains(env.Stderr(), "Deactivated ann@example.com; their licenses are back in the pool (flow)") {
 				t.Errorf("stderr %q", env.Stderr())
 			}
 		})
@@ -83,6 +91,7 @@ func TestDeactivateRun_Confirmation_R9(t *testing.T) {
 func TestDeactivateRun_LastAdmin_R9(t *testing.T) {
 	env := clitest.NewEnv(t)
 	srv := clitest.NewServer(t)
+	srv.JSON("GET", "/api/v1/users/ann@example.com", 200, schema.User{Email: "ann@example.com", Active: true})
 	srv.Handle("POST", "/api/v1/users/ann@example.com/deactivate", func(w http.ResponseWriter, r *http.Request) {
 		clitest.Problem(w, 409, schema.CodeLastAdmin, "ann@example.com is the last active admin: make someone else admin first")
 	})
@@ -94,3 +103,75 @@ func TestDeactivateRun_LastAdmin_R9(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// The server answers a deactivation of someone already inactive with the user
+// unchanged; wsctl must not claim it deactivated them or released licenses.
+func TestDeactivateRun_AlreadyInactiveSaysSo(t *testing.T) {
+	for _, argv := range []string{"ann@example.com --yes", "ann@example.com --yes -o json"} {
+		env := clitest.NewEnv(t)
+		srv := clitest.NewServer(t)
+		inactive := schema.User{ID: "u1", Email: "ann@example.com", Roles: []string{"user"}, Licenses: []string{}, Active: false}
+		srv.JSON("GET", "/api/v1/users/ann@example.com", 200, inactive)
+		srv.JSON("POST", "/api/v1/users/ann@example.com/deactivate", 200, inactive)
+		env.F.Client = srv.ClientFunc()
+		if err := clitest.Run(NewCmdDeactivate(env.F, nil), argv); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(env.Stderr(), "Deactivated") || strings.Contains(env.Stderr(), "back in the pool") ||
+			!strings.Contains(env.Stderr(), "ann@example.com is already inactive") {
+			t.Errorf("%s: stderr %q", argv, env.Stderr())
+		}
+		if strings.HasSuffix(argv, "json") && !strings.Contains(env.Stdout(), `"active": false`) {
+			t.Errorf("%s: stdout %q", argv, env.Stdout())
+		}
+	}
+}
+
+// Deactivating someone already inactive is not worth a question.
+func TestDeactivateRun_AlreadyInactiveOnTerminalIsNotConfirmed(t *testing.T) {
+	env := clitest.NewEnv(t)
+	env.IO.SetTTY(true) // the fake prompter fails the test on an unexpected question
+	srv := clitest.NewServer(t)
+	srv.JSON("GET", "/api/v1/users/ann@example.com", 200, schema.User{Email: "ann@example.com", Active: false})
+	env.F.Client = srv.ClientFunc()
+	if err := clitest.Run(NewCmdDeactivate(env.F, nil), "ann@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range srv.Requests() {
+		if r.Method != "GET" {
+			t.Errorf("unexpected %s %s", r.Method, r.Path)
+		}
+	}
+}
+
+// A token with users:write but not users:read cannot read the user first:
+// the deactivation still goes, and the message claims no more than it knows.
+func TestDeactivateRun_WithoutReadScope(t *testing.T) {
+	env := clitest.NewEnv(t)
+	srv := clitest.NewServer(t)
+	srv.Handle("GET", "/api/v1/users/ann@example.com", func(w http.ResponseWriter, r *http.Request) {
+		clitest.Problem(w, 403, schema.CodeForbidden, "this token lacks the users:read scope")
+	})
+	srv.JSON("POST", "/api/v1/users/ann@example.com/deactivate", 200, schema.User{Email: "ann@example.com"})
+	env.F.Client = srv.ClientFunc()
+	if err := clitest.Run(NewCmdDeactivate(env.F, nil), "ann@example.com --yes"); err != nil {
+		t.Fatal(err)
+	}
+	if env.Stderr() != "ann@example.com is inactive; any licenses they held are back in the pool\n" {
+		t.Errorf("stderr %q", env.Stderr())
+	}
+}
+
+func TestDeactivateRun_UnknownUserIsNotConfirmed(t *testing.T) {
+	env := clitest.NewEnv(t)
+	env.IO.SetTTY(true) // the fake prompter fails the test on an unexpected question
+	srv := clitest.NewServer(t)
+	srv.Handle("GET", "/api/v1/users/nobody@example.com", func(w http.ResponseWriter, r *http.Request) {
+		clitest.Problem(w, 404, schema.CodeNotFound, "no user nobody@example.com")
+	})
+	env.F.Client = srv.ClientFunc()
+	err := clitest.Run(NewCmdDeactivate(env.F, nil), "nobody@example.com")
+	if cmdutil.ExitCode(err) != cmdutil.ExitError || !strings.Contains(cmdutil.ErrorMessage(err), "no user nobody@example.com") {
+		t.Errorf("err %v", err)
+	}
+}

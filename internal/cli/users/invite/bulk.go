@@ -44,11 +44,17 @@ type inviter interface {
 // maxAttempts bounds the retries of a row answered 429 (rate limited).
 const maxAttempts = 5
 
-// bulkRun sends every valid row, concurrency at a time, and reports each
-// outcome as it comes; a failed row never stops the others. Errors that would
-// fail every row alike (not signed in, forbidden, signup mode on) stop the
-// run: the rows not yet sent are reported as skipped and that error returned.
-func bulkRun(ctx context.Context, opts *InviteOptions, c inviter, rows []Row, done map[int]bool) ([]Outcome, error) {
+// rowSource yields the rows of a file one at a time, io.EOF after the last.
+type rowSource interface {
+	Next() (Row, error)
+}
+
+// bulkRun sends every valid row, concurrency at a time, as it reads them,
+// and reports each outcome as it comes; a failed row never stops the
+// others. Errors that would fail every row alike (not signed in, forbidden,
+// signup mode on) stop the run: the rows not yet sent are reported as
+// skipped and that error returned.
+func bulkRun(ctx context.Context, opts *InviteOptions, c inviter, rows rowSource, done doneRows) ([]Outcome, error) {
 	report, err := openReport(opts.Report)
 	if err != nil {
 		return nil, err
@@ -57,7 +63,7 @@ func bulkRun(ctx context.Context, opts *InviteOptions, c inviter, rows []Row, do
 
 	var (
 		mu       sync.Mutex
-		outcomes = make([]Outcome, 0, len(rows))
+		outcomes []Outcome
 		fatal    error
 	)
 	record := func(o Outcome, notices []string) {
@@ -66,6 +72,13 @@ func bulkRun(ctx context.Context, opts *InviteOptions, c inviter, rows []Row, do
 		outcomes = append(outcomes, o)
 		printOutcome(opts, o, notices)
 		report.write(o)
+	}
+	stop := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if fatal == nil {
+			fatal = err
+		}
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -77,20 +90,25 @@ func bulkRun(ctx context.Context, opts *InviteOptions, c inviter, rows []Row, do
 	for range max(1, opts.Concurrency) {
 		wg.Go(func() {
 			for row := range work {
-				o, notices, err := handleRow(ctx, c, row, done[row.Line])
+				o, notices, err := handleRow(ctx, c, row, done.has(row))
 				if err != nil && stopsRun(err) {
-					mu.Lock()
-					if fatal == nil {
-						fatal = err
-						cancel()
-					}
-					mu.Unlock()
+					stop(err)
+					cancel()
 				}
 				record(o, notices)
 			}
 		})
 	}
-	for _, row := range rows {
+	for {
+		row, err := rows.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil { // the file changed since it was checked
+			stop(fmt.Errorf("read %s: %w", opts.CSVFile, err))
+			cancel()
+			break
+		}
 		work <- row
 	}
 	close(work)
@@ -161,7 +179,7 @@ func printOutcome(opts *InviteOptions, o Outcome, notices []string) {
 	case StatusInvited:
 		fmt.Fprintf(ios.ErrOut, "%sline %d %s: invited\n", cs.SuccessIcon(), o.Line, o.Email)
 	case StatusReplayed:
-		fmt.Fprintf(ios.ErrOut, "%sline %d %s: already invited by an earlier run of this file\n", cs.SuccessIcon(), o.Line, o.Email)
+		fmt.Fprintf(ios.ErrOut, "%sline %d %s: already invited by an earlier run%s\n", cs.SuccessIcon(), o.Line, o.Email, inviteNow(o.Invite))
 	case StatusSkipped:
 		reason := o.Error
 		if reason == "" {
@@ -176,8 +194,19 @@ func printOutcome(opts *InviteOptions, o Outcome, notices []string) {
 	}
 }
 
-// summarize prints the totals and says what to do about the failed rows.
-func summarize(opts *InviteOptions, outcomes []Outcome) error {
+// inviteNow tells what became of a replayed invite, when it is no longer
+// pending: "; the invite was accepted since" (or revoked, or expired).
+func inviteNow(inv *schema.Invite) string {
+	if inv == nil || inv.Status == "" || inv.Status == "pending" {
+		return ""
+	}
+	return fmt.Sprintf("; the invite was %s since", inv.Status)
+}
+
+// summarize prints the totals and says what to do next. A run stopped by an
+// error that every row would meet (stopped) is not about rows: the error
+// itself says what to fix, and there is no row to point at.
+func summarize(opts *InviteOptions, outcomes []Outcome, stopped error) error {
 	var invited, replayed, skipped int
 	var failed []string
 	for _, o := range outcomes {
@@ -197,14 +226,19 @@ func summarize(opts *InviteOptions, outcomes []Outcome) error {
 	if opts.Report != "" {
 		fmt.Fprintf(w, "Report written to %s\n", opts.Report)
 	}
-	if len(failed) == 0 {
+	switch {
+	case stopped != nil:
+		fmt.Fprintln(w, "The run stopped before the end of the file. Once the error below is dealt with, run the same command again: rows already invited are recognised, not invited twice.")
 		return nil
+	case len(failed) == 0:
+		return nil
+	case opts.Report != "":
+		fmt.Fprintf(w, "Failed lines: %s; fix them and run 'wsctl users invite --csv %s --resume --report %s' to send only the rows not done yet\n",
+			strings.Join(failed, ", "), opts.CSVFile, opts.Report)
+	default:
+		fmt.Fprintf(w, "Failed lines: %s; fix them and run 'wsctl users invite --csv %s' again: rows already invited are recognised, not invited twice\n",
+			strings.Join(failed, ", "), opts.CSVFile)
 	}
-	next := fmt.Sprintf("fix them and run 'wsctl users invite --csv %s --resume --report FILE' to send only the rows not done yet", opts.CSVFile)
-	if opts.Report != "" {
-		next = fmt.Sprintf("fix them and run 'wsctl users invite --csv %s --resume --report %s' to send only the rows not done yet", opts.CSVFile, opts.Report)
-	}
-	fmt.Fprintf(w, "Failed lines: %s; %s\n", strings.Join(failed, ", "), next)
 	return &cmdutil.PartialError{}
 }
 
@@ -248,31 +282,43 @@ func (r *reportWriter) close() {
 	}
 }
 
-// readDone reads a previous report and returns the lines already invited,
-// keyed by line and checked against the email, for --resume.
-func readDone(path string, rows []Row) (map[int]bool, error) {
+// doneRows are the rows an earlier run's report records as done: the
+// lower-cased email of each such line, for --resume.
+type doneRows map[int]string
+
+// has is true when the report's line holds the same email as row: a line
+// that now holds another person (rows were inserted) is not skipped.
+func (d doneRows) has(row Row) bool {
+	email, ok := d[row.Line]
+	return ok && email == normalizeEmail(row.Request.Email)
+}
+
+// readDone reads a previous report for --resume; a missing report means
+// nothing is done yet.
+func readDone(path string) (doneRows, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return map[int]bool{}, nil
+		return doneRows{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read report for --resume: %w", err)
 	}
 	defer f.Close()
-	return parseDone(f, rows)
+	return parseDone(f)
 }
 
-func parseDone(r io.Reader, rows []Row) (map[int]bool, error) {
-	recs, err := csv.NewReader(r).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("read report for --resume: %w", err)
-	}
-	emailAt := map[int]string{}
-	for _, row := range rows {
-		emailAt[row.Line] = strings.ToLower(row.Request.Email)
-	}
-	done := map[int]bool{}
-	for i, rec := range recs {
+func parseDone(r io.Reader) (doneRows, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	done := doneRows{}
+	for i := 0; ; i++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return done, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read report for --resume: %w", err)
+		}
 		if i == 0 || len(rec) < 3 {
 			continue
 		}
@@ -280,10 +326,12 @@ func parseDone(r io.Reader, rows []Row) (map[int]bool, error) {
 		if err != nil {
 			continue
 		}
-		ok := rec[2] == StatusInvited || rec[2] == StatusReplayed || (rec[2] == StatusSkipped && (len(rec) < 4 || rec[3] == ""))
-		if ok && emailAt[line] == strings.ToLower(rec[1]) {
-			done[line] = true
+		status, reason := rec[2], ""
+		if len(rec) > 3 {
+			reason = rec[3]
+		}
+		if status == StatusInvited || status == StatusReplayed || (status == StatusSkipped && reason == "") {
+			done[line] = normalizeEmail(rec[1])
 		}
 	}
-	return done, nil
 }

@@ -3,9 +3,12 @@ package invite
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/MakeNowJust/heredoc/v2"
 	"github.com/spf13/cobra"
@@ -16,6 +19,7 @@ import (
 	"github.com/wsctl/wsctl/internal/cli/cmdutil/prompter"
 	invshared "github.com/wsctl/wsctl/internal/cli/invites/shared"
 	"github.com/wsctl/wsctl/internal/client"
+	"github.com/wsctl/wsctl/internal/workspace"
 )
 
 // InviteOptions are the parsed flags of 'users invite'.
@@ -61,16 +65,28 @@ func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Co
 			roles or licenses in a cell are separated by ';' or '|'. UTF-8 with or
 			without a BOM, LF or CRLF line ends, quoted fields are all fine.
 
-			Every row gets an outcome line naming its line number and email; a
-			failed row never stops the others; a summary ends the run, and the exit
-			status is 3 when some rows failed. Each row is sent with an idempotency
-			key made from the file's content and the line number: running the same
-			file again never invites anybody twice.
+			Every row gets an outcome line on stderr naming its line number and
+			email; a failed row never stops the others; a summary ends the run, and
+			the exit status is 3 when some rows failed. Each row is sent with an
+			idempotency key made from what it asks for (email, name, roles,
+			licenses), not from its place in the file: run the file again after
+			fixing, adding or reordering rows, and the rows invited before are
+			reported as already invited, never invited twice.
 
-			  --dry-run      check every row locally and print the plan; nothing is sent
+			  --dry-run      check every row as the server would and print the plan;
+			                 nothing is sent (license names are checked against the
+			                 server's products when it can be asked)
 			  --report FILE  write a CSV of line,email,status,error as rows finish
 			  --resume       with --report: skip the rows the report says are done
 			  --concurrency  send this many rows at a time (default 1)
+
+			With -o json or yaml, stdout gets a report of every row rather than
+			invites: line, email, status, error, invite. status is invited,
+			replayed (already invited by an earlier run), failed, invalid (refused
+			before sending) or skipped; error says why a row failed; invite is the
+			API's invite for the rows the server accepted. -o csv gives line,
+			email, status, error. With --dry-run, stdout gets the plan instead:
+			line, name, email, roles, licenses, action (invite or invalid), error.
 		`, "`", CSVHeader),
 		Example: heredoc.Doc(`
 			# One person
@@ -113,7 +129,7 @@ func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Co
 	_ = cmd.MarkFlagFilename("csv", "csv")
 	_ = cmd.MarkFlagFilename("report", "csv")
 	_ = cmd.RegisterFlagCompletionFunc("role", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return Roles, cobra.ShellCompDirectiveNoFileComp
+		return roleNames(), cobra.ShellCompDirectiveNoFileComp
 	})
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd
@@ -203,7 +219,7 @@ func promptMissing(ctx context.Context, opts *InviteOptions) error {
 	if err := cmdutil.PromptMissing(ios, p, &opts.Email, "email", "Email:"); err != nil {
 		return err
 	}
-	if err := cmdutil.PromptMissingList(ios, p, &opts.Roles, "role", "Roles:", Roles); err != nil {
+	if err := cmdutil.PromptMissingList(ios, p, &opts.Roles, "role", "Roles:", roleNames()); err != nil {
 		return err
 	}
 	if len(opts.Licenses) > 0 {
@@ -231,23 +247,16 @@ func licenseOptions(ctx context.Context, opts *InviteOptions) []string {
 }
 
 func csvRun(ctx context.Context, opts *InviteOptions) error {
-	data, err := os.ReadFile(opts.CSVFile)
-	if err != nil {
-		return cmdutil.FlagErrorf("read --csv file: %v", err)
-	}
-	rows, err := ParseCSV(data)
-	if err != nil {
-		return cmdutil.FlagErrorf("%s: %v", opts.CSVFile, err)
-	}
-	if len(rows) == 0 {
-		return cmdutil.FlagErrorf("%s has a header but no rows: add one row per invite under %q", opts.CSVFile, CSVHeader)
+	if err := checkCSV(opts.CSVFile); err != nil {
+		return err
 	}
 	if opts.DryRun {
-		return dryRun(opts, rows)
+		return dryRun(ctx, opts)
 	}
-	done := map[int]bool{}
+	done := doneRows{}
 	if opts.Resume {
-		if done, err = readDone(opts.Report, rows); err != nil {
+		var err error
+		if done, err = readDone(opts.Report); err != nil {
 			return err
 		}
 	}
@@ -255,21 +264,76 @@ func csvRun(ctx context.Context, opts *InviteOptions) error {
 	if err != nil {
 		return err
 	}
+	rows, file, err := openCSV(opts.CSVFile, nil) // the server checks license names
+	if err != nil {
+		return err
+	}
+	defer file.Close()
 	outcomes, runErr := bulkRun(ctx, opts, c, rows, done)
 	if opts.Output.IsMachine() {
 		if err := cmdutil.PrintList(opts.IO, opts.Output, outcomeView, outcomes); err != nil {
 			return err
 		}
 	}
-	partial := summarize(opts, outcomes)
+	partial := summarize(opts, outcomes, runErr)
 	if runErr != nil {
 		return fmt.Errorf("invite stopped: %w", runErr)
 	}
 	return partial
 }
 
+// openCSV opens an invite file and reads its header; products are passed
+// to the RowReader.
+func openCSV(path string, products []string) (*RowReader, io.Closer, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, cmdutil.FlagErrorf("read --csv file: %v", err)
+	}
+	rows, err := NewRowReader(f, products)
+	if err != nil {
+		_ = f.Close()
+		return nil, nil, cmdutil.FlagErrorf("%s: %v", path, err)
+	}
+	return rows, f, nil
+}
+
+// checkCSV reads the whole file once before anything is sent, keeping no
+// row: a bad header, a malformed line or a file without rows is a usage
+// error while nobody has been invited yet.
+func checkCSV(path string) error {
+	rows, file, err := openCSV(path, nil)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	n := 0
+	for ; ; n++ {
+		_, err := rows.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return cmdutil.FlagErrorf("%s: %v", path, err)
+		}
+	}
+	if n == 0 {
+		return cmdutil.FlagErrorf("%s has a header but no rows: add one row per invite under %q", path, CSVHeader)
+	}
+	return nil
+}
+
+// roleNames are the roles a user can hold, for prompts and completion.
+func roleNames() []string {
+	names := make([]string, len(workspace.Roles))
+	for i, r := range workspace.Roles {
+		names[i] = string(r)
+	}
+	return names
+}
+
 var outcomeView = cmdutil.View[Outcome]{
 	Columns: []string{"LINE", "EMAIL", "STATUS", "ERROR"},
+	Whole:   []string{"LINE", "EMAIL", "STATUS"},
 	Row: func(_ *cmdutil.Cells, o Outcome) []string {
 		return []string{fmt.Sprint(o.Line), o.Email, o.Status, o.Error}
 	},
@@ -288,27 +352,50 @@ type PlanRow struct {
 
 var planView = cmdutil.View[PlanRow]{
 	Columns: []string{"LINE", "ACTION", "EMAIL", "NAME", "ROLES", "LICENSES", "ERROR"},
+	Whole:   []string{"LINE", "ACTION", "EMAIL"},
 	Row: func(c *cmdutil.Cells, p PlanRow) []string {
 		return []string{fmt.Sprint(p.Line), p.Action, p.Email, p.Name, c.List(p.Roles), c.List(p.Licenses), p.Error}
 	},
 }
 
-func dryRun(opts *InviteOptions, rows []Row) error {
-	plan := make([]PlanRow, 0, len(rows))
+// dryRun checks every row with the domain's own R1 rule, license names
+// against the server's products when it can be asked, and prints the plan.
+// It sends nothing.
+func dryRun(ctx context.Context, opts *InviteOptions) error {
+	products, err := serverProducts(ctx, opts)
+	if err != nil {
+		cmdutil.Warn(opts.IO, "license names were not checked: could not list the server's products (%s)", cmdutil.ErrorMessage(err))
+	}
+	rows, file, err := openCSV(opts.CSVFile, products)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	p := cmdutil.NewListPrinter(opts.IO, opts.Output, planView)
 	var invalid []string
-	for _, r := range rows {
-		p := PlanRow{Line: r.Line, Name: r.Request.Name, Email: r.Request.Email, Roles: r.Request.Roles, Licenses: r.Request.Licenses, Action: "invite"}
+	for {
+		r, err := rows.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			_ = p.Close()
+			return cmdutil.FlagErrorf("%s: %v", opts.CSVFile, err)
+		}
+		plan := PlanRow{Line: r.Line, Name: r.Request.Name, Email: r.Request.Email, Roles: r.Request.Roles, Licenses: r.Request.Licenses, Action: "invite"}
 		if r.Invalid != nil {
-			p.Action, p.Error = "invalid", r.Invalid.Error()
+			plan.Action, plan.Error = "invalid", r.Invalid.Error()
 			invalid = append(invalid, fmt.Sprintf("line %d: %s", r.Line, r.Invalid))
 		}
-		plan = append(plan, p)
+		if err := p.Add(plan); err != nil {
+			return err
+		}
 	}
-	if err := cmdutil.PrintList(opts.IO, opts.Output, planView, plan); err != nil {
+	if err := p.Close(); err != nil {
 		return err
 	}
 	w := opts.IO.ErrOut
-	fmt.Fprintf(w, "Dry run: %d rows would be sent, %d invalid. Nothing was sent.\n", len(rows)-len(invalid), len(invalid))
+	fmt.Fprintf(w, "Dry run: %d rows would be sent, %d invalid. Nothing was sent.\n", p.Count()-len(invalid), len(invalid))
 	if len(invalid) == 0 {
 		return nil
 	}
@@ -316,4 +403,26 @@ func dryRun(opts *InviteOptions, rows []Row) error {
 		fmt.Fprintln(w, "  "+msg)
 	}
 	return &cmdutil.PartialError{}
+}
+
+// productsTimeout bounds the dry run's wait for a server that does not answer.
+const productsTimeout = 10 * time.Second
+
+// serverProducts are the product keys of the org's license pools.
+func serverProducts(ctx context.Context, opts *InviteOptions) ([]string, error) {
+	c, err := opts.Client()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, productsTimeout)
+	defer cancel()
+	pools, err := c.Licenses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	products := make([]string, 0, len(pools))
+	for _, p := range pools {
+		products = append(products, p.Product)
+	}
+	return products, nil
 }

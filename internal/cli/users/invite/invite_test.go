@@ -326,7 +326,9 @@ func TestInviteCSV_Concurrency(t *testing.T) {
 }
 
 func TestInviteCSV_DryRunSendsNothing(t *testing.T) {
-	env := clitest.NewEnv(t) // its Client fails the test if called
+	env := clitest.NewEnv(t)
+	srv := licensesServer(t) // answers GET /licenses; anything else fails the test
+	env.F.Client = srv.ClientFunc()
 	err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "p.csv", people)+" --dry-run")
 	if cmdutil.ExitCode(err) != cmdutil.ExitPartial {
 		t.Errorf("err %v: an invalid row makes a dry run exit 3", err)

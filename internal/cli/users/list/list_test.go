@@ -128,3 +128,28 @@ func TestListRun_Forbidden(t *testing.T) {
 		t.Errorf("err %v, message %q", err, cmdutil.ErrorMessage(err))
 	}
 }
+
+// At 80 columns a long email stays whole: people copy it into the next
+// command ('wsctl users edit EMAIL'); the name shrinks instead.
+func TestListRun_TableNeverTruncatesEmails(t *testing.T) {
+	env := clitest.NewEnv(t)
+	env.IO.SetTTY(true)
+	env.IO.SetWidth(80)
+	srv := clitest.NewServer(t)
+	u := schema.User{ID: "usr_06h0e58f2kq3x1v9", Name: "Maximiliane Annabelle Konstantinopoulou-Vandenberghe", Email: "maximiliane.konstantinopoulou@subsidiary.example.com",
+		Roles: []string{"manager", "user"}, Licenses: []string{"agent-dialer", "flow", "parallel-dialer"}, Active: true}
+	srv.JSON("GET", "/api/v1/users", 200, schema.Page[schema.User]{Items: []schema.User{u}})
+	env.F.Client = srv.ClientFunc()
+	if err := clitest.Run(NewCmdList(env.F, nil), ""); err != nil {
+		t.Fatal(err)
+	}
+	out := env.Stdout()
+	if !strings.Contains(out, u.Email) || strings.Contains(out, u.Name) {
+		t.Errorf("want the email whole and the name shrunk:\n%s", out)
+	}
+	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if w := len([]rune(l)); w > 80 {
+			t.Errorf("line of %d: %q", w, l)
+		}
+	}
+}

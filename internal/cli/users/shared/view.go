@@ -9,6 +9,7 @@ import (
 // UserView shows users as NAME EMAIL ROLES LICENSES ACTIVE, and one user in detail.
 var UserView = cmdutil.View[schema.User]{
 	Columns: []string{"NAME", "EMAIL", "ROLES", "LICENSES", "ACTIVE"},
+	Whole:   []string{"EMAIL"},
 	Row: func(c *cmdutil.Cells, u schema.User) []string {
 		return []string{u.Name, u.Email, c.List(u.Roles), c.List(u.Licenses), c.Bool(u.Active)}
 	},

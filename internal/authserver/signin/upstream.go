@@ -1,0 +1,290 @@
+package signin
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/client/rp"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/wsctl/wsctl/internal/workspace"
+)
+
+// Sign-in through the org's upstream OpenID Connect provider (R7):
+// /login/upstream/{org} sends the browser to the provider with state, nonce
+// and PKCE (S256), kept in the browser session; /login/upstream/callback
+// checks them, exchanges the code, and signs the person in (or up, R7),
+// then MFA as for a password. With ?invite=TOKEN it is the invitation
+// sign-up (R6) instead.
+
+// upstreamTimeout bounds a round trip through the provider.
+const upstreamTimeout = 10 * time.Minute
+
+// callbackPath is where providers send the browser back; register
+// BaseURL + callbackPath as the redirect URL at the provider.
+const callbackPath = "/login/upstream/callback"
+
+// upstreamChoose: GET /login/upstream?org=SLUG (the "your organization's
+// provider" form of the login page) goes on to /login/upstream/SLUG.
+func (h *Handler) upstreamChoose(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	slug := strings.ToLower(strings.TrimSpace(q.Get("org")))
+	q.Del("org")
+	if slug == "" {
+		see303(w, r, "/login"+nextOf(r).query())
+		return
+	}
+	to := "/login/upstream/" + url.PathEscape(slug)
+	if len(q) > 0 {
+		to += "?" + q.Encode()
+	}
+	see303(w, r, to)
+}
+
+// upstreamStart: GET /login/upstream/{org}?authRequest=ID (or userCode, or invite).
+func (h *Handler) upstreamStart(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	n := nextOf(r)
+	invite := r.URL.Query().Get("invite")
+	org, err := h.accounts.OrgBySlug(ctx, r.PathValue("org"))
+	if isNotFound(err) {
+		h.message(w, r, http.StatusNotFound, "Unknown organization",
+			[]string{"There is no organization " + quoteText(r.PathValue("org")) + ". Check its short name with your admin."},
+			&link{Text: "Back to sign-in", URL: "/login" + n.query()})
+		return
+	}
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	idp, err := h.accounts.IdentityProvider(ctx, org.ID)
+	if isNotFound(err) {
+		h.message(w, r, http.StatusNotFound, "No identity provider",
+			[]string{org.Name + " has no identity provider set up. Sign in with your email and password."},
+			&link{Text: "Back to sign-in", URL: "/login" + n.query()})
+		return
+	}
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	if invite != "" {
+		inv, _, err := h.accounts.InviteForSignup(ctx, invite)
+		if err == nil && inv.OrgID != org.ID {
+			err = workspace.ErrInviteInvalid
+		}
+		if err != nil {
+			h.failed(w, r, err)
+			return
+		}
+	} else if _, err := h.lookup(ctx, n); err != nil {
+		h.unknownRequest(w, r, n, err)
+		return
+	}
+	party, err := h.relyingParty(ctx, idp)
+	if err != nil {
+		h.providerDown(w, r, idp, err)
+		return
+	}
+	secret, sess, err := h.browser(w, r)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	up := &upstreamFlow{State: workspace.RandomToken(), Nonce: workspace.RandomToken(), Verifier: oauth2.GenerateVerifier(),
+		OrgID: org.ID, Next: n, Invite: invite, Started: time.Now().UTC()}
+	f := flowOf(sess)
+	f.Upstream = up
+	if err := h.saveFlow(ctx, secret, f); err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	to := party.OAuthConfig().AuthCodeURL(up.State, oauth2.S256ChallengeOption(up.Verifier), oauth2.SetAuthURLParam("nonce", up.Nonce))
+	http.Redirect(w, r, to, http.StatusFound)
+}
+
+func (h *Handler) providerDown(w http.ResponseWriter, r *http.Request, idp workspace.IdentityProvider, err error) {
+	h.log.Warn("identity provider", "issuer", idp.Issuer, "org_id", idp.OrgID, "error", err, "request_id", requestID(r))
+	h.message(w, r, http.StatusBadGateway, idp.Name+" did not answer",
+		[]string{"Signing in with " + idp.Name + " did not work: it did not answer as expected. Try again in a moment, or sign in with your email and password.",
+			"If this keeps happening, tell your admin (reference " + requestID(r) + ")."}, nil)
+}
+
+// upstreamCallback: GET /login/upstream/callback?code=…&state=… from the provider.
+func (h *Handler) upstreamCallback(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	secret := h.cookieSecret(r)
+	sess, err := h.accounts.BrowserSession(ctx, secret)
+	var up *upstreamFlow
+	if err == nil {
+		up = flowOf(sess).Upstream
+	}
+	state := r.URL.Query().Get("state")
+	if up == nil || state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(up.State)) != 1 || time.Since(up.Started) > upstreamTimeout {
+		h.message(w, r, http.StatusForbidden, "Sign-in not recognized",
+			[]string{"This sign-in did not start in this browser, took too long, or was already used.",
+				"Start again from your terminal (wsctl auth login) or from your invite link."}, nil)
+		return
+	}
+	f := flowOf(sess)
+	f.Upstream = nil // one use
+	if err := h.saveFlow(ctx, secret, f); err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	idp, err := h.accounts.IdentityProvider(ctx, up.OrgID)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	if e := r.URL.Query().Get("error"); e != "" {
+		reason := r.URL.Query().Get("error_description")
+		if reason == "" {
+			reason = e
+		}
+		h.message(w, r, http.StatusForbidden, idp.Name+" did not sign you in",
+			[]string{idp.Name + " answered: " + reason + ".", "Start again, or sign in with your email and password."}, nil)
+		return
+	}
+	id, err := h.exchange(ctx, idp, up, r.URL.Query().Get("code"))
+	if err != nil {
+		h.providerDown(w, r, idp, err)
+		return
+	}
+	if up.Invite != "" {
+		h.upstreamSignup(w, r, secret, f, up, id)
+		return
+	}
+	u, err := h.accounts.SignInUpstream(ctx, up.OrgID, id, requestID(r))
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	newSecret, _, err := h.accounts.BindBrowserSession(ctx, secret, u, []string{"fed"}, false)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	h.setCookie(w, newSecret)
+	h.toSecondFactor(w, r, u, up.Next)
+}
+
+// upstreamSignup continues an invitation sign-up after the provider said
+// who the person is: the invite's email must be theirs, verified.
+func (h *Handler) upstreamSignup(w http.ResponseWriter, r *http.Request, secret string, f flowState, up *upstreamFlow, id workspace.UpstreamIdentity) {
+	ctx := r.Context()
+	inv, org, err := h.accounts.InviteForSignup(ctx, up.Invite)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	if !id.EmailVerified || !strings.EqualFold(strings.TrimSpace(id.Email), inv.Email) {
+		h.message(w, r, http.StatusForbidden, "This invite is for someone else",
+			[]string{"This invite is for " + inv.Email + ", but the identity provider signed you in as " + emailOrUnknown(id) + ".",
+				"Sign in there with the invited account, or create a password on the invite page instead."},
+			&link{Text: "Back to the invite", URL: "/signup" + signupQuery(up.Invite)})
+		return
+	}
+	enr, err := h.accounts.NewTOTPEnrollment(org.Slug, inv.Email)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	f.Signup = &signupFlow{InviteID: inv.ID, Name: inv.Name, Upstream: true, TOTPSecret: enr.Secret}
+	if err := h.saveFlow(ctx, secret, f); err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	see303(w, r, "/signup/enroll"+signupQuery(up.Invite))
+}
+
+func emailOrUnknown(id workspace.UpstreamIdentity) string {
+	if id.Email == "" {
+		return "an account without an email address"
+	}
+	if !id.EmailVerified {
+		return id.Email + " (not verified)"
+	}
+	return id.Email
+}
+
+type nonceKey struct{}
+
+// exchange swaps the code for tokens (with the PKCE verifier), checks the
+// ID token (signature, issuer, audience, expiry, nonce) and reads the
+// person's email from it, or from the userinfo endpoint when the ID token
+// does not carry it.
+func (h *Handler) exchange(ctx context.Context, idp workspace.IdentityProvider, up *upstreamFlow, code string) (workspace.UpstreamIdentity, error) {
+	if code == "" {
+		return workspace.UpstreamIdentity{}, errors.New("the provider sent no code")
+	}
+	party, err := h.relyingParty(ctx, idp)
+	if err != nil {
+		return workspace.UpstreamIdentity{}, err
+	}
+	ctx = context.WithValue(ctx, nonceKey{}, up.Nonce)
+	tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](ctx, code, party, rp.WithCodeVerifier(up.Verifier))
+	if err != nil {
+		return workspace.UpstreamIdentity{}, err
+	}
+	claims := tokens.IDTokenClaims
+	id := workspace.UpstreamIdentity{Subject: claims.Subject, Email: claims.Email, EmailVerified: bool(claims.EmailVerified), Name: claims.Name}
+	if id.Email == "" {
+		info, err := rp.Userinfo[*oidc.UserInfo](ctx, tokens.AccessToken, tokens.TokenType, claims.Subject, party)
+		if err != nil {
+			return id, err
+		}
+		id.Email, id.EmailVerified = info.Email, bool(info.EmailVerified)
+		if id.Name == "" {
+			id.Name = info.Name
+		}
+	}
+	return id, nil
+}
+
+// relyingParty is the OIDC client of an org's provider, made once per
+// configuration (its discovery document is fetched then).
+func (h *Handler) relyingParty(ctx context.Context, idp workspace.IdentityProvider) (rp.RelyingParty, error) {
+	key := idp.OrgID + "\x00" + idp.Issuer + "\x00" + idp.ClientID + "\x00" + idp.UpdatedAt.String()
+	h.partiesMu.Lock()
+	party, ok := h.parties[key]
+	h.partiesMu.Unlock()
+	if ok {
+		return party, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	party, err := rp.NewRelyingPartyOIDC(ctx, idp.Issuer, idp.ClientID, idp.ClientSecret, h.baseURL+callbackPath,
+		[]string{oidc.ScopeOpenID, oidc.ScopeEmail, oidc.ScopeProfile},
+		rp.WithHTTPClient(h.upstream),
+		rp.WithSigningAlgsFromDiscovery(),
+		rp.WithVerifierOpts(rp.WithNonce(func(ctx context.Context) string {
+			n, _ := ctx.Value(nonceKey{}).(string)
+			return n
+		})))
+	if err != nil {
+		return nil, err
+	}
+	h.partiesMu.Lock()
+	for k := range h.parties { // drop the org's older configurations
+		if strings.HasPrefix(k, idp.OrgID+"\x00") {
+			delete(h.parties, k)
+		}
+	}
+	h.parties[key] = party
+	h.partiesMu.Unlock()
+	return party, nil
+}
+
+func isNotFound(err error) bool {
+	var nf *workspace.NotFoundError
+	return errors.As(err, &nf)
+}
+
+func quoteText(s string) string { return "“" + s + "”" }

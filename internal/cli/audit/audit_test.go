@@ -1,0 +1,25 @@
+package audit
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/wsctl/wsctl/internal/cli/clitest"
+	"github.com/wsctl/wsctl/internal/cli/cmdutil"
+)
+
+// A mistyped subcommand must fail (exit 2) rather than print the help and
+// exit 0, so that a script notices; the group alone still shows its help.
+func TestAudit_MistypedSubcommandIsUsageError(t *testing.T) {
+	env := clitest.NewEnv(t) // fails the test if the command calls the API
+	err := clitest.Run(clitest.UnderRoot(NewCmdAudit(env.F)), "audit lst")
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+		t.Fatalf("err %v: exit %d, want %d", err, cmdutil.ExitCode(err), cmdutil.ExitUsage)
+	}
+	if msg := cmdutil.ErrorMessage(err); !strings.HasPrefix(msg, `unknown command "lst" for "wsctl audit"`) || !strings.Contains(msg, "Did you mean this?\n\tlist") {
+		t.Errorf("message %q", msg)
+	}
+	if err := clitest.Run(clitest.UnderRoot(NewCmdAudit(env.F)), "audit"); err != nil {
+		t.Errorf("the group alone: %v, want its help and exit 0", err)
+	}
+}

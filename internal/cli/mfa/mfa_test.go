@@ -1,0 +1,25 @@
+package mfa
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/wsctl/wsctl/internal/cli/clitest"
+	"github.com/wsctl/wsctl/internal/cli/cmdutil"
+)
+
+// A mistyped subcommand must fail (exit 2) rather than print the help and
+// exit 0, so that a script notices; the group alone still shows its help.
+func TestMFA_MistypedSubcommandIsUsageError(t *testing.T) {
+	env := clitest.NewEnv(t) // fails the test if the command calls the API
+	err := clitest.Run(clitest.UnderRoot(NewCmdMFA(env.F)), "mfa rest ann@example.com")
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+		t.Fatalf("err %v: exit %d, want %d", err, cmdutil.ExitCode(err), cmdutil.ExitUsage)
+	}
+	if msg := cmdutil.ErrorMessage(err); !strings.HasPrefix(msg, `unknown command "rest" for "wsctl mfa"`) || !strings.Contains(msg, "Did you mean this?\n\treset") {
+		t.Errorf("message %q", msg)
+	}
+	if err := clitest.Run(clitest.UnderRoot(NewCmdMFA(env.F)), "mfa"); err != nil {
+		t.Errorf("the group alone: %v, want its help and exit 0", err)
+	}
+}

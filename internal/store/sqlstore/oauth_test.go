@@ -1,0 +1,240 @@
+package sqlstore_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wsctl/wsctl/internal/authserver/grants"
+	"github.com/wsctl/wsctl/internal/store/postgres"
+	"github.com/wsctl/wsctl/internal/store/sqlite"
+	"github.com/wsctl/wsctl/internal/store/sqlstore"
+	"github.com/wsctl/wsctl/internal/testutil/pgtest"
+	"github.com/wsctl/wsctl/internal/workspace"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
+
+// eachStore runs a test of the OAuth storage (migration 00002) on SQLite
+// and on PostgreSQL, which must accept the same SQL.
+func eachStore(t *testing.T, test func(t *testing.T, s *sqlstore.Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ws.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		test(t, s)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		s, err := postgres.Open(context.Background(), pgtest.NewDatabase(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		test(t, s)
+	})
+}
+
+// grantFixture is an org with one active user and a grant's tokens.
+type grantFixture struct {
+	svc  *workspace.Service
+	org  workspace.Org
+	user workspace.User
+}
+
+func newGrantFixture(t *testing.T, s *sqlstore.Store) grantFixture {
+	t.Helper()
+	svc := workspace.NewService(s)
+	n, err := svc.CreateOrg(context.Background(), workspace.OrgInput{Slug: "acme", Name: "Acme", AdminName: "Ada Admin", AdminEmail: "ada@acme.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := svc.AddUser(context.Background(), workspace.Operator(n.Org.ID), workspace.InviteInput{
+		Name: "Bob User", Email: "bob@acme.example", Roles: []string{"user"}, Licenses: []string{"flow"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return grantFixture{svc: svc, org: n.Org, user: bob.Value}
+}
+
+var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+
+func (f grantFixture) tokens(family, suffix string) (grants.AccessToken, grants.RefreshToken) {
+	a := grants.AccessToken{IDHash: "at-" + family + suffix, FamilyID: family, ClientID: "wsctl", UserID: f.user.ID, OrgID: f.org.ID,
+		Scopes: []string{"openid", "users:read"}, CreatedAt: t0, ExpiresAt: t0.Add(10 * time.Minute)}
+	r := grants.RefreshToken{Hash: "rt-" + family + suffix, FamilyID: family, ClientID: "wsctl", UserID: f.user.ID, OrgID: f.org.ID,
+		Scopes: []string{"openid", "offline_access", "users:read"}, AMR: []string{"pwd", "otp"}, AuthTime: t0,
+		CreatedAt: t0, ExpiresAt: t0.Add(30 * 24 * time.Hour)}
+	return a, r
+}
+
+// TestOAuthKey_CreatedOnce: concurrent first calls agree on one secret.
+func TestOAuthKey_CreatedOnce(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		const n = 6
+		got := make([]string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				k, err := s.Key(ctx, "k", func() (string, error) { return "secret-" + string(rune('a'+i)), nil })
+				if err != nil {
+					t.Error(err)
+				}
+				got[i] = k
+			}()
+		}
+		wg.Wait()
+		for _, k := range got {
+			if k != got[0] || k == "" {
+				t.Fatalf("servers disagree on the key: %v", got)
+			}
+		}
+	})
+}
+
+// TestOAuthRefresh_ReuseRevokesFamily: rotation spends a token once; a
+// second rotation of it revokes the family, committed even though it fails.
+func TestOAuthRefresh_ReuseRevokesFamily(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		f := newGrantFixture(t, s)
+		a1, r1 := f.tokens("fam_1", "a")
+		if err := s.IssueTokens(ctx, grants.Issue{Access: a1, Refresh: &r1}); err != nil {
+			t.Fatal(err)
+		}
+		a2, r2 := f.tokens("fam_1", "b")
+		if err := s.RotateRefreshToken(ctx, r1.Hash, t0.Add(time.Minute), a2, r2); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.RefreshToken(ctx, r1.Hash)
+		if err != nil || got.UsedAt == nil || got.Holder.Email != f.user.Email || got.Scopes[1] != "offline_access" || got.AMR[1] != "otp" {
+			t.Fatalf("spent token %+v, %v", got, err)
+		}
+		a3, r3 := f.tokens("fam_1", "c")
+		if err := s.RotateRefreshToken(ctx, r1.Hash, t0.Add(2*time.Minute), a3, r3); !errors.Is(err, grants.ErrRefreshTokenReused) {
+			t.Fatalf("reuse: %v, want ErrRefreshTokenReused", err)
+		}
+		for _, h := range []string{a1.IDHash, a2.IDHash} {
+			if a, err := s.AccessToken(ctx, h); err != nil || a.RevokedAt == nil {
+				t.Errorf("access token %s after the reuse: %+v, %v; want revoked", h, a, err)
+			}
+		}
+		if r, err := s.RefreshToken(ctx, r2.Hash); err != nil || r.RevokedAt == nil {
+			t.Errorf("newest refresh token after the reuse: %+v, %v; want revoked", r, err)
+		}
+		if _, err := s.RefreshToken(ctx, r3.Hash); err == nil {
+			t.Error("the reuse stored a successor")
+		}
+	})
+}
+
+// TestOAuthIssue_ConsumesAuthRequestOnce: a code's request gives tokens once.
+func TestOAuthIssue_ConsumesAuthRequestOnce(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		f := newGrantFixture(t, s)
+		req := grants.AuthRequest{ID: "ar_1", ClientID: "wsctl", RedirectURI: "http://127.0.0.1:1/callback", Scopes: []string{"openid"},
+			ResponseType: "code", CodeChallenge: "c", CodeChallengeMethod: "S256", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+		if err := s.InsertAuthRequest(ctx, req, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CompleteAuthRequest(ctx, "ar_1", f.user.ID, []string{"pwd"}, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveAuthCode(ctx, "ar_1", "code-hash", t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.AuthRequestByCode(ctx, "code-hash")
+		if err != nil || got.UserID != f.user.ID || got.AuthTime == nil || got.CodeExpiresAt == nil {
+			t.Fatalf("by code: %+v, %v", got, err)
+		}
+		a, _ := f.tokens("fam_1", "a")
+		if err := s.IssueTokens(ctx, grants.Issue{AuthRequestID: "ar_1", Access: a}); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := f.tokens("fam_2", "a")
+		var nf *workspace.NotFoundError
+		if err := s.IssueTokens(ctx, grants.Issue{AuthRequestID: "ar_1", Access: b}); !errors.As(err, &nf) {
+			t.Fatalf("second issue for one request: %v, want not found", err)
+		}
+	})
+}
+
+// TestOAuthRevokeUserSessions_R9_R12: the statements RevokeUserSessions
+// runs revoke the user's tokens, pending codes and device approvals.
+func TestOAuthRevokeUserSessions_R9_R12(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		f := newGrantFixture(t, s)
+		a, r := f.tokens("fam_1", "a")
+		if err := s.IssueTokens(ctx, grants.Issue{Access: a, Refresh: &r}); err != nil {
+			t.Fatal(err)
+		}
+		dev := grants.DeviceRequest{DeviceCodeHash: "dc", UserCode: "BCDF-GHJK", ClientID: "wsctl", CreatedAt: t0, ExpiresAt: time.Now().Add(time.Hour)}
+		if err := s.InsertDeviceRequest(ctx, dev, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ApproveDeviceRequest(ctx, dev.UserCode, f.user.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.ResetMFA(ctx, workspace.Operator(f.org.ID), f.user.Email); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.AccessToken(ctx, a.IDHash); got.RevokedAt == nil {
+			t.Error("access token not revoked")
+		}
+		if got, _ := s.RefreshToken(ctx, r.Hash); got.RevokedAt == nil {
+			t.Error("refresh token not revoked")
+		}
+		if got, _ := s.DeviceRequestByCode(ctx, "dc"); got.DeniedAt == nil {
+			t.Error("device approval not withdrawn")
+		}
+		// A deactivated user gets no new tokens.
+		if _, err := f.svc.Deactivate(ctx, workspace.Operator(f.org.ID), f.user.Email); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := f.tokens("fam_2", "a")
+		if err := s.IssueTokens(ctx, grants.Issue{Access: b}); !errors.Is(err, workspace.ErrUnauthenticated) {
+			t.Fatalf("tokens for a deactivated user: %v", err)
+		}
+	})
+}
+
+// TestOAuthDevice_UserCodesUniqueExpiredPurged: a live user code cannot be
+// issued twice; an expired one is purged and can be.
+func TestOAuthDevice_UserCodesUniqueExpiredPurged(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		d := grants.DeviceRequest{DeviceCodeHash: "dc1", UserCode: "BCDF-GHJK", ClientID: "wsctl", Scopes: []string{"openid"}, CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}
+		if err := s.InsertDeviceRequest(ctx, d, t0); err != nil {
+			t.Fatal(err)
+		}
+		d2 := d
+		d2.DeviceCodeHash = "dc2"
+		if err := s.InsertDeviceRequest(ctx, d2, t0); !errors.Is(err, grants.ErrUserCodeTaken) {
+			t.Fatalf("a live user code twice: %v, want ErrUserCodeTaken", err)
+		}
+		d2.CreatedAt, d2.ExpiresAt = t0.Add(2*time.Minute), t0.Add(3*time.Minute)
+		if err := s.InsertDeviceRequest(ctx, d2, t0.Add(2*time.Minute)); err != nil {
+			t.Fatalf("the user code of an expired request: %v", err)
+		}
+		if err := s.PurgeExpired(ctx, t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DeviceRequestByCode(ctx, "dc2"); err == nil {
+			t.Fatal("PurgeExpired kept an expired request")
+		}
+	})
+}

@@ -1,0 +1,67 @@
+package workspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// InviteForSignup finds the pending invite of a signup link and its org
+// (ErrInviteInvalid when the link was used, revoked, replaced or expired).
+func (a *Accounts) InviteForSignup(ctx context.Context, token string) (inv Invite, org Org, err error) {
+	err = a.svc.store.View(ctx, func(tx Tx) error {
+		inv, err = tx.InviteByTokenHash(ctx, HashSecret(token))
+		if isNotFound(err) || (err == nil && inv.StatusAt(a.svc.clock()) != InvitePending) {
+			return ErrInviteInvalid
+		}
+		if err != nil {
+			return err
+		}
+		org, err = tx.OrgByID(ctx, inv.OrgID)
+		return err
+	})
+	return inv, org, err
+}
+
+// NewAccount is what a person set up on the signup page before the invite
+// is accepted: a password hash ("" when they use the org's provider) and a
+// TOTP secret whose first code verified at TOTPStep.
+type NewAccount struct {
+	PasswordHash string
+	TOTPSecret   string
+	TOTPStep     int64
+}
+
+// CompleteInviteSignup accepts the invite (R6: an active user with the
+// invited roles and licenses; the link stops working) and stores the
+// person's credentials, MFA enrolled; the person is then signed in.
+//
+// AcceptInvite commits the user first, in its own transaction; the
+// credentials follow in a second one. Should that one fail, the user exists
+// without credentials and the error says how to recover
+// (workspaced user set-password, or signing in through the org's provider).
+func (a *Accounts) CompleteInviteSignup(ctx context.Context, in AcceptInput, acct NewAccount) (User, error) {
+	if acct.TOTPSecret == "" {
+		return User{}, ErrMFANotEnrolled
+	}
+	u, err := a.svc.AcceptInvite(ctx, in)
+	if err != nil {
+		return User{}, err
+	}
+	var out User
+	err = a.svc.store.Update(ctx, func(tx Tx) error {
+		now := a.svc.clock()
+		cred := Credentials{OrgID: u.OrgID, UserID: u.ID, PasswordHash: acct.PasswordHash, TOTPSecret: acct.TOTPSecret,
+			TOTPConfirmed: true, TOTPLastStep: acct.TOTPStep, UpdatedAt: now}
+		if err := tx.PutCredentials(ctx, cred); err != nil {
+			return err
+		}
+		out, err = a.markEnrolled(ctx, tx, u, in.RequestID, now)
+		return err
+	})
+	if err != nil {
+		return u, errors.Join(fmt.Errorf("you are now a user of the org, but saving your password and MFA failed; "+
+			"ask the operator to set a password ('workspaced user set-password --email %s'), then sign in and set up MFA again", u.Email), err)
+	}
+	return out, nil
+}
