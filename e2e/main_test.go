@@ -114,7 +114,7 @@ func (r result) String() string {
 func (s *server) run(bin string, env []string, stdin string, args ...string) result {
 	s.t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + s.cfgHome, "XDG_CONFIG_HOME=" + s.cfgHome, "NO_COLOR=1", "WSCTL_HOST=" + s.url}, env...)
+	cmd.Env = append(s.baseEnv(), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -128,6 +128,19 @@ func (s *server) run(bin string, env []string, stdin string, args ...string) res
 		s.t.Fatalf("run %s %v: %v", bin, args, err)
 	}
 	return r
+}
+
+// baseEnv is a clean environment: no terminal, config and state in the
+// test's own directory, and the session bus of a keyring when there is one.
+func (s *server) baseEnv() []string {
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + s.cfgHome, "XDG_CONFIG_HOME=" + s.cfgHome,
+		"XDG_STATE_HOME=" + filepath.Join(s.cfgHome, "state"), "NO_COLOR=1", "WSCTL_HOST=" + s.url}
+	for _, k := range []string{"DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "CI"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
 }
 
 // wsctl runs wsctl with the given token.

@@ -1,11 +1,13 @@
 #!/bin/sh
 # Installs the system packages the tests drive for real, when they are missing
 # (Debian/Ubuntu): a D-Bus session bus and gnome-keyring for the OS keyring
-# tests (scripts/with-keyring.sh). Needs root or sudo; does nothing when all
-# are present. Extend PACKAGES for more real parts.
+# tests (scripts/with-keyring.sh), Chromium for the browser sign-in tests,
+# and PostgreSQL for the store and two-server tests (each test starts its own
+# throwaway cluster on 127.0.0.1). Needs root or sudo; does nothing when all
+# are present.
 set -eu
 
-PACKAGES="gnome-keyring dbus dbus-x11"
+PACKAGES="gnome-keyring dbus dbus-x11 chromium postgresql"
 
 missing=""
 for p in $PACKAGES; do

@@ -3,6 +3,7 @@ package workspace_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,12 +12,20 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/wsctl/wsctl/internal/store/postgres"
 	"github.com/wsctl/wsctl/internal/store/sqlite"
+	"github.com/wsctl/wsctl/internal/testutil/pgtest"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
-// The sign-in rules over a real SQLite store; the pages that call them are
+// The sign-in rules over real stores (SQLite and PostgreSQL); the pages that call them are
 // tested in internal/authserver/signin.
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
 
 type testClock struct {
 	mu  sync.Mutex
@@ -48,14 +57,30 @@ type accountsEnv struct {
 // recorded in each hash, so verification works whatever made it.
 var cheapPasswords = workspace.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 
-func newAccountsEnv(t *testing.T) *accountsEnv {
+// forEachStore runs fn on a fresh SQLite store and on a fresh PostgreSQL
+// database (pgtest: skipped outside CI when PostgreSQL is not installed).
+func forEachStore(t *testing.T, fn func(*testing.T, *accountsEnv)) {
+	t.Run("sqlite", func(t *testing.T) {
+		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ws.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
+		fn(t, newAccountsEnv(t, st))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		st, err := postgres.Open(context.Background(), pgtest.NewDatabase(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
+		fn(t, newAccountsEnv(t, st))
+	})
+}
+
+func newAccountsEnv(t *testing.T, st workspace.Store) *accountsEnv {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ws.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
 	e := &accountsEnv{ctx: ctx, clock: &testClock{now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}}
 	e.svc = workspace.NewService(st, workspace.WithClock(e.clock.Now))
 	e.acc = workspace.NewAccounts(e.svc, workspace.WithPasswordParams(cheapPasswords))
@@ -93,217 +118,227 @@ func (e *accountsEnv) enroll(t *testing.T) string {
 }
 
 func TestPassword_Argon2idHashRecordsItsParameters(t *testing.T) {
-	e := newAccountsEnv(t)
-	hash, err := e.acc.HashPassword("a long enough passphrase")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(hash, "$argon2id$v=19$m=1024,t=1,p=1$") {
-		t.Fatalf("hash %q does not record argon2id and its parameters", hash)
-	}
-	if _, err := e.acc.HashPassword("short"); err == nil || workspace.CodeOf(err) != "invalid_field" {
-		t.Fatalf("a short password: err %v, want a field error", err)
-	}
-	// A hash made with other (the default) parameters still verifies.
-	def := workspace.NewAccounts(e.svc)
-	if _, err := def.SetPassword(e.ctx, workspace.Operator(e.org.ID), "ada@acme.example", "the default cost one"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "the default cost one"); err != nil {
-		t.Fatalf("a default-cost hash did not verify: %v", err)
-	}
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		hash, err := e.acc.HashPassword("a long enough passphrase")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(hash, "$argon2id$v=19$m=1024,t=1,p=1$") {
+			t.Fatalf("hash %q does not record argon2id and its parameters", hash)
+		}
+		if _, err := e.acc.HashPassword("short"); err == nil || workspace.CodeOf(err) != "invalid_field" {
+			t.Fatalf("a short password: err %v, want a field error", err)
+		}
+		// A hash made with other (the default) parameters still verifies.
+		def := workspace.NewAccounts(e.svc)
+		if _, err := def.SetPassword(e.ctx, workspace.Operator(e.org.ID), "ada@acme.example", "the default cost one"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "the default cost one"); err != nil {
+			t.Fatalf("a default-cost hash did not verify: %v", err)
+		}
+	})
 }
 
 func TestCheckPassword_MissingAccountLooksLikeWrongPassword(t *testing.T) {
-	e := newAccountsEnv(t)
-	if u, err := e.acc.CheckPassword(e.ctx, "ACME", "Ada@Acme.Example", "correct horse battery"); err != nil || u.ID != e.admin.ID {
-		t.Fatalf("right password: %v, %v", u.ID, err)
-	}
-	for name, try := range map[string][3]string{
-		"wrong password": {"acme", "ada@acme.example", "wrong horse battery"},
-		"no such email":  {"acme", "nobody@acme.example", "correct horse battery"},
-		"no such org":    {"nope", "ada@acme.example", "correct horse battery"},
-	} {
-		if _, err := e.acc.CheckPassword(e.ctx, try[0], try[1], try[2]); !errors.Is(err, workspace.ErrBadCredentials) {
-			t.Errorf("%s: err %v, want ErrBadCredentials", name, err)
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		if u, err := e.acc.CheckPassword(e.ctx, "ACME", "Ada@Acme.Example", "correct horse battery"); err != nil || u.ID != e.admin.ID {
+			t.Fatalf("right password: %v, %v", u.ID, err)
 		}
-	}
+		for name, try := range map[string][3]string{
+			"wrong password": {"acme", "ada@acme.example", "wrong horse battery"},
+			"no such email":  {"acme", "nobody@acme.example", "correct horse battery"},
+			"no such org":    {"nope", "ada@acme.example", "correct horse battery"},
+		} {
+			if _, err := e.acc.CheckPassword(e.ctx, try[0], try[1], try[2]); !errors.Is(err, workspace.ErrBadCredentials) {
+				t.Errorf("%s: err %v, want ErrBadCredentials", name, err)
+			}
+		}
+	})
 }
 
 func TestLockout_FiveFailuresLockFor15Minutes(t *testing.T) {
-	e := newAccountsEnv(t)
-	var err error
-	for i := 1; i <= workspace.MaxFailedSignIns; i++ {
-		_, err = e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "wrong")
-	}
-	var locked *workspace.SignInLockedError
-	if !errors.As(err, &locked) {
-		t.Fatalf("5th failure: %v, want a lockout", err)
-	}
-	if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery"); !errors.As(err, &locked) {
-		t.Fatalf("right password while locked: %v, want the lockout", err)
-	}
-	if !strings.Contains(err.Error(), "locked until") {
-		t.Fatalf("message %q does not say until when", err)
-	}
-	e.clock.Advance(workspace.LockoutDuration)
-	if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery"); err != nil {
-		t.Fatalf("after the lockout: %v", err)
-	}
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		var err error
+		for i := 1; i <= workspace.MaxFailedSignIns; i++ {
+			_, err = e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "wrong")
+		}
+		var locked *workspace.SignInLockedError
+		if !errors.As(err, &locked) {
+			t.Fatalf("5th failure: %v, want a lockout", err)
+		}
+		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery"); !errors.As(err, &locked) {
+			t.Fatalf("right password while locked: %v, want the lockout", err)
+		}
+		if !strings.Contains(err.Error(), "locked until") {
+			t.Fatalf("message %q does not say until when", err)
+		}
+		e.clock.Advance(workspace.LockoutDuration)
+		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery"); err != nil {
+			t.Fatalf("after the lockout: %v", err)
+		}
+	})
 }
 
 func TestLockout_FailuresOutsideTheWindowDoNotAddUp(t *testing.T) {
-	e := newAccountsEnv(t)
-	for i := 0; i < workspace.MaxFailedSignIns-1; i++ {
-		_, _ = e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "wrong")
-	}
-	e.clock.Advance(workspace.FailureWindow + time.Second)
-	if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "wrong"); !errors.Is(err, workspace.ErrBadCredentials) {
-		t.Fatalf("a failure in a new window: %v, want a plain wrong password", err)
-	}
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		for i := 0; i < workspace.MaxFailedSignIns-1; i++ {
+			_, _ = e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "wrong")
+		}
+		e.clock.Advance(workspace.FailureWindow + time.Second)
+		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "wrong"); !errors.Is(err, workspace.ErrBadCredentials) {
+			t.Fatalf("a failure in a new window: %v, want a plain wrong password", err)
+		}
+	})
 }
 
 func TestTOTP_CodeAcceptedOnce(t *testing.T) {
-	e := newAccountsEnv(t)
-	secret := e.enroll(t)
-	e.clock.Advance(30 * time.Second)
-	code := e.code(t, secret)
-	u, err := e.acc.VerifyTOTP(e.ctx, e.org.ID, e.admin.ID, code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u.LastSignInAt == nil || !u.LastSignInAt.Equal(e.clock.Now()) {
-		t.Fatalf("last sign-in %v, want now", u.LastSignInAt)
-	}
-	if _, err := e.acc.VerifyTOTP(e.ctx, e.org.ID, e.admin.ID, code); !errors.Is(err, workspace.ErrCodeReused) {
-		t.Fatalf("the same code again: %v, want ErrCodeReused", err)
-	}
-	if _, err := e.acc.VerifyTOTP(e.ctx, e.org.ID, e.admin.ID, "000000"); !errors.Is(err, workspace.ErrWrongCode) && !errors.Is(err, workspace.ErrCodeReused) {
-		t.Fatalf("a wrong code: %v", err)
-	}
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		secret := e.enroll(t)
+		e.clock.Advance(30 * time.Second)
+		code := e.code(t, secret)
+		u, err := e.acc.VerifyTOTP(e.ctx, e.org.ID, e.admin.ID, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.LastSignInAt == nil || !u.LastSignInAt.Equal(e.clock.Now()) {
+			t.Fatalf("last sign-in %v, want now", u.LastSignInAt)
+		}
+		if _, err := e.acc.VerifyTOTP(e.ctx, e.org.ID, e.admin.ID, code); !errors.Is(err, workspace.ErrCodeReused) {
+			t.Fatalf("the same code again: %v, want ErrCodeReused", err)
+		}
+		if _, err := e.acc.VerifyTOTP(e.ctx, e.org.ID, e.admin.ID, "000000"); !errors.Is(err, workspace.ErrWrongCode) && !errors.Is(err, workspace.ErrCodeReused) {
+			t.Fatalf("a wrong code: %v", err)
+		}
+	})
 }
 
 func TestTOTP_WrongCodesCountTowardsLockout(t *testing.T) {
-	e := newAccountsEnv(t)
-	secret := e.enroll(t)
-	e.clock.Advance(30 * time.Second)
-	var err error
-	for i := 0; i < workspace.MaxFailedSignIns; i++ {
-		_, err = e.acc.VerifyTOTP(e.ctx, e.org.ID, e.admin.ID, "12345x")
-	}
-	var locked *workspace.SignInLockedError
-	if !errors.As(err, &locked) {
-		t.Fatalf("5th wrong code: %v, want a lockout", err)
-	}
-	if _, err := e.acc.VerifyTOTP(e.ctx, e.org.ID, e.admin.ID, e.code(t, secret)); !errors.As(err, &locked) {
-		t.Fatalf("right code while locked: %v, want the lockout", err)
-	}
-	if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery"); !errors.As(err, &locked) {
-		t.Fatalf("password while locked by codes: %v, want the lockout", err)
-	}
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		secret := e.enroll(t)
+		e.clock.Advance(30 * time.Second)
+		var err error
+		for i := 0; i < workspace.MaxFailedSignIns; i++ {
+			_, err = e.acc.VerifyTOTP(e.ctx, e.org.ID, e.admin.ID, "12345x")
+		}
+		var locked *workspace.SignInLockedError
+		if !errors.As(err, &locked) {
+			t.Fatalf("5th wrong code: %v, want a lockout", err)
+		}
+		if _, err := e.acc.VerifyTOTP(e.ctx, e.org.ID, e.admin.ID, e.code(t, secret)); !errors.As(err, &locked) {
+			t.Fatalf("right code while locked: %v, want the lockout", err)
+		}
+		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery"); !errors.As(err, &locked) {
+			t.Fatalf("password while locked by codes: %v, want the lockout", err)
+		}
+	})
 }
 
 func TestResetMFA_RemovesSecretSoNextSignInEnrolls_R12(t *testing.T) {
-	e := newAccountsEnv(t)
-	old := e.enroll(t)
-	if ok, _ := e.acc.TOTPEnrolled(e.ctx, e.org.ID, e.admin.ID); !ok {
-		t.Fatal("not enrolled after ConfirmTOTP")
-	}
-	if _, err := e.acc.BeginTOTPEnrollment(e.ctx, e.org.ID, e.admin.ID); !errors.Is(err, workspace.ErrMFAAlreadyEnrolled) {
-		t.Fatalf("enrolling again: %v, want ErrMFAAlreadyEnrolled", err)
-	}
-	if _, err := e.svc.ResetMFA(e.ctx, workspace.Operator(e.org.ID), "ada@acme.example"); err != nil {
-		t.Fatal(err)
-	}
-	if ok, _ := e.acc.TOTPEnrolled(e.ctx, e.org.ID, e.admin.ID); ok {
-		t.Fatal("still enrolled after ResetMFA")
-	}
-	e.clock.Advance(30 * time.Second)
-	if _, err := e.acc.VerifyTOTP(e.ctx, e.org.ID, e.admin.ID, e.code(t, old)); !errors.Is(err, workspace.ErrMFANotEnrolled) {
-		t.Fatalf("the old secret's code after reset: %v, want ErrMFANotEnrolled", err)
-	}
-	enr, err := e.acc.BeginTOTPEnrollment(e.ctx, e.org.ID, e.admin.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if enr.Secret == old {
-		t.Fatal("enrollment after reset reused the old secret")
-	}
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		old := e.enroll(t)
+		if ok, _ := e.acc.TOTPEnrolled(e.ctx, e.org.ID, e.admin.ID); !ok {
+			t.Fatal("not enrolled after ConfirmTOTP")
+		}
+		if _, err := e.acc.BeginTOTPEnrollment(e.ctx, e.org.ID, e.admin.ID); !errors.Is(err, workspace.ErrMFAAlreadyEnrolled) {
+			t.Fatalf("enrolling again: %v, want ErrMFAAlreadyEnrolled", err)
+		}
+		if _, err := e.svc.ResetMFA(e.ctx, workspace.Operator(e.org.ID), "ada@acme.example"); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := e.acc.TOTPEnrolled(e.ctx, e.org.ID, e.admin.ID); ok {
+			t.Fatal("still enrolled after ResetMFA")
+		}
+		e.clock.Advance(30 * time.Second)
+		if _, err := e.acc.VerifyTOTP(e.ctx, e.org.ID, e.admin.ID, e.code(t, old)); !errors.Is(err, workspace.ErrMFANotEnrolled) {
+			t.Fatalf("the old secret's code after reset: %v, want ErrMFANotEnrolled", err)
+		}
+		enr, err := e.acc.BeginTOTPEnrollment(e.ctx, e.org.ID, e.admin.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if enr.Secret == old {
+			t.Fatal("enrollment after reset reused the old secret")
+		}
+	})
 }
 
 func TestBrowserSessions_EndedByDeactivation_R9(t *testing.T) {
-	e := newAccountsEnv(t)
-	bob, err := e.svc.AddUser(e.ctx, workspace.Operator(e.org.ID), workspace.InviteInput{Name: "Bob", Email: "bob@acme.example",
-		Roles: []string{"user"}, Licenses: []string{"flow"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, _, err := e.acc.StartBrowserSession(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, _, err = e.acc.BindBrowserSession(e.ctx, secret, bob.Value, []string{"pwd"}, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := e.acc.SessionUser(e.ctx, secret); err != nil {
-		t.Fatalf("signed-in session: %v", err)
-	}
-	admin := workspace.Principal{OrgID: e.org.ID, UserID: e.admin.ID, Email: e.admin.Email, Roles: []workspace.Role{workspace.RoleAdmin}, Scopes: workspace.AllScopes}
-	if _, err := e.svc.Deactivate(e.ctx, admin, "bob@acme.example"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.acc.BrowserSession(e.ctx, secret); !errors.Is(err, workspace.ErrSessionInvalid) {
-		t.Fatalf("session after deactivation: %v, want ErrSessionInvalid", err)
-	}
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		bob, err := e.svc.AddUser(e.ctx, workspace.Operator(e.org.ID), workspace.InviteInput{Name: "Bob", Email: "bob@acme.example",
+			Roles: []string{"user"}, Licenses: []string{"flow"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, _, err := e.acc.StartBrowserSession(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, _, err = e.acc.BindBrowserSession(e.ctx, secret, bob.Value, []string{"pwd"}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.acc.SessionUser(e.ctx, secret); err != nil {
+			t.Fatalf("signed-in session: %v", err)
+		}
+		admin := workspace.Principal{OrgID: e.org.ID, UserID: e.admin.ID, Email: e.admin.Email, Roles: []workspace.Role{workspace.RoleAdmin}, Scopes: workspace.AllScopes}
+		if _, err := e.svc.Deactivate(e.ctx, admin, "bob@acme.example"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.acc.BrowserSession(e.ctx, secret); !errors.Is(err, workspace.ErrSessionInvalid) {
+			t.Fatalf("session after deactivation: %v, want ErrSessionInvalid", err)
+		}
+	})
 }
 
 func TestBrowserSessions_ExpireAfter8Hours(t *testing.T) {
-	e := newAccountsEnv(t)
-	secret, _, err := e.acc.StartBrowserSession(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.clock.Advance(workspace.BrowserSessionTTL - time.Second)
-	if _, err := e.acc.BrowserSession(e.ctx, secret); err != nil {
-		t.Fatalf("before expiry: %v", err)
-	}
-	e.clock.Advance(time.Second)
-	if _, err := e.acc.BrowserSession(e.ctx, secret); !errors.Is(err, workspace.ErrSessionInvalid) {
-		t.Fatalf("at expiry: %v, want ErrSessionInvalid", err)
-	}
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		secret, _, err := e.acc.StartBrowserSession(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(workspace.BrowserSessionTTL - time.Second)
+		if _, err := e.acc.BrowserSession(e.ctx, secret); err != nil {
+			t.Fatalf("before expiry: %v", err)
+		}
+		e.clock.Advance(time.Second)
+		if _, err := e.acc.BrowserSession(e.ctx, secret); !errors.Is(err, workspace.ErrSessionInvalid) {
+			t.Fatalf("at expiry: %v, want ErrSessionInvalid", err)
+		}
+	})
 }
 
 func TestSetIdentityProvider_ValidatesAndNeverAuditsTheSecret(t *testing.T) {
-	e := newAccountsEnv(t)
-	op := workspace.Operator(e.org.ID)
-	for name, in := range map[string]workspace.IdentityProvider{
-		"plain http":   {Issuer: "http://idp.example.com", ClientID: "c", ClientSecret: "s"},
-		"no client":    {Issuer: "https://idp.example.com", ClientSecret: "s"},
-		"bad domain":   {Issuer: "https://idp.example.com", ClientID: "c", ClientSecret: "s", Domains: []string{"not a domain"}},
-		"not a url":    {Issuer: "idp.example.com", ClientID: "c", ClientSecret: "s"},
-		"with a query": {Issuer: "https://idp.example.com/?x=1", ClientID: "c", ClientSecret: "s"},
-	} {
-		if _, err := e.acc.SetIdentityProvider(e.ctx, op, in); workspace.CodeOf(err) != "invalid_field" {
-			t.Errorf("%s: err %v, want a field error", name, err)
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		op := workspace.Operator(e.org.ID)
+		for name, in := range map[string]workspace.IdentityProvider{
+			"plain http":   {Issuer: "http://idp.example.com", ClientID: "c", ClientSecret: "s"},
+			"no client":    {Issuer: "https://idp.example.com", ClientSecret: "s"},
+			"bad domain":   {Issuer: "https://idp.example.com", ClientID: "c", ClientSecret: "s", Domains: []string{"not a domain"}},
+			"not a url":    {Issuer: "idp.example.com", ClientID: "c", ClientSecret: "s"},
+			"with a query": {Issuer: "https://idp.example.com/?x=1", ClientID: "c", ClientSecret: "s"},
+		} {
+			if _, err := e.acc.SetIdentityProvider(e.ctx, op, in); workspace.CodeOf(err) != "invalid_field" {
+				t.Errorf("%s: err %v, want a field error", name, err)
+			}
 		}
-	}
-	got, err := e.acc.SetIdentityProvider(e.ctx, op, workspace.IdentityProvider{Name: "HubSpot", Issuer: "https://idp.example.com/",
-		ClientID: "c", ClientSecret: "top-secret", Domains: []string{"Acme.Example", "@acme.example", "sub.acme.example"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Issuer != "https://idp.example.com" || strings.Join(got.Domains, ",") != "acme.example,sub.acme.example" {
-		t.Fatalf("stored %+v", got)
-	}
-	events, _, err := e.svc.ListAudit(e.ctx, op, workspace.AuditFilter{Action: "identity_provider.set"})
-	if err != nil || len(events) != 1 {
-		t.Fatalf("audit: %v, %d events", err, len(events))
-	}
-	if strings.Contains(string(events[0].After), "top-secret") {
-		t.Fatal("the audit event holds the client secret")
-	}
-	if _, err := e.acc.SetIdentityProvider(e.ctx, workspace.Principal{OrgID: e.org.ID, UserID: e.admin.ID, Roles: []workspace.Role{workspace.RoleAdmin}, Scopes: workspace.AllScopes}, got); workspace.CodeOf(err) != "forbidden" {
-		t.Fatalf("an admin setting the provider: %v, want forbidden", err)
-	}
+		got, err := e.acc.SetIdentityProvider(e.ctx, op, workspace.IdentityProvider{Name: "HubSpot", Issuer: "https://idp.example.com/",
+			ClientID: "c", ClientSecret: "top-secret", Domains: []string{"Acme.Example", "@acme.example", "sub.acme.example"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Issuer != "https://idp.example.com" || strings.Join(got.Domains, ",") != "acme.example,sub.acme.example" {
+			t.Fatalf("stored %+v", got)
+		}
+		events, _, err := e.svc.ListAudit(e.ctx, op, workspace.AuditFilter{Action: "identity_provider.set"})
+		if err != nil || len(events) != 1 {
+			t.Fatalf("audit: %v, %d events", err, len(events))
+		}
+		if strings.Contains(string(events[0].After), "top-secret") {
+			t.Fatal("the audit event holds the client secret")
+		}
+		if _, err := e.acc.SetIdentityProvider(e.ctx, workspace.Principal{OrgID: e.org.ID, UserID: e.admin.ID, Roles: []workspace.Role{workspace.RoleAdmin}, Scopes: workspace.AllScopes}, got); workspace.CodeOf(err) != "forbidden" {
+			t.Fatalf("an admin setting the provider: %v, want forbidden", err)
+		}
+	})
 }

@@ -27,7 +27,7 @@ func deviceFlow(ctx context.Context, opts *LoginOptions, meta *shared.Metadata, 
 	}
 	ios := opts.IO
 	cs := ios.ErrColorScheme()
-	fmt.Fprintf(ios.ErrOut, "%sFirst copy your one-time code: %s\n", cs.WarningIcon(), cs.Bold(da.UserCode))
+	fmt.Fprintf(ios.ErrOut, "First copy your one-time code: %s\n", cs.Bold(da.UserCode))
 	fmt.Fprintf(ios.ErrOut, "Then open %s in a browser on any device and enter it.\n", da.VerificationURI)
 	if da.VerificationURIComplete != "" {
 		fmt.Fprintf(ios.ErrOut, "(Or open %s, which fills the code in.)\n", da.VerificationURIComplete)

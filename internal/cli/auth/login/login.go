@@ -179,10 +179,11 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	}
 	entry.Host, entry.Profile = cfg.Host, cfg.Profile
 
-	if err := store.Set(key, entry); err != nil {
-		return fmt.Errorf("store the sign-in to %s in %s: %w", cfg.Host, store.Kind(), err)
+	previous, _, _ := stores.Find(key)
+	if err := keep(ctx, stores, store, key, entry); err != nil {
+		return fmt.Errorf("store the sign-in to %s in the %s: %w", cfg.Host, store.Kind(), err)
 	}
-	clearStale(stores, store, key)
+	revokePrevious(ctx, hc, cfg.Host, previous, entry)
 
 	who := entry.User
 	if entry.Org != "" {
@@ -225,6 +226,34 @@ func chooseStore(stores *authstore.Stores, key string, insecure bool) (authstore
 			unavailable.Error(), stores.File.Dir)
 	}
 	return nil, err
+}
+
+// keep stores the new sign-in under the refresh lock, so that a wsctl
+// refreshing the previous one meanwhile cannot write it back over this one.
+func keep(ctx context.Context, stores *authstore.Stores, store authstore.Store, key string, e *authstore.Entry) error {
+	unlock, err := stores.Lock(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := store.Set(key, e); err != nil {
+		return err
+	}
+	clearStale(stores, store, key)
+	return nil
+}
+
+// revokePrevious ends the sign-in this one replaces on the server, so that
+// its refresh token does not stay valid unused. Best effort: the new
+// sign-in is kept either way.
+func revokePrevious(ctx context.Context, hc *http.Client, host string, previous, next *authstore.Entry) {
+	if previous == nil || previous.Kind != authstore.KindOAuth || previous.RefreshToken == "" || previous.RefreshToken == next.RefreshToken {
+		return
+	}
+	meta, err := shared.Discover(ctx, hc, host)
+	if err == nil {
+		_ = shared.Revoke(ctx, hc, meta, host, previous.RefreshToken, "refresh_token")
+	}
 }
 
 // clearStale removes an older sign-in of the same key from the other store,

@@ -346,6 +346,26 @@ func TestLogin_AgainInTheKeyring_RemovesTheFileEntry(t *testing.T) {
 	}
 }
 
+// Signing in again ends the replaced sign-in on the server.
+func TestLogin_Again_RevokesTheReplacedSignIn(t *testing.T) {
+	h := newHarness(t, nil)
+	if err := loginRun(context.Background(), h.opts); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := h.stored(t)
+	h.opts.Browser = h.srv.Browser()
+	if err := loginRun(context.Background(), h.opts); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := h.stored(t)
+	if _, err := h.srv.Refresh(first.RefreshToken); err == nil {
+		t.Error("the replaced sign-in's refresh token still works")
+	}
+	if _, err := h.srv.Refresh(second.RefreshToken); err != nil {
+		t.Errorf("the new sign-in does not work: %v", err)
+	}
+}
+
 // Several hosts and profiles stay signed in at once.
 func TestLogin_ProfilesAreSeparateEntries(t *testing.T) {
 	h := newHarness(t, nil)

@@ -19,8 +19,10 @@ import (
 func newOpts(srv *authtest.Server, stores *authstore.Stores, profile, envToken string) (*LogoutOptions, interface{ String() string }) {
 	ios, _, _, errOut := iostreams.Test()
 	return &LogoutOptions{
-		IO:          ios,
-		Config:      func() (*config.Config, error) { return &config.Config{Host: srv.URL, Profile: profile, Token: envToken}, nil },
+		IO: ios,
+		Config: func() (*config.Config, error) {
+			return &config.Config{Host: srv.URL, Profile: profile, Token: envToken}, nil
+		},
 		HTTPClient:  func() (*http.Client, error) { return &http.Client{Timeout: 10 * time.Second}, nil },
 		TokenStores: func() (*authstore.Stores, error) { return stores, nil },
 	}, errOut
