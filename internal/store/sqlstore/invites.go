@@ -45,7 +45,7 @@ func (t *tx) UpdateInvite(ctx context.Context, inv workspace.Invite) error {
 	return checkAffected(res, "invite", inv.ID)
 }
 
-func scanInvite(row interface{ Scan(...any) error }) (workspace.Invite, error) {
+func scanInvite(row rowScanner) (workspace.Invite, error) {
 	var inv workspace.Invite
 	var roles, status, expires, created, updated string
 	var hash, key sql.NullString
@@ -96,28 +96,15 @@ func (t *tx) InviteByIdempotencyKey(ctx context.Context, orgID, key string) (wor
 }
 
 func (t *tx) loadInviteLicenses(ctx context.Context, invites []workspace.Invite) error {
-	if len(invites) == 0 {
-		return nil
-	}
-	index := make(map[string]int, len(invites))
-	args := make([]any, len(invites))
+	ids := make([]string, len(invites))
 	for i, inv := range invites {
-		index[inv.ID] = i
-		args[i] = inv.ID
+		ids[i] = inv.ID
 	}
-	rows, err := t.query(ctx, `SELECT invite_id, product FROM invite_licenses WHERE invite_id IN (`+placeholders(len(invites))+`) ORDER BY product`, args...)
-	if err != nil {
-		return err
+	held, err := t.productsOf(ctx, "invite_licenses", "invite_id", ids)
+	for i := range invites {
+		invites[i].Licenses = append(invites[i].Licenses, held[invites[i].ID]...)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, product string
-		if err := rows.Scan(&id, &product); err != nil {
-			return err
-		}
-		invites[index[id]].Licenses = append(invites[index[id]].Licenses, product)
-	}
-	return rows.Err()
+	return err
 }
 
 func (t *tx) ListInvites(ctx context.Context, orgID string, f workspace.InviteFilter) ([]workspace.Invite, error) {
@@ -141,22 +128,9 @@ func (t *tx) ListInvites(ctx context.Context, orgID string, f workspace.InviteFi
 		args = append(args, f.After)
 	}
 	args = append(args, f.Limit)
-	rows, err := t.query(ctx, `SELECT `+inviteColumns+` FROM invites WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args...)
+	invites, err := queryAll(ctx, t, scanInvite, `SELECT `+inviteColumns+` FROM invites WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var invites []workspace.Invite
-	for rows.Next() {
-		inv, err := scanInvite(rows)
-		if err != nil {
-			return nil, err
-		}
-		invites = append(invites, inv)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
 	return invites, t.loadInviteLicenses(ctx, invites)
 }

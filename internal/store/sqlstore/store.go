@@ -194,3 +194,45 @@ func checkAffected(res sql.Result, kind, key string) error {
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
+
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(...any) error }
+
+// queryAll runs q and scans every row with scan.
+func queryAll[T any](ctx context.Context, t *tx, scan func(rowScanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// productsOf reads, in one query, the licenses held by the rows with ids of
+// a user_licenses-shaped table (user_licenses by user_id, invite_licenses
+// by invite_id): id → products, sorted.
+func (t *tx) productsOf(ctx context.Context, table, idColumn string, ids []string) (map[string][]string, error) {
+	out := make(map[string][]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	type pair struct{ id, product string }
+	pairs, err := queryAll(ctx, t, func(r rowScanner) (p pair, err error) { return p, r.Scan(&p.id, &p.product) },
+		`SELECT `+idColumn+`, product FROM `+table+` WHERE `+idColumn+` IN (`+placeholders(len(ids))+`) ORDER BY product`, args...)
+	for _, p := range pairs {
+		out[p.id] = append(out[p.id], p.product)
+	}
+	return out, err
+}

@@ -19,7 +19,7 @@ func (t *tx) InsertToken(ctx context.Context, tok workspace.APIToken) error {
 	return err
 }
 
-func scanToken(row interface{ Scan(...any) error }) (workspace.APIToken, error) {
+func scanToken(row rowScanner) (workspace.APIToken, error) {
 	var tok workspace.APIToken
 	var scopes, created string
 	var key, used, revoked sql.NullString
@@ -55,20 +55,7 @@ func (t *tx) TokenByIdempotencyKey(ctx context.Context, orgID, userID, key strin
 }
 
 func (t *tx) ListTokens(ctx context.Context, orgID string) ([]workspace.APIToken, error) {
-	rows, err := t.query(ctx, `SELECT `+tokenColumns+tokenFrom+`WHERE t.org_id = ? ORDER BY t.id`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []workspace.APIToken
-	for rows.Next() {
-		tok, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, tok)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, t, scanToken, `SELECT `+tokenColumns+tokenFrom+`WHERE t.org_id = ? ORDER BY t.id`, orgID)
 }
 
 func (t *tx) RevokeToken(ctx context.Context, orgID, id string, at time.Time) error {

@@ -53,7 +53,7 @@ func (t *tx) UpdateUser(ctx context.Context, u workspace.User) error {
 	return t.setUserLicenses(ctx, u)
 }
 
-func scanUser(row interface{ Scan(...any) error }) (workspace.User, error) {
+func scanUser(row rowScanner) (workspace.User, error) {
 	var u workspace.User
 	var roles, created, updated string
 	var active, rec, mfa int
@@ -97,28 +97,15 @@ func (t *tx) UserByEmail(ctx context.Context, orgID, email string) (workspace.Us
 
 // loadUserLicenses fills the Licenses of users with one query.
 func (t *tx) loadUserLicenses(ctx context.Context, users []workspace.User) error {
-	if len(users) == 0 {
-		return nil
-	}
-	index := make(map[string]int, len(users))
-	args := make([]any, len(users))
+	ids := make([]string, len(users))
 	for i, u := range users {
-		index[u.ID] = i
-		args[i] = u.ID
+		ids[i] = u.ID
 	}
-	rows, err := t.query(ctx, `SELECT user_id, product FROM user_licenses WHERE user_id IN (`+placeholders(len(users))+`) ORDER BY product`, args...)
-	if err != nil {
-		return err
+	held, err := t.productsOf(ctx, "user_licenses", "user_id", ids)
+	for i := range users {
+		users[i].Licenses = append(users[i].Licenses, held[users[i].ID]...)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, product string
-		if err := rows.Scan(&id, &product); err != nil {
-			return err
-		}
-		users[index[id]].Licenses = append(users[index[id]].Licenses, product)
-	}
-	return rows.Err()
+	return err
 }
 
 // likeEscape makes s match literally inside a LIKE pattern with ESCAPE '\'.
@@ -154,23 +141,10 @@ func (t *tx) ListUsers(ctx context.Context, orgID string, f workspace.UserFilter
 		args = append(args, f.After)
 	}
 	args = append(args, f.Limit)
-	rows, err := t.query(ctx, `SELECT `+userColumns+` FROM users WHERE `+strings.Join(where, " AND ")+` ORDER BY email_norm LIMIT ?`, args...)
+	users, err := queryAll(ctx, t, scanUser, `SELECT `+userColumns+` FROM users WHERE `+strings.Join(where, " AND ")+` ORDER BY email_norm LIMIT ?`, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var users []workspace.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
 	return users, t.loadUserLicenses(ctx, users)
 }
 
