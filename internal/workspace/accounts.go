@@ -181,23 +181,34 @@ func RandomToken() string { return randomToken() }
 
 // CheckPassword signs a person in with their org, email and password. A
 // missing org, a missing account and a wrong password are the same
-// ErrBadCredentials, at the same cost; each counts towards the lockout of
-// that org and email. A deactivated user is refused (R9) once the password
-// is right.
+// ErrBadCredentials, at the same cost. Every attempt counts towards the
+// lockout of that org and email before the password is verified, so a burst
+// of concurrent guesses cannot all pass the check; the count is cleared only
+// when the whole sign-in, MFA included, succeeds (signedIn), so a stolen
+// password does not buy more TOTP guesses. A deactivated user is refused
+// (R9) once the password is right.
 func (a *Accounts) CheckPassword(ctx context.Context, orgSlug, email, password string) (User, error) {
-	now := a.svc.clock()
 	email = normalizeEmail(email)
 	var org Org
+	err := a.svc.store.View(ctx, func(tx Tx) (err error) {
+		org, err = tx.OrgBySlug(ctx, strings.ToLower(strings.TrimSpace(orgSlug)))
+		return err
+	})
+	if isNotFound(err) {
+		verifyPassword(a.dummyHash(), password) // the same cost as a real account
+		return User{}, ErrBadCredentials
+	}
+	if err != nil {
+		return User{}, err
+	}
+	attempts, err := a.countAttempt(ctx, org.ID, email)
+	if err != nil {
+		return User{}, err
+	}
 	var u User
 	var cred Credentials
-	err := a.svc.store.View(ctx, func(tx Tx) error {
+	err = a.svc.store.View(ctx, func(tx Tx) error {
 		var err error
-		if org, err = tx.OrgBySlug(ctx, strings.ToLower(strings.TrimSpace(orgSlug))); err != nil {
-			return err
-		}
-		if err := checkLock(ctx, tx, org.ID, email, now); err != nil {
-			return err
-		}
 		if u, err = tx.UserByEmail(ctx, org.ID, email); err != nil {
 			return err
 		}
@@ -212,16 +223,61 @@ func (a *Accounts) CheckPassword(ctx context.Context, orgSlug, email, password s
 		hash = a.dummyHash()
 	}
 	if !verifyPassword(hash, password) || cred.PasswordHash == "" {
-		if org.ID == "" {
-			return User{}, ErrBadCredentials
+		if attempts >= MaxFailedSignIns {
+			return User{}, a.lock(ctx, org.ID, email)
 		}
-		return User{}, a.failed(ctx, org.ID, email, ErrBadCredentials)
+		return User{}, ErrBadCredentials
 	}
 	if !u.Active {
 		return User{}, ErrUserDeactivated
 	}
-	err = a.svc.store.Update(ctx, func(tx Tx) error { return tx.ClearSignInFailures(ctx, org.ID, email) })
-	return u, err
+	return u, nil
+}
+
+// countAttempt counts one sign-in attempt in one atomic write and returns
+// how many there have been in the window; past the limit, or while the
+// account is locked, it refuses. An attempt counts until the whole sign-in
+// succeeds: a right password followed by wrong codes adds up too.
+func (a *Accounts) countAttempt(ctx context.Context, orgID, email string) (int, error) {
+	var n int
+	err := a.svc.store.Update(ctx, func(tx Tx) error {
+		now := a.svc.clock()
+		prior, err := tx.SignInFailures(ctx, orgID, email)
+		switch {
+		case isNotFound(err):
+		case err != nil:
+			return err
+		case prior.LockedUntil != nil && now.Before(*prior.LockedUntil):
+			return &SignInLockedError{Until: *prior.LockedUntil}
+		case prior.LockedUntil != nil: // a lockout served is a fresh start
+			if err := tx.ClearSignInFailures(ctx, orgID, email); err != nil {
+				return err
+			}
+		}
+		f, err := tx.RecordSignInFailure(ctx, orgID, email, now, now.Add(-FailureWindow))
+		if err != nil {
+			return err
+		}
+		n = f.Failures
+		if n > MaxFailedSignIns {
+			until := now.Add(LockoutDuration)
+			if err := tx.LockSignIn(ctx, orgID, email, until); err != nil {
+				return err
+			}
+			return &SignInLockedError{Until: until}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// lock locks the account now, after the last allowed attempt failed.
+func (a *Accounts) lock(ctx context.Context, orgID, email string) error {
+	until := a.svc.clock().Add(LockoutDuration)
+	if err := a.svc.store.Update(ctx, func(tx Tx) error { return tx.LockSignIn(ctx, orgID, email, until) }); err != nil {
+		return err
+	}
+	return &SignInLockedError{Until: until}
 }
 
 // checkLock refuses an attempt while the account is locked.
@@ -237,20 +293,6 @@ func checkLock(ctx context.Context, tx Tx, orgID, email string, now time.Time) e
 		return &SignInLockedError{Until: *f.LockedUntil}
 	}
 	return nil
-}
-
-// failed counts a failed attempt in its own transaction and returns cause,
-// or the lockout it has just started.
-func (a *Accounts) failed(ctx context.Context, orgID, email string, cause error) error {
-	var result error
-	err := a.svc.store.Update(ctx, func(tx Tx) (err error) {
-		result, err = recordFailure(ctx, tx, orgID, email, a.svc.clock(), cause)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return result
 }
 
 // recordFailure counts a failed attempt inside tx and locks the account at

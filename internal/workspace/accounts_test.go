@@ -3,6 +3,7 @@ package workspace_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -339,6 +340,59 @@ func TestSetIdentityProvider_ValidatesAndNeverAuditsTheSecret(t *testing.T) {
 		}
 		if _, err := e.acc.SetIdentityProvider(e.ctx, workspace.Principal{OrgID: e.org.ID, UserID: e.admin.ID, Roles: []workspace.Role{workspace.RoleAdmin}, Scopes: workspace.AllScopes}, got); workspace.CodeOf(err) != "forbidden" {
 			t.Fatalf("an admin setting the provider: %v, want forbidden", err)
+		}
+	})
+}
+
+// A stolen password must not buy endless TOTP guesses: entering the right
+// password again does not clear the failed codes (review finding).
+func TestLockout_RightPasswordDoesNotResetWrongCodes(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		e.enroll(t)
+		var locked *workspace.SignInLockedError
+		wrong := 0
+		for range 20 {
+			if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery"); errors.As(err, &locked) {
+				break
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.acc.VerifyTOTP(e.ctx, e.org.ID, e.admin.ID, "12345x"); errors.As(err, &locked) {
+				break
+			}
+			wrong++
+		}
+		if locked == nil || wrong >= workspace.MaxFailedSignIns {
+			t.Fatalf("%d wrong codes with the password re-entered in between, locked: %v; want a lockout within %d", wrong, locked, workspace.MaxFailedSignIns)
+		}
+	})
+}
+
+// Concurrent guesses are counted before the password is checked, so a burst
+// cannot pass the lockout (review finding).
+func TestLockout_ConcurrentGuessesCannotPassIt(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		const n = 30
+		var wg sync.WaitGroup
+		results := make([]error, n+1)
+		for i := range n {
+			wg.Go(func() {
+				_, results[i] = e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", fmt.Sprintf("guess %d", i))
+			})
+		}
+		wg.Go(func() {
+			_, results[n] = e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery")
+		})
+		wg.Wait()
+		checked := 0
+		for _, err := range results {
+			var locked *workspace.SignInLockedError
+			if !errors.As(err, &locked) {
+				checked++
+			}
+		}
+		if checked > workspace.MaxFailedSignIns {
+			t.Errorf("%d of %d concurrent attempts were checked; the lockout allows %d", checked, n+1, workspace.MaxFailedSignIns)
 		}
 	})
 }
