@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -38,8 +40,7 @@ type Metadata struct {
 
 // Discover reads host's metadata.
 func Discover(ctx context.Context, hc *http.Client, host string) (*Metadata, error) {
-	url := strings.TrimRight(host, "/") + MetadataPath
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(host, "/")+MetadataPath, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +70,45 @@ func Discover(ctx context.Context, hc *http.Client, host string) (*Metadata, err
 	if m.TokenEndpoint == "" {
 		return nil, fmt.Errorf("the sign-in metadata of %s names no token endpoint", host)
 	}
+	if err := m.checkOrigin(host); err != nil {
+		return nil, err
+	}
 	return &m, nil
+}
+
+// checkOrigin refuses metadata that sends tokens anywhere but the host asked
+// (RFC 8414 §3.3: the issuer is the URL the metadata was read from), and a
+// plain-http host that is not this machine: tokens would cross the network
+// in clear.
+func (m *Metadata) checkOrigin(host string) error {
+	want, err := url.Parse(strings.TrimRight(host, "/"))
+	if err != nil {
+		return err
+	}
+	if want.Scheme != "https" && !isLoopbackHost(want.Hostname()) {
+		return fmt.Errorf("%s is plain http on another machine: signing in would send your tokens in clear; use its https address", host)
+	}
+	if strings.TrimRight(m.Issuer, "/") != want.Scheme+"://"+want.Host {
+		return fmt.Errorf("%s calls itself %q in its sign-in metadata; use --host %s, or ask the operator to set workspaced --base-url to %s", host, m.Issuer, m.Issuer, host)
+	}
+	for _, e := range []string{m.AuthorizationEndpoint, m.TokenEndpoint, m.DeviceAuthorizationEndpoint, m.RevocationEndpoint} {
+		if e == "" {
+			continue
+		}
+		u, err := url.Parse(e)
+		if err != nil || u.Scheme != want.Scheme || u.Host != want.Host {
+			return fmt.Errorf("the sign-in metadata of %s points to another server (%s); refusing to send tokens there", host, e)
+		}
+	}
+	return nil
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // SupportsS256 says whether the server accepts PKCE with S256, the only

@@ -234,3 +234,31 @@ func TestSession_Keyring_RealRotationWrittenBack(t *testing.T) {
 		t.Errorf("the refresh token in the keyring is not the live one: %v", err)
 	}
 }
+
+// The metadata must name the host it was read from, and tokens never go to
+// another server or over plain http off this machine (RFC 8414 §3.3).
+func TestMetadata_CheckOrigin(t *testing.T) {
+	good := Metadata{Issuer: "https://ws.example.com", TokenEndpoint: "https://ws.example.com/oauth/token",
+		AuthorizationEndpoint: "https://ws.example.com/oauth/authorize"}
+	if err := good.checkOrigin("https://ws.example.com/"); err != nil {
+		t.Fatalf("matching metadata refused: %v", err)
+	}
+	loop := Metadata{Issuer: "http://127.0.0.1:8080", TokenEndpoint: "http://127.0.0.1:8080/oauth/token"}
+	if err := loop.checkOrigin("http://127.0.0.1:8080"); err != nil {
+		t.Fatalf("plain http on loopback refused: %v", err)
+	}
+	bad := map[string]struct {
+		m    Metadata
+		host string
+	}{
+		"other issuer":       {Metadata{Issuer: "https://evil.example", TokenEndpoint: "https://ws.example.com/oauth/token"}, "https://ws.example.com"},
+		"token elsewhere":    {Metadata{Issuer: "https://ws.example.com", TokenEndpoint: "https://evil.example/token"}, "https://ws.example.com"},
+		"downgraded to http": {Metadata{Issuer: "https://ws.example.com", TokenEndpoint: "http://ws.example.com/oauth/token"}, "https://ws.example.com"},
+		"http off-machine":   {Metadata{Issuer: "http://ws.example.com", TokenEndpoint: "http://ws.example.com/oauth/token"}, "http://ws.example.com"},
+	}
+	for name, c := range bad {
+		if err := c.m.checkOrigin(c.host); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
