@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/term"
 	"io"
 	"net/http"
 	"os"
@@ -287,8 +288,9 @@ func signInWithToken(ctx context.Context, opts *LoginOptions, host string, hc *h
 func readToken(ios *iostreams.IOStreams) (string, error) {
 	var line string
 	if ios.IsStdinTTY() {
-		fmt.Fprint(ios.ErrOut, "Paste an API token and press Enter: ")
-		l, err := bufio.NewReader(ios.In).ReadString('\n')
+		fmt.Fprint(ios.ErrOut, "Paste an API token and press Enter (it is not shown): ")
+		l, err := readSecretLine(ios.In)
+		fmt.Fprintln(ios.ErrOut)
 		if err != nil && !errors.Is(err, io.EOF) {
 			return "", fmt.Errorf("read the token: %w", err)
 		}
@@ -376,4 +378,14 @@ func useDevice(opts *LoginOptions) (bool, string) {
 		return true, "there is no display to open a browser on (DISPLAY and WAYLAND_DISPLAY are empty)"
 	}
 	return false, ""
+}
+
+// readSecretLine reads a line without echoing it when in is a terminal, so
+// a pasted token does not stay on the screen or in a terminal recording.
+func readSecretLine(in io.Reader) (string, error) {
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		b, err := term.ReadPassword(int(f.Fd()))
+		return string(b), err
+	}
+	return bufio.NewReader(in).ReadString('\n')
 }
