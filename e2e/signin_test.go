@@ -38,11 +38,11 @@ func (s *server) setPassword(email, password string) {
 	must(s.t, r, 0, "set-password")
 }
 
-// startLogin starts `wsctl auth login --no-browser` and returns the URL it
-// prints and a channel with its result.
-func (s *server) startLogin(t *testing.T, args ...string) (string, <-chan result) {
+// startLogin starts `wsctl auth login ARGS` and returns the first URL it
+// prints that starts with prefix, and a channel with its result.
+func (s *server) startLogin(t *testing.T, prefix string, args ...string) (string, <-chan result) {
 	t.Helper()
-	cmd := exec.Command(bins.wsctl, append([]string{"auth", "login", "--no-browser"}, args...)...)
+	cmd := exec.Command(bins.wsctl, append([]string{"auth", "login"}, args...)...)
 	cmd.Env = s.baseEnv()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -63,9 +63,9 @@ func (s *server) startLogin(t *testing.T, args ...string) (string, <-chan result
 			line := sc.Text()
 			errText.WriteString(line + "\n")
 			for _, f := range strings.Fields(line) {
-				if strings.HasPrefix(f, s.url+"/oauth/authorize?") {
+				if strings.HasPrefix(f, prefix) {
 					select {
-					case urls <- f:
+					case urls <- strings.TrimRight(f, ",.);"):
 					default:
 					}
 				}
@@ -138,7 +138,7 @@ func TestBrowserLogin_EnrollTOTP_Consent_TokensInKeyring(t *testing.T) {
 	s.adminTok = s.createOrg("acme")
 	s.setPassword("ada@acme.example", adaPassword)
 
-	loginURL, done := s.startLogin(t)
+	loginURL, done := s.startLogin(t, s.url+"/oauth/authorize?", "--no-browser")
 	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
 	defer cancel()
 	err := chromedp.Do(ctx,
@@ -206,8 +206,13 @@ func TestBrowserSignup_FromInviteLink_R6(t *testing.T) {
 	must(t, s.admin("users", "invite", "--name", "Grace Hopper", "--email", "grace@acme.example", "--role", "manager,user", "--license", "flow"), 0, "invite")
 	var link string
 	for _, line := range strings.Split(must(t, s.operator("outbox", "list", "--org", "acme"), 0, "outbox").stdout, "\n") {
-		if f := strings.Split(line, "\t"); len(f) == 4 && f[1] == "grace@acme.example" {
-			link = f[3]
+		if !strings.Contains(line, "grace@acme.example") {
+			continue
+		}
+		for _, f := range strings.Fields(line) {
+			if strings.HasPrefix(f, s.url+"/signup?token=") {
+				link = f
+			}
 		}
 	}
 	if !strings.HasPrefix(link, s.url+"/signup?token=") {
@@ -246,4 +251,44 @@ func TestBrowserSignup_FromInviteLink_R6(t *testing.T) {
 	if len(invites) != 1 {
 		t.Errorf("accepted invites = %v", invites)
 	}
+}
+
+// TestBrowserDeviceLogin_RFC8628 runs `wsctl auth login --device` and
+// approves it in a real headless Chromium on the device page: code, sign-in,
+// TOTP enrollment, consent; the CLI, polling, ends signed in.
+func TestBrowserDeviceLogin_RFC8628(t *testing.T) {
+	browser := newBrowser(t)
+	requireKeyring(t)
+	s := startServer(t)
+	s.adminTok = s.createOrg("acme")
+	s.setPassword("ada@acme.example", adaPassword)
+
+	deviceURL, done := s.startLogin(t, s.url+"/device?user_code=", "--device")
+	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(deviceURL),
+		chromedp.WaitVisible(chromedp.CSS("#user_code")),
+		chromedp.Submit(chromedp.CSS("#user_code")),
+		chromedp.WaitVisible(chromedp.CSS("#password")),
+		chromedp.SendKeys(chromedp.CSS("#org"), "acme"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "ada@acme.example"),
+		chromedp.SendKeys(chromedp.CSS("#password"), adaPassword),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS("#totp-secret")),
+	); err != nil {
+		t.Fatalf("device and sign-in pages: %v", err)
+	}
+	enrollTOTP(t, ctx)
+	if err := chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS(`button[value="allow"]`)),
+		chromedp.Click(chromedp.CSS(`button[value="allow"]`)),
+	); err != nil {
+		t.Fatalf("consent page: %v", err)
+	}
+	if r := waitFor(t, done, "wsctl auth login --device"); r.code != 0 {
+		t.Fatalf("wsctl auth login --device: %s", r)
+	}
+	must(t, s.wsctl("", "auth", "status"), 0, "auth status after the device flow")
+	must(t, s.wsctl("", "licenses", "show"), 0, "the API with the device sign-in")
 }

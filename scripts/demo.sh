@@ -60,7 +60,7 @@ run ws invites list
 
 step "The operator imports a known person directly; an invitee signs up (R6)"
 run wsd user add --org acme --name "Bob Ray" --email bob@acme.example --role user --license flow
-link=$(wsd outbox list --org acme | awk -F'\t' '$2 == "alan@acme.example" {print $4}' | tail -1)
+link=$(wsd outbox list --org acme | grep 'alan@acme.example' | grep -o 'http[^[:space:]]*/signup?token=[^[:space:]]*' | tail -1)
 token=${link#*token=}
 printf '$ curl -X POST %s/api/v1/invites/accept (the signup page of a later release does this)\n' "$WSCTL_HOST"
 curl -fsS -X POST "$WSCTL_HOST/api/v1/invites/accept" -H 'Content-Type: application/json' \
