@@ -51,5 +51,10 @@ docs-check:
 demo: build
 	./scripts/demo.sh
 
+# Benchmarks of bulk invites, memory, start-up and export against a local
+# workspaced on SQLite (bench/README.md has the figures and the machine).
+bench:
+	$(GO) run ./bench
+
 clean:
 	rm -rf bin .demo

@@ -1,5 +1,6 @@
 // Package e2e runs the built wsctl against a real workspaced on loopback, on
-// a real SQLite file: the contract of SPEC §4 and §5 as a script sees it.
+// a real SQLite file and on PostgreSQL: the contract of SPEC §4 and §5 as a
+// script sees it.
 package e2e
 
 import (
@@ -50,6 +51,7 @@ type server struct {
 	url, db  string
 	cfgHome  string
 	adminTok string
+	cmd      *exec.Cmd
 }
 
 // startServer starts workspaced on a fresh SQLite file; it stops when the test ends.
@@ -67,6 +69,7 @@ func startServerOn(t *testing.T, db string, extra ...string) *server {
 	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--database", s.db}, extra...)
 	cmd := exec.CommandContext(ctx, bins.workspaced, args...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	s.cmd = cmd
 	cmd.WaitDelay = 10 * time.Second
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -98,6 +101,32 @@ func startServerOn(t *testing.T, db string, extra ...string) *server {
 		t.Fatal("workspaced did not report its address within 20s")
 	}
 	return s
+}
+
+// kill ends the server with SIGKILL: no shutdown, nothing finished.
+func (s *server) kill() {
+	s.t.Helper()
+	if err := s.cmd.Process.Kill(); err != nil {
+		s.t.Fatal(err)
+	}
+	_ = s.cmd.Wait()
+}
+
+// databases are what the end-to-end tests run on: a SQLite file (the
+// embedded default) and a PostgreSQL database of a throwaway cluster.
+var databases = []struct {
+	name string
+	url  func(t *testing.T) string
+}{
+	{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "ws.db") }},
+	{"postgres", pgtest.NewDatabase},
+}
+
+// onEachDatabase runs test once per database, as a subtest named after it.
+func onEachDatabase(t *testing.T, test func(t *testing.T, db string)) {
+	for _, d := range databases {
+		t.Run(d.name, func(t *testing.T) { test(t, d.url(t)) })
+	}
 }
 
 // result is what a command did.

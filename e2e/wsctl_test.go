@@ -31,7 +31,11 @@ func hasKeys(t *testing.T, what string, obj map[string]any, keys ...string) {
 }
 
 func TestStory_InviteLimitDeactivateActivateAudit(t *testing.T) {
-	s := startServer(t)
+	onEachDatabase(t, storyInviteLimitDeactivateActivateAudit)
+}
+
+func storyInviteLimitDeactivateActivateAudit(t *testing.T, db string) {
+	s := startServerOn(t, db)
 	s.adminTok = s.createOrg("acme")
 
 	// R2: a new org has automatic sign-up on, and invites are refused.
@@ -140,7 +144,11 @@ func TestStory_InviteLimitDeactivateActivateAudit(t *testing.T) {
 }
 
 func TestExitCodes_AuthAndUsage_R13(t *testing.T) {
-	s := startServer(t)
+	onEachDatabase(t, exitCodesAuthAndUsage)
+}
+
+func exitCodesAuthAndUsage(t *testing.T, db string) {
+	s := startServerOn(t, db)
 	s.invitingOrg("acme")
 	r := must(t, s.wsctl("", "users", "list"), 4, "no token")
 	if !strings.Contains(r.stderr, "WSCTL_TOKEN") {
@@ -236,8 +244,9 @@ func TestOperatorCommands(t *testing.T) {
 	must(t, s.operator("migrate"), 0, "migrate")
 	must(t, s.admin("users", "invite", "--name", "Ann Lee", "--email", "ann@acme.example", "--role", "user", "--license", "flow"), 0, "invite")
 	r := must(t, s.operator("outbox", "list", "--org", "acme"), 0, "outbox list")
-	if !strings.Contains(r.stdout, "ann@acme.example") || !strings.Contains(r.stdout, "/signup?token=wsi_") {
-		t.Errorf("outbox list: %s", r.stdout)
+	if !strings.Contains(r.stdout, "ann@acme.example\tpending\t0\t") || !strings.Contains(r.stdout, "/signup?token=wsi_") {
+		t.Errorf("outbox list without --smtp: the email stays pending with its link: %s", r.stdout)
 	}
+	must(t, s.operator("outbox", "list", "--org", "acme", "--status", "bogus"), 2, "outbox list --status bogus")
 	must(t, s.operator("org", "set-licenses", "--org", "acme", "--product", "flow", "--total", "0"), 1, "below used (R5)")
 }

@@ -100,6 +100,7 @@ func (s *server) routes() {
 
 	s.authenticated("GET /api/v1/invites", s.listInvites)
 	s.authenticated("POST /api/v1/invites", s.createInvite)
+	s.authenticated("POST /api/v1/invites/batch", s.createInviteBatch)
 	s.authenticated("POST /api/v1/invites/{invite}/resend", s.resendInvite)
 	s.authenticated("POST /api/v1/invites/{invite}/revoke", s.revokeInvite)
 	// The signup link's token is the credential here (R6).

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"unicode"
@@ -59,13 +60,85 @@ func (s *server) createInvite(w http.ResponseWriter, r *http.Request, p workspac
 	return nil
 }
 
+// POST /api/v1/invites/batch: many invites, one result per row, each row
+// idempotent by its own key. 200 whatever the rows' outcomes; a problem
+// answer is about the whole request (auth, malformed body, too many rows).
+func (s *server) createInviteBatch(w http.ResponseWriter, r *http.Request, p workspace.Principal) error {
+	var in schema.InviteBatchRequest
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	if len(in.Invites) == 0 {
+		return badRequest("invites must hold at least one invite")
+	}
+	if len(in.Invites) > workspace.MaxInviteBatch {
+		return badRequest("invites holds %d invites; at most %d per request", len(in.Invites), workspace.MaxInviteBatch)
+	}
+	inputs := make([]workspace.InviteInput, len(in.Invites))
+	badKey := map[int]error{}
+	for i, it := range in.Invites {
+		if err := checkIdempotencyKey(it.IdempotencyKey); err != nil {
+			badKey[i] = &workspace.ValidationError{Field: "idempotency_key", Reason: err.Error()}
+			it.IdempotencyKey = ""
+		}
+		inputs[i] = workspace.InviteInput{Name: it.Name, Email: it.Email, Roles: it.Roles, Licenses: it.Licenses, IdempotencyKey: it.IdempotencyKey}
+	}
+	// Rows with a bad key are left out rather than run without one.
+	run := make([]workspace.InviteInput, 0, len(inputs))
+	index := make([]int, 0, len(inputs))
+	for i, in := range inputs {
+		if badKey[i] == nil {
+			run = append(run, in)
+			index = append(index, i)
+		}
+	}
+	results, err := s.svc.InviteBatch(r.Context(), p, run)
+	if err != nil {
+		return err
+	}
+	out := schema.InviteBatchResponse{Results: make([]schema.InviteBatchResult, len(inputs))}
+	for i, err := range badKey {
+		out.Results[i] = s.batchFailure(r, i, err)
+	}
+	for j, res := range results {
+		i := index[j]
+		if res.Err != nil {
+			out.Results[i] = s.batchFailure(r, i, res.Err)
+			continue
+		}
+		inv := inviteJSON(res.Outcome.Invite, res.Outcome.Notices)
+		status := schema.BatchInvited
+		if res.Outcome.Replayed {
+			status = schema.BatchReplayed
+		}
+		out.Results[i] = schema.InviteBatchResult{Index: i, Status: status, Invite: &inv}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// batchFailure is a failed row: the problem POST /invites would answer.
+func (s *server) batchFailure(r *http.Request, i int, err error) schema.InviteBatchResult {
+	p := problemOf(err)
+	p.RequestID = infoOf(r).id
+	return schema.InviteBatchResult{Index: i, Status: schema.BatchFailed, Error: &p}
+}
+
 // idempotencyKey reads Idempotency-Key: optional, short, printable ASCII.
 func idempotencyKey(r *http.Request) (string, error) {
 	key := r.Header.Get(schema.HeaderIdempotencyKey)
-	if len(key) > 255 || strings.IndexFunc(key, func(c rune) bool { return c > unicode.MaxASCII || !unicode.IsPrint(c) }) >= 0 {
-		return "", badRequest("Idempotency-Key must be at most 255 printable ASCII characters")
+	if err := checkIdempotencyKey(key); err != nil {
+		return "", badRequest("Idempotency-Key %v", err)
 	}
 	return key, nil
+}
+
+// checkIdempotencyKey: a key is at most 255 printable ASCII characters.
+func checkIdempotencyKey(key string) error {
+	if len(key) > 255 || strings.IndexFunc(key, func(c rune) bool { return c > unicode.MaxASCII || !unicode.IsPrint(c) }) >= 0 {
+		return errors.New("must be at most 255 printable ASCII characters")
+	}
+	return nil
 }
 
 // POST /api/v1/invites/{invite}/resend (R6): a new link, the old one dies.

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -72,4 +73,21 @@ func (c *Client) AcceptInvite(ctx context.Context, req schema.AcceptInviteReques
 	var u schema.User
 	_, err := c.do(ctx, request{method: http.MethodPost, path: "/invites/accept", body: req, out: &u})
 	return u, err
+}
+
+// InviteBatch creates many invites in one request (POST /invites/batch):
+// one result per row, in order, each row idempotent by its own key. An
+// error is about the whole request (the rows' own failures are results).
+func (c *Client) InviteBatch(ctx context.Context, items []schema.InviteBatchItem) ([]schema.InviteBatchResult, error) {
+	for i := range items {
+		items[i].Roles, items[i].Licenses = nonNil(items[i].Roles), nonNil(items[i].Licenses)
+	}
+	var out schema.InviteBatchResponse
+	if _, err := c.do(ctx, request{method: http.MethodPost, path: "/invites/batch", body: schema.InviteBatchRequest{Invites: items}, scope: ScopeUsersWrite, out: &out}); err != nil {
+		return nil, err
+	}
+	if len(out.Results) != len(items) {
+		return nil, fmt.Errorf("POST /invites/batch: %d results for %d rows", len(out.Results), len(items))
+	}
+	return out.Results, nil
 }

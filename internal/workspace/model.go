@@ -136,7 +136,8 @@ type AuditEvent struct {
 }
 
 // OutboxMessage is an email waiting to be sent, written in the same
-// transaction as the change that causes it.
+// transaction as the change that causes it. The delivery fields are the
+// mail worker's (internal/mail): they say where the message is in its life.
 type OutboxMessage struct {
 	ID        string
 	OrgID     string
@@ -145,7 +146,23 @@ type OutboxMessage struct {
 	Text      string
 	HTML      string
 	CreatedAt time.Time
+
+	Status        OutboxStatus
+	Attempts      int    // deliveries started, including one cut short by a crash
+	LastError     string // of the last failed attempt
+	NextAttemptAt time.Time
+	SentAt        *time.Time
 }
+
+// OutboxStatus is where an outbox message is in its life.
+type OutboxStatus string
+
+// Outbox statuses: pending until delivered (sent) or given up (failed).
+const (
+	OutboxPending OutboxStatus = "pending"
+	OutboxSent    OutboxStatus = "sent"
+	OutboxFailed  OutboxStatus = "failed"
+)
 
 // normalizeEmail is the form emails are compared in: case-insensitive (SPEC §1).
 func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }

@@ -144,9 +144,20 @@ func claimLicenses(ctx context.Context, tx Tx, orgID string, products []string, 
 	if err != nil {
 		return nil, err
 	}
+	return licenseLedger(pools).claim(products)
+}
+
+// licenseLedger is an org's pools as counted under the pool lock of a write
+// transaction, kept current as claims are made: several claims in one
+// transaction (a batch of invites) obey R4 together.
+type licenseLedger []LicensePool
+
+// claim takes one license of each product, all or none, and returns the
+// notices for pools that this claim fills (R4).
+func (l licenseLedger) claim(products []string) ([]string, error) {
 	var notices []string
 	for _, product := range products {
-		pool, ok := findPool(pools, product)
+		pool, ok := findPool(l, product)
 		if !ok {
 			return nil, &ValidationError{Field: "licenses", Reason: "unknown product " + quote(product)}
 		}
@@ -155,6 +166,13 @@ func claimLicenses(ctx context.Context, tx Tx, orgID string, products []string, 
 		}
 		if pool.Available() == 1 {
 			notices = append(notices, fmt.Sprintf("that was the last %s license: %d of %d in use", product, pool.Total, pool.Total))
+		}
+	}
+	for _, product := range products {
+		for i := range l {
+			if l[i].Product == product {
+				l[i].Reserved++
+			}
 		}
 	}
 	return notices, nil

@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"context"
+	"slices"
 )
 
 // SignupMode tells whether users may sign up on their own (R2, R7).
@@ -73,8 +74,14 @@ func (s *Service) ListAudit(ctx context.Context, p Principal, f AuditFilter) (ev
 	return events, next, nil
 }
 
-// Outbox lists the messages waiting in the outbox, for the operator.
+// Outbox lists the org's outbox messages, oldest first, for the operator.
 func (s *Service) Outbox(ctx context.Context, p Principal) (msgs []OutboxMessage, err error) {
+	return s.OutboxWithStatus(ctx, p, "")
+}
+
+// OutboxWithStatus lists the org's outbox messages of one status ("" for
+// every status), oldest first, for the operator.
+func (s *Service) OutboxWithStatus(ctx context.Context, p Principal, status OutboxStatus) (msgs []OutboxMessage, err error) {
 	if !p.IsOperator() {
 		return nil, &ForbiddenError{Reason: "only the operator reads the outbox"}
 	}
@@ -82,5 +89,8 @@ func (s *Service) Outbox(ctx context.Context, p Principal) (msgs []OutboxMessage
 		msgs, err = tx.ListOutbox(ctx, p.OrgID)
 		return err
 	})
-	return msgs, err
+	if err != nil || status == "" {
+		return msgs, err
+	}
+	return slices.DeleteFunc(msgs, func(m OutboxMessage) bool { return m.Status != status }), nil
 }

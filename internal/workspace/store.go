@@ -52,6 +52,22 @@ type Tx interface {
 	InviteByIdempotencyKey(ctx context.Context, orgID, key string) (Invite, error)
 	ListInvites(ctx context.Context, orgID string, f InviteFilter) ([]Invite, error)
 
+	// Batches of invites (issue 4, InviteBatch): one statement for many
+	// rows, so that a bulk import costs a few statements per chunk rather
+	// than several per row. Emails are compared normalized (lower case).
+	//
+	// InvitesByIdempotencyKeys returns the org's invites holding any of keys.
+	InvitesByIdempotencyKeys(ctx context.Context, orgID string, keys []string) ([]Invite, error)
+	// UserEmailsAmong returns which of the normalized emails belong to users of the org.
+	UserEmailsAmong(ctx context.Context, orgID string, emails []string) ([]string, error)
+	// PendingInvitesByEmails returns the org's invites whose stored status is
+	// pending and whose normalized email is among emails.
+	PendingInvitesByEmails(ctx context.Context, orgID string, emails []string) ([]Invite, error)
+	// InsertInvites inserts invites and their licenses, as InsertInvite does one.
+	InsertInvites(ctx context.Context, invs []Invite) error
+	// InsertAudits appends audit events, as InsertAudit does one.
+	InsertAudits(ctx context.Context, events []AuditEvent) error
+
 	// Tokens.
 	InsertToken(ctx context.Context, t APIToken) error
 	TokenByHash(ctx context.Context, hash string) (APIToken, error)
@@ -72,6 +88,22 @@ type Tx interface {
 	ListAudit(ctx context.Context, orgID string, f AuditFilter) ([]AuditEvent, error)
 	InsertOutbox(ctx context.Context, m OutboxMessage) error
 	ListOutbox(ctx context.Context, orgID string) ([]OutboxMessage, error)
+
+	// Outbox delivery (issue 5, internal/mail). Several workers, in one
+	// process or several sharing the database, deliver the outbox; a lease
+	// keeps them from sending one message at once. ClaimOutbox leases up
+	// to limit pending messages due at now (NextAttemptAt <= now, and no
+	// lease, or one expired) to owner until leaseUntil in one conditional
+	// write (PostgreSQL skips rows other claimers hold: FOR UPDATE SKIP
+	// LOCKED), counts the attempt, and returns them. A lease that expires
+	// makes the message due again: delivery is at least once. The Mark
+	// methods end owner's lease; MarkOutboxSent records a delivery even if
+	// the lease was lost meanwhile, since the message did go out; the others
+	// change nothing then (NotFoundError) because another worker holds it.
+	ClaimOutbox(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]OutboxMessage, error)
+	MarkOutboxSent(ctx context.Context, id string, at time.Time) error
+	MarkOutboxRetry(ctx context.Context, id, owner, lastError string, next time.Time) error
+	MarkOutboxFailed(ctx context.Context, id, owner, lastError string) error
 
 	// Sign-in (issue 3, accounts*.go): local credentials, failed-attempt
 	// counting for lockout, browser sessions of the sign-in pages, and the

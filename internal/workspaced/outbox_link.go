@@ -11,3 +11,8 @@ func signupLink(text string) string {
 	}
 	return ""
 }
+
+// oneLine keeps an SMTP error on its line of the tab-separated listing.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

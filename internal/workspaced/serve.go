@@ -7,27 +7,32 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/MakeNowJust/heredoc/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 	"golang.org/x/time/rate"
 
 	"github.com/wsctl/wsctl/internal/api"
 	"github.com/wsctl/wsctl/internal/authserver"
 	"github.com/wsctl/wsctl/internal/authserver/signin"
+	"github.com/wsctl/wsctl/internal/mail"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
 type serveOptions struct {
-	listen    string
-	baseURL   string
-	smtp      string
-	rateLimit float64
-	rateBurst int
+	listen      string
+	baseURL     string
+	smtp        string
+	smtpTimeout time.Duration
+	rateLimit   float64
+	rateBurst   int
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -40,19 +45,30 @@ func newServeCmd(e *env) *cobra.Command {
 			The database is migrated at start. SIGINT or SIGTERM stops the server after
 			the requests in flight have finished.
 
-			Invite emails are written to the outbox with each invite; read them with
-			'workspaced outbox list' (sending them over SMTP comes with --smtp).
+			Invite emails are written to the outbox with each invite. Without --smtp they
+			stay there: read them with 'workspaced outbox list'. With --smtp a worker sends
+			them, retrying with backoff (up to 8 attempts; a 5xx answer fails at once);
+			several servers on one database share the work and never send a message at
+			the same time. Delivery is at least once: a server that dies mid-send leaves
+			its message to be sent again once its lease (3 × --smtp-timeout) expires.
+
+			--smtp takes smtp://[USER@]HOST[:PORT][?starttls=required|opportunistic|none&from=ADDR]
+			(port 587, STARTTLS required by default) or smtps://… (TLS from the start, port
+			465). Give the password in WORKSPACED_SMTP_PASSWORD rather than in the URL:
+			every local user can read a process's arguments. It is never logged.
 		`),
 		Example: heredoc.Doc(`
 			$ workspaced serve
 			$ workspaced serve --listen 127.0.0.1:9090 --database sqlite:/var/lib/workspaced/ws.db --base-url https://ws.example.com
+			$ WORKSPACED_SMTP_PASSWORD=… workspaced serve --database postgres://ws@db.internal/ws --smtp 'smtp://apikey@smtp.example.com:587?from=invites@example.com'
 		`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return serveRun(cmd.Context(), e, o) },
 	}
 	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().StringVar(&o.baseURL, "base-url", "", "public address of this server, used in signup links (default http://LISTEN)")
-	cmd.Flags().StringVar(&o.smtp, "smtp", "", "SMTP server URL for invite emails (not yet used: messages stay in the outbox)")
+	cmd.Flags().StringVar(&o.smtp, "smtp", "", "send invite emails through this SMTP server: smtp://USER@HOST:PORT?starttls=required (password in $WORKSPACED_SMTP_PASSWORD)")
+	cmd.Flags().DurationVar(&o.smtpTimeout, "smtp-timeout", 30*time.Second, "time allowed to send one email")
 	cmd.Flags().Float64Var(&o.rateLimit, "rate-limit", float64(api.DefaultRateLimit), "requests per second allowed per token (0: no limit)")
 	cmd.Flags().IntVar(&o.rateBurst, "rate-burst", api.DefaultRateBurst, "requests allowed at once per token")
 	return cmd
@@ -81,14 +97,32 @@ func serveRun(ctx context.Context, e *env, o *serveOptions) error {
 	}
 	defer closeStore()
 	svc = workspace.NewService(svc.Store(), workspace.WithBaseURL(baseURL))
-	if o.smtp != "" {
-		log.Warn("SMTP delivery is not built yet; invite emails stay in the outbox (workspaced outbox list)")
-	}
-	handler, err := newHandler(ctx, svc, baseURL, log, api.Options{Logger: log, RateLimit: rate.Limit(o.rateLimit), RateBurst: o.rateBurst})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	worker, err := newMailWorker(o, svc.Store(), reg, log)
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	handler, err := newHandler(ctx, svc, baseURL, log, api.Options{Logger: log, RateLimit: rate.Limit(o.rateLimit), RateBurst: o.rateBurst, Registry: reg})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	// The worker stops with the server; the emails in flight are finished
+	// and recorded first (each within --smtp-timeout).
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		if worker != nil {
+			worker.Run(workerCtx)
+		}
+	}()
+	defer func() {
+		stopWorker()
+		<-workerDone
+	}()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -160,4 +194,26 @@ func loopbackAddr(addr *net.TCPAddr) string {
 		return net.JoinHostPort("127.0.0.1", strconv.Itoa(addr.Port))
 	}
 	return addr.String()
+}
+
+// newMailWorker is the outbox worker --smtp asks for, or nil without it:
+// the messages then stay in the outbox for 'workspaced outbox list'.
+func newMailWorker(o *serveOptions, st workspace.Store, reg prometheus.Registerer, log *slog.Logger) (*mail.Worker, error) {
+	if o.smtp == "" {
+		log.Info("no --smtp: invite emails stay in the outbox (workspaced outbox list)")
+		return nil, nil
+	}
+	if o.smtpTimeout <= 0 {
+		return nil, &usageError{msg: "--smtp-timeout must be positive, e.g. 30s"}
+	}
+	opts, err := mail.ParseURL(o.smtp, os.Getenv(mail.PasswordEnv))
+	if err != nil {
+		return nil, &usageError{msg: err.Error()}
+	}
+	opts.Timeout = o.smtpTimeout
+	w := mail.NewWorker(st, mail.NewSender(opts), mail.WorkerOptions{
+		SendTimeout: o.smtpTimeout, Logger: log, Metrics: mail.NewMetrics(reg),
+	})
+	log.Info("sending invite emails", "smtp", opts.String(), "from", opts.From, "worker", w.Owner())
+	return w, nil
 }

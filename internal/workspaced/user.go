@@ -101,19 +101,33 @@ func newTokenCmd(e *env) *cobra.Command {
 }
 
 func newOutboxCmd(e *env) *cobra.Command {
-	cmd := &cobra.Command{Use: "outbox", Short: "Read the emails waiting in the outbox"}
-	var slug string
+	cmd := &cobra.Command{Use: "outbox", Short: "Read the emails of the outbox and where their delivery stands"}
+	var slug, status string
 	list := &cobra.Command{
-		Use:   "list --org S",
-		Short: "List the outbox's emails: recipient, subject and signup link",
+		Use:   "list --org S [--status pending|sent|failed]",
+		Short: "List the outbox's emails: recipient, status, subject and signup link",
 		Long: heredoc.Doc(`
-			Print the emails written to the outbox of an org, oldest first, one per line:
-			time, recipient, subject and the signup link, tab-separated. Until SMTP
-			delivery is configured, this is how an operator hands out invite links.
+			Print the emails written to the outbox of an org, oldest first, one per line,
+			tab-separated: time written, recipient, status (pending, sent or failed),
+			attempts, subject, signup link, and the error of the last failed attempt.
+
+			Without 'workspaced serve --smtp' the emails stay pending, and this is how an
+			operator hands out invite links. A failed email (the SMTP server refused it
+			for good, or 8 attempts failed) is not tried again: resend the invite
+			('wsctl invites resend EMAIL') once the cause is fixed.
 		`),
-		Example: "$ workspaced outbox list --org acme",
-		Args:    cobra.NoArgs,
+		Example: heredoc.Doc(`
+			$ workspaced outbox list --org acme
+			$ workspaced outbox list --org acme --status failed
+		`),
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			want := workspace.OutboxStatus(status)
+			switch want {
+			case "", workspace.OutboxPending, workspace.OutboxSent, workspace.OutboxFailed:
+			default:
+				return &usageError{msg: fmt.Sprintf("--status %s: use pending, sent or failed", status)}
+			}
 			svc, closeStore, err := e.openService(cmd.Context())
 			if err != nil {
 				return err
@@ -123,17 +137,19 @@ func newOutboxCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			msgs, err := svc.Outbox(cmd.Context(), workspace.Operator(org.ID))
+			msgs, err := svc.OutboxWithStatus(cmd.Context(), workspace.Operator(org.ID), want)
 			if err != nil {
 				return err
 			}
 			for _, m := range msgs {
-				fmt.Fprintf(e.out, "%s\t%s\t%s\t%s\n", m.CreatedAt.Format("2006-01-02T15:04:05Z"), m.To, m.Subject, signupLink(m.Text))
+				fmt.Fprintf(e.out, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", m.CreatedAt.Format("2006-01-02T15:04:05Z"), m.To, m.Status, m.Attempts,
+					m.Subject, signupLink(m.Text), oneLine(m.LastError))
 			}
 			return nil
 		},
 	}
 	list.Flags().StringVar(&slug, "org", "", "slug of the org")
+	list.Flags().StringVar(&status, "status", "", "only the emails of this status: pending, sent or failed")
 	_ = list.MarkFlagRequired("org")
 	cmd.AddCommand(list)
 	return cmd

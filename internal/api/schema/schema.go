@@ -119,6 +119,39 @@ type InviteRequest struct {
 	Licenses []string `json:"licenses"`
 }
 
+// InviteBatchRequest creates many invites in one request (POST /invites/batch).
+type InviteBatchRequest struct {
+	Invites []InviteBatchItem `json:"invites"`
+}
+
+// InviteBatchItem is one row of a batch: an invite and, optionally, the key
+// that makes the row idempotent (as Idempotency-Key does for POST /invites).
+type InviteBatchItem struct {
+	InviteRequest
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+}
+
+// InviteBatchResponse holds one result per row, in the rows' order.
+type InviteBatchResponse struct {
+	Results []InviteBatchResult `json:"results"`
+}
+
+// Statuses of an InviteBatchResult.
+const (
+	BatchInvited  = "invited"  // a new invite
+	BatchReplayed = "replayed" // the row's key was seen before: the first invite, unchanged
+	BatchFailed   = "failed"   // Error says why; nothing was changed for this row
+)
+
+// InviteBatchResult is one row's outcome: Invite when invited or replayed,
+// Error (the problem the single-invite route would answer) when failed.
+type InviteBatchResult struct {
+	Index  int      `json:"index"`
+	Status string   `json:"status"`
+	Invite *Invite  `json:"invite,omitempty"`
+	Error  *Problem `json:"error,omitempty"`
+}
+
 // AcceptInviteRequest completes a signup from an invite link (R6).
 type AcceptInviteRequest struct {
 	Token string `json:"token"`

@@ -82,6 +82,10 @@ func (dialect) LockPoolsSuffix() string { return "FOR UPDATE" }
 // version of a user or invite it is about to change.
 func (dialect) LockRowSuffix() string { return "FOR UPDATE" }
 
+// SkipLockedSuffix lets mail workers of several servers claim outbox
+// messages at once, each skipping the rows another is claiming.
+func (dialect) SkipLockedSuffix() string { return "FOR UPDATE SKIP LOCKED" }
+
 func (dialect) IsUniqueViolation(err error) bool { return pgCode(err) == "23505" }
 
 // IsRetryable: serialization_failure and deadlock_detected.

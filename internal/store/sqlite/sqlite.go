@@ -68,6 +68,9 @@ func (dialect) LockPoolsSuffix() string { return "" }
 // LockRowSuffix is empty: SQLite has one writer at a time.
 func (dialect) LockRowSuffix() string { return "" }
 
+// SkipLockedSuffix is empty: SQLite has one writer at a time.
+func (dialect) SkipLockedSuffix() string { return "" }
+
 // IsRetryable is false: the IMMEDIATE transaction waits (busy_timeout)
 // instead of failing part-way.
 func (dialect) IsRetryable(error) bool { return false }

@@ -78,30 +78,3 @@ func (n *nullBytes) Scan(v any) error {
 	}
 	return nil
 }
-
-func (t *tx) InsertOutbox(ctx context.Context, m workspace.OutboxMessage) error {
-	_, err := t.exec(ctx, `INSERT INTO outbox (id, org_id, recipient, subject, text_body, html_body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		m.ID, m.OrgID, m.To, m.Subject, m.Text, m.HTML, ts(m.CreatedAt))
-	return err
-}
-
-func (t *tx) ListOutbox(ctx context.Context, orgID string) ([]workspace.OutboxMessage, error) {
-	rows, err := t.query(ctx, `SELECT id, org_id, recipient, subject, text_body, html_body, created_at FROM outbox WHERE org_id = ? ORDER BY id`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []workspace.OutboxMessage
-	for rows.Next() {
-		var m workspace.OutboxMessage
-		var created string
-		if err := rows.Scan(&m.ID, &m.OrgID, &m.To, &m.Subject, &m.Text, &m.HTML, &created); err != nil {
-			return nil, err
-		}
-		if m.CreatedAt, err = parseTime(created); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}

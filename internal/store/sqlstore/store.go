@@ -22,6 +22,10 @@ type Dialect interface {
 	// changes them ("FOR UPDATE"), so concurrent changes of one user or
 	// invite queue instead of failing; "" where writers are serialized.
 	LockRowSuffix() string
+	// SkipLockedSuffix ends a SELECT of rows to claim so that rows other
+	// transactions hold are skipped, not waited for ("FOR UPDATE SKIP
+	// LOCKED"); "" where writers are serialized (SQLite).
+	SkipLockedSuffix() string
 	// IsUniqueViolation reports a unique-constraint failure.
 	IsUniqueViolation(err error) bool
 	// IsRetryable reports a transient failure of the whole transaction

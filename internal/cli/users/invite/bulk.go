@@ -2,12 +2,12 @@ package invite
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
-	"slices"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,132 +34,311 @@ type Outcome struct {
 	Status string         `json:"status"`
 	Error  string         `json:"error,omitempty"`
 	Invite *schema.Invite `json:"invite,omitempty"`
+
+	notices []string
 }
 
-// inviter is the part of the client a bulk run needs.
-type inviter interface {
-	Invite(ctx context.Context, req schema.InviteRequest, idempotencyKey string) (schema.Invite, bool, error)
+// batchInviter is the part of the client a bulk run needs.
+type batchInviter interface {
+	InviteBatch(ctx context.Context, items []schema.InviteBatchItem) ([]schema.InviteBatchResult, error)
 }
-
-// maxAttempts bounds the retries of a row answered 429 (rate limited).
-const maxAttempts = 5
 
 // rowSource yields the rows of a file one at a time, io.EOF after the last.
 type rowSource interface {
 	Next() (Row, error)
 }
 
-// bulkRun sends every valid row, concurrency at a time, as it reads them,
-// and reports each outcome as it comes; a failed row never stops the
-// others. Errors that would fail every row alike (not signed in, forbidden,
-// signup mode on) stop the run: the rows not yet sent are reported as
-// skipped and that error returned.
-func bulkRun(ctx context.Context, opts *InviteOptions, c inviter, rows rowSource, done doneRows) ([]Outcome, error) {
-	report, err := openReport(opts.Report)
-	if err != nil {
-		return nil, err
-	}
-	defer report.close()
+// retryPolicy says how a batch that met a transient failure (429, 5xx, a
+// network error) is sent again: attempts in all, the first included, with
+// waits of base·2ⁿ capped at max, half of it random (jitter), so that
+// workers that failed together do not come back together. A 429's
+// Retry-After is honoured instead, and pauses every worker.
+type retryPolicy struct {
+	attempts  int
+	base, max time.Duration
+}
 
-	var (
-		mu       sync.Mutex
-		outcomes []Outcome
-		fatal    error
-	)
-	record := func(o Outcome, notices []string) {
-		mu.Lock()
-		defer mu.Unlock()
-		outcomes = append(outcomes, o)
-		printOutcome(opts, o, notices)
-		report.write(o)
-	}
-	stop := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if fatal == nil {
-			fatal = err
-		}
-	}
+var defaultRetry = retryPolicy{attempts: 8, base: 250 * time.Millisecond, max: 15 * time.Second}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// Every row goes through the workers, so that with one worker the
-	// outcomes come in the file's order.
-	work := make(chan Row)
+func (p retryPolicy) backoff(attempt int) time.Duration {
+	d := min(p.base<<min(attempt-1, 20), p.max)
+	if d <= 0 {
+		return 0
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// seqRow is a row with its place among the rows read, which is the order
+// outcomes are reported in.
+type seqRow struct {
+	seq int
+	Row
+}
+
+// bulk is one run of 'users invite --csv': rows are read one at a time,
+// grouped into batches sent by a pool of workers, and every outcome goes,
+// in the file's order, to the outputs (stderr, progress bar, report,
+// journal, failed rows, stdout).
+type bulk struct {
+	opts *InviteOptions
+	c    batchInviter
+	out  *outputs
+
+	mu         sync.Mutex
+	fatal      error     // an error every row would meet: stop sending
+	pauseUntil time.Time // set by a 429: no worker sends before
+	stopped    chan struct{}
+	stopOnce   sync.Once
+}
+
+// bulkRun sends every valid row and reports each outcome; a failed row
+// never stops the others. An error every row would meet (not signed in,
+// forbidden, signup mode on, the server unreachable after retries) stops
+// the run: the rows not sent are reported as skipped, and that error
+// returned. So does an interrupt (ctx cancelled: Ctrl-C), after the
+// requests in flight have finished and the journal is written; a second
+// Ctrl-C abandons them.
+func bulkRun(ctx context.Context, opts *InviteOptions, c batchInviter, rows rowSource, out *outputs) error {
+	b := &bulk{opts: opts, c: c, out: out, stopped: make(chan struct{})}
+	reqCtx, abandon := context.WithCancel(context.WithoutCancel(ctx))
+	defer abandon()
+	finished := make(chan struct{})
+	defer close(finished)
+	go b.watchInterrupt(ctx, abandon, finished)
+
+	work := make(chan []seqRow)
 	var wg sync.WaitGroup
 	for range max(1, opts.Concurrency) {
 		wg.Go(func() {
-			for row := range work {
-				o, notices, err := handleRow(ctx, c, row, done.has(row))
-				if err != nil && stopsRun(err) {
-					stop(err)
-					cancel()
-				}
-				record(o, notices)
+			for batch := range work {
+				b.sendBatch(reqCtx, batch)
 			}
 		})
 	}
-	for {
-		row, err := rows.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil { // the file changed since it was checked
-			stop(fmt.Errorf("read %s: %w", opts.CSVFile, err))
-			cancel()
-			break
-		}
-		work <- row
-	}
+	readErr := b.feed(ctx, rows, work)
 	close(work)
 	wg.Wait()
-	slices.SortFunc(outcomes, func(a, b Outcome) int { return a.Line - b.Line })
-	if err := report.err(); err != nil {
-		return outcomes, fmt.Errorf("write report %s: %w", opts.Report, err)
+	switch {
+	case readErr != nil:
+		return readErr
+	case b.fatalErr() != nil:
+		return b.fatalErr()
+	case ctx.Err() != nil:
+		return ctx.Err()
 	}
-	return outcomes, fatal
+	return nil
 }
 
-func handleRow(ctx context.Context, c inviter, row Row, done bool) (Outcome, []string, error) {
-	o := Outcome{Line: row.Line, Email: row.Request.Email}
-	switch {
-	case done:
-		o.Status = StatusSkipped
-		return o, nil, nil
-	case row.Invalid != nil:
-		o.Status, o.Error = StatusInvalid, row.Invalid.Error()
-		return o, nil, nil
-	case ctx.Err() != nil:
-		o.Status, o.Error = StatusSkipped, "not sent: the run stopped"
-		return o, nil, nil
+// feed reads the rows and hands them to the workers in batches; rows that
+// are not to be sent get their outcome at once.
+func (b *bulk) feed(ctx context.Context, rows rowSource, work chan<- []seqRow) error {
+	size := max(1, b.opts.BatchSize)
+	batch := make([]seqRow, 0, size)
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		select {
+		case work <- batch:
+		case <-ctx.Done():
+			b.skipAll(batch)
+		case <-b.stopped:
+			b.skipAll(batch)
+		}
+		batch = make([]seqRow, 0, size)
 	}
+	for seq := 0; ; seq++ {
+		row, err := rows.Next()
+		if errors.Is(err, io.EOF) {
+			flush()
+			return nil
+		}
+		if err != nil { // the file changed since it was checked
+			b.stop(fmt.Errorf("read %s: %w", b.opts.CSVFile, err))
+			flush()
+			return nil
+		}
+		r := seqRow{seq: seq, Row: row}
+		switch {
+		case b.out.journal.has(row):
+			b.out.put(seq, Outcome{Line: row.Line, Email: row.Request.Email, Status: StatusSkipped}, row)
+		case row.Invalid != nil:
+			b.out.put(seq, Outcome{Line: row.Line, Email: row.Request.Email, Status: StatusInvalid, Error: row.Invalid.Error()}, row)
+		case ctx.Err() != nil || b.isStopped():
+			b.skipAll([]seqRow{r})
+		default:
+			if batch = append(batch, r); len(batch) == size {
+				flush()
+			}
+		}
+	}
+}
+
+func (b *bulk) skipAll(rows []seqRow) {
+	for _, r := range rows {
+		b.out.put(r.seq, Outcome{Line: r.Line, Email: r.Request.Email, Status: StatusSkipped, Error: "not sent: the run stopped"}, r.Row)
+	}
+}
+
+// watchInterrupt tells the person what an interrupt does, and abandons the
+// requests in flight on a second one.
+func (b *bulk) watchInterrupt(ctx context.Context, abandon func(), finished <-chan struct{}) {
+	select {
+	case <-finished:
+		return
+	case <-ctx.Done():
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	b.out.notice("Interrupted: finishing the requests in flight and writing the journal (Ctrl-C again to stop at once)")
+	select {
+	case <-finished:
+	case <-sig:
+		abandon()
+	}
+}
+
+// sendBatch sends a batch, again after transient failures, and reports the
+// outcome of every row: none is dropped.
+func (b *bulk) sendBatch(ctx context.Context, batch []seqRow) {
+	items := make([]schema.InviteBatchItem, len(batch))
+	for i, r := range batch {
+		items[i] = schema.InviteBatchItem{InviteRequest: r.Request, IdempotencyKey: r.IdempotencyKey}
+	}
+	policy := b.opts.retry
 	for attempt := 1; ; attempt++ {
-		inv, replayed, err := c.Invite(ctx, row.Request, row.IdempotencyKey)
+		if err := b.waitPause(ctx); err != nil {
+			b.failAll(batch, err)
+			return
+		}
+		results, err := b.c.InviteBatch(ctx, items)
 		if err == nil {
-			o.Status, o.Invite = StatusInvited, &inv
-			if replayed {
+			b.report(batch, results)
+			return
+		}
+		wait, transient := b.retryWait(err, attempt)
+		if !transient || attempt >= policy.attempts || b.isStopped() || ctx.Err() != nil {
+			if stopsRun(err) {
+				b.stop(err)
+			}
+			b.failAll(batch, err)
+			return
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+		}
+	}
+}
+
+// retryWait says whether err is worth another attempt, and after how long.
+func (b *bulk) retryWait(err error, attempt int) (time.Duration, bool) {
+	var apiErr *client.APIError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return 0, false
+	case errors.As(err, &apiErr) && apiErr.Status == 429:
+		wait := apiErr.RetryAfter
+		if wait <= 0 {
+			wait = b.opts.retry.backoff(attempt)
+		}
+		wait = min(wait, 2*time.Minute)
+		b.pause(wait)
+		return wait, true
+	case errors.As(err, &apiErr):
+		return b.opts.retry.backoff(attempt), apiErr.Status >= 500
+	}
+	// Network errors, a connection dropped mid-answer, a truncated body.
+	return b.opts.retry.backoff(attempt), true
+}
+
+func (b *bulk) pause(d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if until := time.Now().Add(d); until.After(b.pauseUntil) {
+		b.pauseUntil = until
+	}
+}
+
+// waitPause waits while a 429 asked every worker to hold back.
+func (b *bulk) waitPause(ctx context.Context) error {
+	b.mu.Lock()
+	wait := time.Until(b.pauseUntil)
+	b.mu.Unlock()
+	if wait <= 0 {
+		return nil
+	}
+	select {
+	case <-time.After(wait):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (b *bulk) report(batch []seqRow, results []schema.InviteBatchResult) {
+	for i, r := range batch {
+		res := results[i]
+		o := Outcome{Line: r.Line, Email: r.Request.Email, Invite: res.Invite}
+		switch res.Status {
+		case schema.BatchInvited, schema.BatchReplayed:
+			o.Status = StatusInvited
+			if res.Status == schema.BatchReplayed {
 				o.Status = StatusReplayed
 			}
-			return o, inv.Notices, nil
-		}
-		var apiErr *client.APIError
-		if errors.As(err, &apiErr) && apiErr.Status == 429 && attempt < maxAttempts {
-			wait := apiErr.RetryAfter
-			if wait <= 0 {
-				wait = time.Duration(attempt) * time.Second
+			if res.Invite != nil {
+				o.notices = res.Invite.Notices
 			}
-			select {
-			case <-time.After(min(wait, time.Minute)):
-				continue
-			case <-ctx.Done():
+		default:
+			o.Status, o.Error = StatusFailed, "the server gave no reason"
+			if res.Error != nil {
+				o.Error = res.Error.Detail
+				if res.Error.Code == schema.CodeSignupModeOn {
+					b.stop(&client.APIError{Status: res.Error.Status, Problem: *res.Error})
+				}
 			}
 		}
-		o.Status, o.Error = StatusFailed, cmdutil.ErrorMessage(err)
-		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-			o.Status, o.Error = StatusSkipped, "not sent: the run stopped"
-		}
-		return o, nil, err
+		b.out.put(r.seq, o, r.Row)
 	}
+}
+
+// failAll reports every row of a batch that got no answer as failed, with
+// the reason; the journal does not count them as done, so --resume (or a
+// re-run: the server replays rows that did go through) sends them again.
+func (b *bulk) failAll(batch []seqRow, err error) {
+	msg := cmdutil.ErrorMessage(err)
+	status := StatusFailed
+	if errors.Is(err, context.Canceled) {
+		status, msg = StatusSkipped, "not confirmed: the run was stopped while it was sent; --resume sends it again"
+	}
+	for _, r := range batch {
+		b.out.put(r.seq, Outcome{Line: r.Line, Email: r.Request.Email, Status: status, Error: msg}, r.Row)
+	}
+}
+
+func (b *bulk) stop(err error) {
+	b.mu.Lock()
+	if b.fatal == nil {
+		b.fatal = err
+	}
+	b.mu.Unlock()
+	b.stopOnce.Do(func() { close(b.stopped) })
+}
+
+func (b *bulk) isStopped() bool {
+	select {
+	case <-b.stopped:
+		return true
+	default:
+		return false
+	}
+}
+
+func (b *bulk) fatalErr() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.fatal
 }
 
 // stopsRun is true for errors every other row would meet too.
@@ -170,28 +349,6 @@ func stopsRun(err error) bool {
 	}
 	var te *client.TransportError
 	return errors.As(err, &te)
-}
-
-func printOutcome(opts *InviteOptions, o Outcome, notices []string) {
-	ios := opts.IO
-	cs := ios.ErrColorScheme()
-	switch o.Status {
-	case StatusInvited:
-		fmt.Fprintf(ios.ErrOut, "%sline %d %s: invited\n", cs.SuccessIcon(), o.Line, o.Email)
-	case StatusReplayed:
-		fmt.Fprintf(ios.ErrOut, "%sline %d %s: already invited by an earlier run%s\n", cs.SuccessIcon(), o.Line, o.Email, inviteNow(o.Invite))
-	case StatusSkipped:
-		reason := o.Error
-		if reason == "" {
-			reason = "done in an earlier run (--resume)"
-		}
-		fmt.Fprintf(ios.ErrOut, "%sline %d %s: skipped: %s\n", cs.Gray("- "), o.Line, o.Email, reason)
-	default:
-		fmt.Fprintf(ios.ErrOut, "%sline %d %s: %s: %s\n", cs.FailureIcon(), o.Line, o.Email, o.Status, o.Error)
-	}
-	for _, n := range notices {
-		fmt.Fprintf(ios.ErrOut, "%sline %d %s: %s\n", cs.WarningIcon(), o.Line, o.Email, n)
-	}
 }
 
 // inviteNow tells what became of a replayed invite, when it is no longer
@@ -206,132 +363,67 @@ func inviteNow(inv *schema.Invite) string {
 // summarize prints the totals and says what to do next. A run stopped by an
 // error that every row would meet (stopped) is not about rows: the error
 // itself says what to fix, and there is no row to point at.
-func summarize(opts *InviteOptions, outcomes []Outcome, stopped error) error {
-	var invited, replayed, skipped int
-	var failed []string
-	for _, o := range outcomes {
-		switch o.Status {
-		case StatusInvited:
-			invited++
-		case StatusReplayed:
-			replayed++
-		case StatusSkipped:
-			skipped++
-		default:
-			failed = append(failed, strconv.Itoa(o.Line))
-		}
-	}
+func summarize(opts *InviteOptions, st *stats, journalPath string, stopped error) error {
 	w := opts.IO.ErrOut
-	fmt.Fprintf(w, "\n%d rows: %d invited, %d already invited, %d skipped, %d failed\n", len(outcomes), invited, replayed, skipped, len(failed))
+	fmt.Fprintf(w, "\n%d rows: %d invited, %d already invited, %d skipped, %d failed", st.total, st.invited, st.replayed, st.skipped, st.failed)
+	if secs := st.elapsed.Seconds(); secs > 0 && st.invited+st.replayed > 0 {
+		fmt.Fprintf(w, " in %s (%.0f rows/s)", st.elapsed.Round(time.Millisecond), float64(st.invited+st.replayed)/secs)
+	}
+	fmt.Fprintln(w)
 	if opts.Report != "" {
 		fmt.Fprintf(w, "Report written to %s\n", opts.Report)
 	}
-	switch {
-	case stopped != nil:
-		fmt.Fprintln(w, "The run stopped before the end of the file. Once the error below is dealt with, run the same command again: rows already invited are recognised, not invited twice.")
-		return nil
-	case len(failed) == 0:
-		return nil
-	case opts.Report != "":
-		fmt.Fprintf(w, "Failed lines: %s; fix them and run 'wsctl users invite --csv %s --resume --report %s' to send only the rows not done yet\n",
-			strings.Join(failed, ", "), opts.CSVFile, opts.Report)
-	default:
-		fmt.Fprintf(w, "Failed lines: %s; fix them and run 'wsctl users invite --csv %s' again: rows already invited are recognised, not invited twice\n",
-			strings.Join(failed, ", "), opts.CSVFile)
+	if opts.Failed != "" && st.failed > 0 {
+		fmt.Fprintf(w, "The %d failed rows are in %s, with the header of %s: fix them there and run 'wsctl users invite --csv %s'\n", st.failed, opts.Failed, opts.CSVFile, opts.Failed)
 	}
+	switch {
+	case errors.Is(stopped, context.Canceled):
+		fmt.Fprintf(w, "Interrupted. What was done is recorded in %s: run the same command with --resume to send the rest.\n", journalPath)
+		return nil
+	case stopped != nil:
+		fmt.Fprintf(w, "The run stopped before the end of the file. Once the error below is dealt with, run the same command with --resume (the journal %s records what was done): rows already invited are never invited twice.\n", journalPath)
+		return nil
+	case st.failed == 0:
+		return nil
+	}
+	fmt.Fprintf(w, "Failed lines: %s; fix them and run 'wsctl users invite --csv %s --resume' to send only the rows not done yet (rows already invited are recognised, never invited twice)\n",
+		st.failedLines(), opts.CSVFile)
 	return &cmdutil.PartialError{}
 }
 
-// report writes the --report CSV: line,email,status,error.
-type reportWriter struct {
-	f *os.File
-	w *csv.Writer
+// stats are the totals of a run. Only the first failed lines are kept, so
+// that a file of any size runs in the same memory.
+type stats struct {
+	total, invited, replayed, skipped, failed int
+	failed1000                                []int
+	elapsed                                   time.Duration
 }
 
-func openReport(path string) (*reportWriter, error) {
-	if path == "" {
-		return &reportWriter{}, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("create report: %w", err)
-	}
-	w := csv.NewWriter(f)
-	_ = w.Write([]string{"line", "email", "status", "error"})
-	return &reportWriter{f: f, w: w}, nil
-}
-
-func (r *reportWriter) write(o Outcome) {
-	if r.w == nil {
-		return
-	}
-	_ = r.w.Write([]string{strconv.Itoa(o.Line), o.Email, o.Status, o.Error})
-	r.w.Flush() // a killed run still leaves every finished row on disk
-}
-
-func (r *reportWriter) err() error {
-	if r.w == nil {
-		return nil
-	}
-	return r.w.Error()
-}
-
-func (r *reportWriter) close() {
-	if r.f != nil {
-		_ = r.f.Close()
-	}
-}
-
-// doneRows are the rows an earlier run's report records as done: the
-// lower-cased email of each such line, for --resume.
-type doneRows map[int]string
-
-// has is true when the report's line holds the same email as row: a line
-// that now holds another person (rows were inserted) is not skipped.
-func (d doneRows) has(row Row) bool {
-	email, ok := d[row.Line]
-	return ok && email == normalizeEmail(row.Request.Email)
-}
-
-// readDone reads a previous report for --resume; a missing report means
-// nothing is done yet.
-func readDone(path string) (doneRows, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return doneRows{}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read report for --resume: %w", err)
-	}
-	defer f.Close()
-	return parseDone(f)
-}
-
-func parseDone(r io.Reader) (doneRows, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	done := doneRows{}
-	for i := 0; ; i++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return done, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read report for --resume: %w", err)
-		}
-		if i == 0 || len(rec) < 3 {
-			continue
-		}
-		line, err := strconv.Atoi(rec[0])
-		if err != nil {
-			continue
-		}
-		status, reason := rec[2], ""
-		if len(rec) > 3 {
-			reason = rec[3]
-		}
-		if status == StatusInvited || status == StatusReplayed || (status == StatusSkipped && reason == "") {
-			done[line] = normalizeEmail(rec[1])
+func (s *stats) count(o Outcome) {
+	s.total++
+	switch o.Status {
+	case StatusInvited:
+		s.invited++
+	case StatusReplayed:
+		s.replayed++
+	case StatusSkipped:
+		s.skipped++
+	default:
+		s.failed++
+		if len(s.failed1000) < 1000 {
+			s.failed1000 = append(s.failed1000, o.Line)
 		}
 	}
+}
+
+func (s *stats) failedLines() string {
+	parts := make([]string, len(s.failed1000))
+	for i, l := range s.failed1000 {
+		parts[i] = strconv.Itoa(l)
+	}
+	text := strings.Join(parts, ", ")
+	if s.failed > len(s.failed1000) {
+		text += fmt.Sprintf(" and %d more (see --report)", s.failed-len(s.failed1000))
+	}
+	return text
 }

@@ -32,6 +32,8 @@ type Row struct {
 	// IdempotencyKey is derived from what the row asks for (see rowKey), so
 	// a re-run of the file never invites anybody twice.
 	IdempotencyKey string
+	// Record is the row's fields as the file has them, for --failed.
+	Record []string
 }
 
 // HeaderError is a missing or wrong header row (a usage error, exit 2).
@@ -44,8 +46,9 @@ func (e *HeaderError) Error() string { return e.Msg }
 // fields, several roles or licenses separated by ';' or '|'. A row that
 // breaks R1 comes with Invalid set, so the other rows can still go.
 type RowReader struct {
-	r    *csv.Reader
-	cols map[string]int
+	r      *csv.Reader
+	cols   map[string]int
+	header []string
 	// products are the org's product keys for the local R1 check; nil
 	// leaves license names to the server.
 	products []string
@@ -74,8 +77,11 @@ func NewRowReader(r io.Reader, products []string) (*RowReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &RowReader{r: cr, cols: cols, products: products, seen: map[string]int{}}, nil
+	return &RowReader{r: cr, cols: cols, header: slices.Clone(header), products: products, seen: map[string]int{}}, nil
 }
+
+// Header is the file's header row as written (columns in the file's order).
+func (rr *RowReader) Header() []string { return rr.header }
 
 // Next returns the next row that is not blank, or io.EOF after the last.
 func (rr *RowReader) Next() (Row, error) {
@@ -108,7 +114,7 @@ func (rr *RowReader) row(line int, rec []string) Row {
 		Roles:    cmdutil.SplitList([]string{field("roles")}),
 		Licenses: cmdutil.SplitList([]string{field("licenses")}),
 	}
-	row := Row{Line: line, Request: req, IdempotencyKey: rowKey(req)}
+	row := Row{Line: line, Request: req, IdempotencyKey: rowKey(req), Record: slices.Clone(rec)}
 	in := workspace.InviteInput{Name: req.Name, Email: req.Email, Roles: req.Roles, Licenses: req.Licenses}
 	row.Invalid = workspace.ValidateInvite(in, rr.products)
 	if row.Invalid == nil {
@@ -149,6 +155,16 @@ func columnIndex(header []string) (map[string]int, error) {
 			return nil, &HeaderError{Msg: fmt.Sprintf("line 1: column %q appears twice; the header must be %q (columns in any order)", name, CSVHeader)}
 		}
 		cols[name] = i
+	}
+	var unknown []string
+	for _, h := range header {
+		if name := strings.ToLower(strings.TrimSpace(h)); !slices.Contains(requiredColumns, name) {
+			unknown = append(unknown, strconv.Quote(strings.TrimSpace(h)))
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, &HeaderError{Msg: fmt.Sprintf("line 1: unknown column %s; the header must be %q (columns in any order; remove other columns)",
+			strings.Join(unknown, ", "), CSVHeader)}
 	}
 	var missing []string
 	for _, c := range requiredColumns {

@@ -22,8 +22,8 @@ func TestParseCSV(t *testing.T) {
 			want:  []Row{row(2, "Ann Lee", "ann@example.com", []string{"user"}, []string{"flow"})},
 		},
 		{
-			name:  "BOM, CRLF, columns in another order, extra column",
-			input: "\ufefflicenses,email,notes,name,roles\r\nflow;parallel-dialer,ann@example.com,x,Ann Lee,admin|user\r\n",
+			name:  "BOM, CRLF, columns in another order, spaces around cells and separators",
+			input: "\ufefflicenses,email,name,roles\r\n flow ; parallel-dialer , ann@example.com ,\" Ann Lee \", admin | user\r\n",
 			want:  []Row{row(2, "Ann Lee", "ann@example.com", []string{"admin", "user"}, []string{"flow", "parallel-dialer"})},
 		},
 		{
@@ -91,6 +91,7 @@ func TestParseCSV_BadHeaderNamesTheExpectedOne(t *testing.T) {
 		"email,roles,licenses\nann@example.com,user,flow\n",
 		"name,email,roles,licenses,email\n",
 		"full name;email;roles;licenses\n",
+		"name,email,notes,roles,licenses\nAnn,ann@example.com,x,user,flow\n",
 	} {
 		_, err := ParseCSV(strings.NewReader(input), nil)
 		var he *HeaderError

@@ -41,11 +41,15 @@ type InviteOptions struct {
 	Concurrency int
 	Resume      bool
 	Report      string
+	Failed      string
+	BatchSize   int
+
+	retry retryPolicy
 }
 
 // NewCmdInvite builds 'users invite'.
 func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Command {
-	opts := &InviteOptions{IO: f.IOStreams, Prompter: f.Prompter, Client: f.Client}
+	opts := &InviteOptions{IO: f.IOStreams, Prompter: f.Prompter, Client: f.Client, retry: defaultRetry}
 	cmd := &cobra.Command{
 		Use:   "invite {--name N --email E --role R[,R] --license P[,P] | --csv FILE}",
 		Short: "Invite people to the workspace, one or many from a CSV file",
@@ -61,24 +65,41 @@ func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Co
 			On a terminal, missing flags are asked for.
 
 			With --csv, every row of the file is an invite. The file needs the header
-			%[1]s%[2]s%[1]s (columns in any order; other columns are ignored); several
-			roles or licenses in a cell are separated by ';' or '|'. UTF-8 with or
-			without a BOM, LF or CRLF line ends, quoted fields are all fine.
+			%[1]s%[2]s%[1]s (columns in any order, no others); several roles or
+			licenses in a cell are separated by ';' or '|'. UTF-8 with or without a
+			BOM, LF or CRLF line ends, quoted fields and spaces around cells are all
+			fine. The whole file is read and checked before anything is sent: a bad
+			header or malformed line is a usage error (exit 2), and every row that
+			breaks a rule (R1, or an email twice in the file) is reported by line
+			and email and not sent.
 
-			Every row gets an outcome line on stderr naming its line number and
-			email; a failed row never stops the others; a summary ends the run, and
-			the exit status is 3 when some rows failed. Each row is sent with an
-			idempotency key made from what it asks for (email, name, roles,
-			licenses), not from its place in the file: run the file again after
-			fixing, adding or reordering rows, and the rows invited before are
-			reported as already invited, never invited twice.
+			Rows are sent in batches, a few requests at a time (--concurrency); a
+			429 answer pauses every worker for its Retry-After, and 5xx answers and
+			network failures are retried with growing, jittered waits. A failed row
+			never stops the others; an error every row would meet (forbidden,
+			signup mode on, the server gone) stops the run. On a terminal a progress
+			bar shows rows done, rate and time left, and only the rows that need
+			attention are printed; piped, every row gets a line on stderr naming its
+			line number and email. A summary ends the run; the exit status is 3 when
+			some rows failed.
+
+			Each row is sent with an idempotency key made from what it asks for
+			(email, name, roles, licenses), not from its place in the file: run the
+			file again after fixing, adding or reordering rows, and the rows invited
+			before are reported as already invited, never invited twice. A journal
+			beside the file (FILE.wsctl-journal, or under $XDG_STATE_HOME/wsctl/journals
+			when that directory is read-only) records every row done as it finishes;
+			Ctrl-C lets the requests in flight finish and writes it (Ctrl-C again
+			stops at once). It is removed when every row is done.
 
 			  --dry-run      check every row as the server would and print the plan;
 			                 nothing is sent (license names are checked against the
 			                 server's products when it can be asked)
+			  --resume       skip the rows the journal records as done
 			  --report FILE  write a CSV of line,email,status,error as rows finish
-			  --resume       with --report: skip the rows the report says are done
-			  --concurrency  send this many rows at a time (default 1)
+			  --failed FILE  write the failed and invalid rows, with the file's own
+			                 header, ready to fix and run again
+			  --concurrency  requests in flight at once (default %[3]d, batches of %[4]d rows)
 
 			With -o json or yaml, stdout gets a report of every row rather than
 			invites: line, email, status, error, invite. status is invited,
@@ -87,7 +108,7 @@ func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Co
 			API's invite for the rows the server accepted. -o csv gives line,
 			email, status, error. With --dry-run, stdout gets the plan instead:
 			line, name, email, roles, licenses, action (invite or invalid), error.
-		`, "`", CSVHeader),
+		`, "`", CSVHeader, DefaultConcurrency, DefaultBatchSize),
 		Example: heredoc.Doc(`
 			# One person
 			$ wsctl users invite --name "Ann Lee" --email ann@example.com --role user --license parallel-dialer,flow
@@ -100,8 +121,8 @@ func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Co
 			$ wsctl users invite --csv people.csv --dry-run
 			$ wsctl users invite --csv people.csv --report people-report.csv
 
-			# After fixing the failed rows, send only what is not done yet
-			$ wsctl users invite --csv people.csv --report people-report.csv --resume
+			# After an interruption, or to send only what is not done yet
+			$ wsctl users invite --csv people.csv --resume --failed people-failed.csv
 		`),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -123,11 +144,15 @@ func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Co
 	fl.StringSliceVar(&opts.Licenses, "license", nil, "product license(s) to reserve, e.g. parallel-dialer,flow")
 	fl.StringVar(&opts.CSVFile, "csv", "", "invite every row of this CSV file (header "+CSVHeader+")")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "with --csv: check the rows and print the plan without sending anything")
-	fl.IntVar(&opts.Concurrency, "concurrency", 1, "with --csv: rows sent at a time")
-	fl.BoolVar(&opts.Resume, "resume", false, "with --csv and --report: skip rows the report already records as done")
+	fl.IntVar(&opts.Concurrency, "concurrency", DefaultConcurrency, "with --csv: batches of rows sent at a time")
+	fl.BoolVar(&opts.Resume, "resume", false, "with --csv: skip the rows the file's journal records as done by an earlier run")
 	fl.StringVar(&opts.Report, "report", "", "with --csv: write line,email,status,error for every row to this CSV file")
+	fl.StringVar(&opts.Failed, "failed", "", "with --csv: write the rows that failed to this CSV file, in the input's own columns, ready to fix and re-run")
+	fl.IntVar(&opts.BatchSize, "batch-size", DefaultBatchSize, "with --csv: rows per request")
+	_ = fl.MarkHidden("batch-size")
 	_ = cmd.MarkFlagFilename("csv", "csv")
 	_ = cmd.MarkFlagFilename("report", "csv")
+	_ = cmd.MarkFlagFilename("failed", "csv")
 	_ = cmd.RegisterFlagCompletionFunc("role", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return roleNames(), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -142,18 +167,18 @@ func checkFlags(cmd *cobra.Command, opts *InviteOptions) error {
 				return cmdutil.FlagErrorf("--%s cannot be used with --csv: the file gives every row's %s", name, name)
 			}
 		}
-		if opts.Resume && opts.Report == "" {
-			return cmdutil.FlagErrorf("--resume needs --report FILE: the report of the earlier run says which rows are done")
-		}
 		if opts.Concurrency < 1 || opts.Concurrency > 32 {
 			return cmdutil.FlagErrorf("--concurrency must be between 1 and 32, not %d", opts.Concurrency)
 		}
-		if opts.DryRun && (opts.Resume || opts.Report != "") {
-			return cmdutil.FlagErrorf("--dry-run sends nothing, so it takes neither --resume nor --report")
+		if opts.BatchSize < 1 || opts.BatchSize > workspace.MaxInviteBatch {
+			return cmdutil.FlagErrorf("--batch-size must be between 1 and %d, not %d", workspace.MaxInviteBatch, opts.BatchSize)
+		}
+		if opts.DryRun && (opts.Resume || opts.Report != "" || opts.Failed != "") {
+			return cmdutil.FlagErrorf("--dry-run sends nothing, so it takes none of --resume, --report and --failed")
 		}
 		return nil
 	}
-	for _, name := range []string{"dry-run", "concurrency", "resume", "report"} {
+	for _, name := range []string{"dry-run", "concurrency", "resume", "report", "failed", "batch-size"} {
 		if cmd.Flags().Changed(name) {
 			return cmdutil.FlagErrorf("--%s works only with --csv FILE", name)
 		}
@@ -246,19 +271,20 @@ func licenseOptions(ctx context.Context, opts *InviteOptions) []string {
 	return options
 }
 
+// Defaults of a CSV run: batches of rows, a few requests at a time. More
+// workers than this gain nothing on one server and trip rate limits sooner.
+const (
+	DefaultConcurrency = 2
+	DefaultBatchSize   = 200
+)
+
 func csvRun(ctx context.Context, opts *InviteOptions) error {
-	if err := checkCSV(opts.CSVFile); err != nil {
+	total, err := checkCSV(opts.CSVFile)
+	if err != nil {
 		return err
 	}
 	if opts.DryRun {
 		return dryRun(ctx, opts)
-	}
-	done := doneRows{}
-	if opts.Resume {
-		var err error
-		if done, err = readDone(opts.Report); err != nil {
-			return err
-		}
 	}
 	c, err := opts.Client()
 	if err != nil {
@@ -269,15 +295,29 @@ func csvRun(ctx context.Context, opts *InviteOptions) error {
 		return err
 	}
 	defer file.Close()
-	outcomes, runErr := bulkRun(ctx, opts, c, rows, done)
-	if opts.Output.IsMachine() {
-		if err := cmdutil.PrintList(opts.IO, opts.Output, outcomeView, outcomes); err != nil {
-			return err
-		}
+	j, err := openJournal(opts.CSVFile, opts.Resume)
+	if err != nil {
+		return err
 	}
-	partial := summarize(opts, outcomes, runErr)
-	if runErr != nil {
+	out, err := openOutputs(opts, total, rows.Header(), j)
+	if err != nil {
+		_ = j.close(false)
+		return err
+	}
+	runErr := bulkRun(ctx, opts, c, rows, out)
+	st, outErr := out.close()
+	complete := runErr == nil && st.failed == 0 && st.skipped == 0
+	if err := j.close(complete); err != nil && outErr == nil {
+		outErr = err
+	}
+	partial := summarize(opts, st, j.path, runErr)
+	switch {
+	case errors.Is(runErr, context.Canceled):
+		return runErr
+	case runErr != nil:
 		return fmt.Errorf("invite stopped: %w", runErr)
+	case outErr != nil:
+		return fmt.Errorf("write the outcomes: %w", outErr)
 	}
 	return partial
 }
@@ -299,11 +339,11 @@ func openCSV(path string, products []string) (*RowReader, io.Closer, error) {
 
 // checkCSV reads the whole file once before anything is sent, keeping no
 // row: a bad header, a malformed line or a file without rows is a usage
-// error while nobody has been invited yet.
-func checkCSV(path string) error {
+// error while nobody has been invited yet. It returns the number of rows.
+func checkCSV(path string) (int, error) {
 	rows, file, err := openCSV(path, nil)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer file.Close()
 	n := 0
@@ -313,13 +353,13 @@ func checkCSV(path string) error {
 			break
 		}
 		if err != nil {
-			return cmdutil.FlagErrorf("%s: %v", path, err)
+			return 0, cmdutil.FlagErrorf("%s: %v", path, err)
 		}
 	}
 	if n == 0 {
-		return cmdutil.FlagErrorf("%s has a header but no rows: add one row per invite under %q", path, CSVHeader)
+		return 0, cmdutil.FlagErrorf("%s has a header but no rows: add one row per invite under %q", path, CSVHeader)
 	}
-	return nil
+	return n, nil
 }
 
 // roleNames are the roles a user can hold, for prompts and completion.

@@ -23,12 +23,16 @@ func TestNewCmdInvite_Flags(t *testing.T) {
 		wantCode int
 	}{
 		{argv: "--name 'Ann Lee' --email ann@example.com --role admin,user --license flow --license parallel-dialer",
-			want: InviteOptions{Name: "Ann Lee", Email: "ann@example.com", Roles: []string{"admin", "user"}, Licenses: []string{"flow", "parallel-dialer"}, Concurrency: 1}},
-		{argv: "--csv people.csv --dry-run", want: InviteOptions{CSVFile: "people.csv", DryRun: true, Concurrency: 1}},
-		{argv: "--csv p.csv --report r.csv --resume --concurrency 4", want: InviteOptions{CSVFile: "p.csv", Report: "r.csv", Resume: true, Concurrency: 4}},
+			want: InviteOptions{Name: "Ann Lee", Email: "ann@example.com", Roles: []string{"admin", "user"}, Licenses: []string{"flow", "parallel-dialer"}, Concurrency: DefaultConcurrency, BatchSize: DefaultBatchSize}},
+		{argv: "--csv people.csv --dry-run", want: InviteOptions{CSVFile: "people.csv", DryRun: true, Concurrency: DefaultConcurrency, BatchSize: DefaultBatchSize}},
+		{argv: "--csv p.csv --report r.csv --failed f.csv --resume --concurrency 4",
+			want: InviteOptions{CSVFile: "p.csv", Report: "r.csv", Failed: "f.csv", Resume: true, Concurrency: 4, BatchSize: DefaultBatchSize}},
+		{argv: "--csv p.csv --resume", want: InviteOptions{CSVFile: "p.csv", Resume: true, Concurrency: DefaultConcurrency, BatchSize: DefaultBatchSize}},
 		{argv: "--csv p.csv --email ann@example.com", wantCode: cmdutil.ExitUsage},
-		{argv: "--csv p.csv --resume", wantCode: cmdutil.ExitUsage},
 		{argv: "--csv p.csv --dry-run --report r.csv", wantCode: cmdutil.ExitUsage},
+		{argv: "--csv p.csv --dry-run --failed f.csv", wantCode: cmdutil.ExitUsage},
+		{argv: "--csv p.csv --batch-size 1001", wantCode: cmdutil.ExitUsage},
+		{argv: "--email a@example.com --failed f.csv", wantCode: cmdutil.ExitUsage},
 		{argv: "--csv p.csv --concurrency 0", wantCode: cmdutil.ExitUsage},
 		{argv: "--email a@example.com --dry-run", wantCode: cmdutil.ExitUsage},
 	}
@@ -47,7 +51,7 @@ func TestNewCmdInvite_Flags(t *testing.T) {
 				t.Fatal(err)
 			}
 			g := *got
-			g.IO, g.Prompter, g.Client, g.Output = nil, nil, nil, cmdutil.OutputOptions{}
+			g.IO, g.Prompter, g.Client, g.Output, g.retry = nil, nil, nil, cmdutil.OutputOptions{}, retryPolicy{}
 			if !reflect.DeepEqual(g, tt.want) {
 				t.Errorf("options\n%+v\nwant\n%+v", g, tt.want)
 			}
@@ -68,18 +72,15 @@ type inviteServer struct {
 
 func newInviteServer(t *testing.T) *inviteServer {
 	s := &inviteServer{Server: clitest.NewServer(t), refuse: map[string]schema.Problem{}, replay: map[string]bool{}}
-	s.Handle("POST", "/api/v1/invites", func(w http.ResponseWriter, r *http.Request) {
-		var req schema.InviteRequest
-		_ = json.NewDecoder(r.Body).Decode(&req)
-		key := r.Header.Get(schema.HeaderIdempotencyKey)
+	// answer is the outcome of one invite: its status, the invite, or the problem.
+	answer := func(req schema.InviteRequest, key string) (int, schema.Invite, *schema.Problem) {
 		s.mu.Lock()
 		s.keys = append(s.keys, key)
 		p, refused := s.refuse[req.Email]
 		replayed := s.replay[key]
 		s.mu.Unlock()
 		if refused {
-			clitest.WriteProblem(w, p)
-			return
+			return p.Status, schema.Invite{}, &p
 		}
 		inv := schema.Invite{ID: "inv-" + req.Email, Name: req.Name, Email: req.Email, Roles: req.Roles, Licenses: req.Licenses,
 			Status: "pending", ExpiresAt: time.Now().Add(7 * 24 * time.Hour), CreatedAt: time.Now()}
@@ -87,11 +88,44 @@ func newInviteServer(t *testing.T) *inviteServer {
 			inv.Notices = []string{"that was the last flow license: 3 of 3 in use"}
 		}
 		if replayed {
+			return 200, inv, nil
+		}
+		return 201, inv, nil
+	}
+	s.Handle("POST", "/api/v1/invites", func(w http.ResponseWriter, r *http.Request) {
+		var req schema.InviteRequest
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		status, inv, p := answer(req, r.Header.Get(schema.HeaderIdempotencyKey))
+		switch {
+		case p != nil:
+			clitest.WriteProblem(w, *p)
+		case status == 200:
 			w.Header().Set(schema.HeaderIdempotentReplay, "true")
 			clitest.WriteJSON(w, 200, inv)
-			return
+		default:
+			clitest.WriteJSON(w, 201, inv)
 		}
-		clitest.WriteJSON(w, 201, inv)
+	})
+	s.Handle("POST", "/api/v1/invites/batch", func(w http.ResponseWriter, r *http.Request) {
+		var req schema.InviteBatchRequest
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		var out schema.InviteBatchResponse
+		for i, it := range req.Invites {
+			status, inv, p := answer(it.InviteRequest, it.IdempotencyKey)
+			if p != nil && (p.Status == 401 || p.Status == 403) { // about the whole request
+				clitest.WriteProblem(w, *p)
+				return
+			}
+			res := schema.InviteBatchResult{Index: i, Status: schema.BatchInvited, Invite: &inv}
+			switch {
+			case p != nil:
+				res = schema.InviteBatchResult{Index: i, Status: schema.BatchFailed, Error: p}
+			case status == 200:
+				res.Status = schema.BatchReplayed
+			}
+			out.Results = append(out.Results, res)
+		}
+		clitest.WriteJSON(w, 200, out)
 	})
 	return s
 }
@@ -207,7 +241,7 @@ func TestInviteCSV_FailedRowsDoNotStopOthers_PartialExit(t *testing.T) {
 		"line 5 last@example.com: that was the last flow license",
 		"4 rows: 2 invited, 0 already invited, 0 skipped, 2 failed",
 		"Failed lines: 3, 4",
-		"--resume --report " + report,
+		"--resume' to send only the rows not done yet",
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
@@ -277,7 +311,7 @@ func TestInviteCSV_StopsOnForbidden(t *testing.T) {
 		srv.refuse[e] = schema.Problem{Status: 403, Code: schema.CodeForbidden, Detail: "this token may not invite"}
 	}
 	env.F.Client = srv.ClientFunc()
-	err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "p.csv", people))
+	err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "p.csv", people)+" --batch-size 1 --concurrency 1")
 	if cmdutil.ExitCode(err) != cmdutil.ExitAuth {
 		t.Errorf("err %v, want exit 4", err)
 	}
@@ -290,14 +324,15 @@ func TestInviteCSV_RetriesRateLimitedRows(t *testing.T) {
 	env := clitest.NewEnv(t)
 	srv := clitest.NewServer(t)
 	var calls int
-	srv.Handle("POST", "/api/v1/invites", func(w http.ResponseWriter, r *http.Request) {
+	srv.Handle("POST", "/api/v1/invites/batch", func(w http.ResponseWriter, r *http.Request) {
 		calls++
 		if calls == 1 {
 			w.Header().Set("Retry-After", "0")
 			clitest.Problem(w, 429, schema.CodeRateLimited, "slow down")
 			return
 		}
-		clitest.WriteJSON(w, 201, schema.Invite{Email: "ann@example.com"})
+		clitest.WriteJSON(w, 200, schema.InviteBatchResponse{Results: []schema.InviteBatchResult{
+			{Index: 0, Status: schema.BatchInvited, Invite: &schema.Invite{Email: "ann@example.com"}}}})
 	})
 	env.F.Client = srv.ClientFunc()
 	err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "p.csv", "name,email,roles,licenses\nAnn,ann@example.com,user,flow\n"))

@@ -1,0 +1,302 @@
+// Command bench measures bulk invites, memory, start-up and export of the
+// real binaries against a local workspaced on SQLite, and prints a table
+// (make bench; figures in bench/README.md). It asserts nothing: it reports.
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "modernc.org/sqlite"
+)
+
+func main() {
+	small := flag.Int("rows", 10000, "rows of the timed import")
+	big := flag.Int("big", 100000, "rows of the memory run")
+	flag.Parse()
+	if err := run(*small, *big); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type row struct{ name, value, target string }
+
+func run(small, big int) error {
+	dir, err := os.MkdirTemp("", "wsctl-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := func(name string) string { return filepath.Join(dir, name) }
+	for name, pkg := range map[string]string{"wsctl": "./cmd/wsctl", "workspaced": "./cmd/workspaced", "mincobra": "./bench/mincobra"} {
+		if out, err := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin(name), pkg).CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %v\n%s", name, err, out)
+		}
+	}
+	db := filepath.Join(dir, "ws.db")
+	srv, url, err := startServer(bin("workspaced"), db)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = srv.Process.Signal(os.Interrupt); _ = srv.Wait() }()
+
+	var table []row
+	tok1, err := inviting(bin, db, url, "acme", big+small)
+	if err != nil {
+		return err
+	}
+	csvSmall := filepath.Join(dir, "small.csv")
+	if err := writeCSV(csvSmall, small, "s"); err != nil {
+		return err
+	}
+	took, rss, err := timed(bin("wsctl"), []string{"WSCTL_TOKEN=" + tok1, "WSCTL_HOST=" + url}, "users", "invite", "--csv", csvSmall)
+	if err != nil {
+		return err
+	}
+	floor, err := floorInsert(filepath.Join(dir, "floor.db"), bin("workspaced"), small)
+	if err != nil {
+		return err
+	}
+	table = append(table,
+		row{fmt.Sprintf("invite %d rows end to end", small), secs(took), "≤ 1.0 s"},
+		row{fmt.Sprintf("floor: %d rows, one SQL transaction", small), secs(floor), ""},
+		row{"ratio to the floor", fmt.Sprintf("%.1f×", took.Seconds()/floor.Seconds()), "≤ 4×"},
+		row{fmt.Sprintf("wsctl peak RSS, %d rows", small), mb(rss), "≤ 50 MB"},
+	)
+
+	// Export of the invites just made.
+	var best time.Duration
+	for range 3 {
+		t, _, err := timed(bin("wsctl"), []string{"WSCTL_TOKEN=" + tok1, "WSCTL_HOST=" + url}, "invites", "list", "-o", "json")
+		if err != nil {
+			return err
+		}
+		if best == 0 || t < best {
+			best = t
+		}
+	}
+	table = append(table, row{fmt.Sprintf("export %d invites as JSON", small), secs(best), "≤ 0.5 s"})
+
+	csvBig := filepath.Join(dir, "big.csv")
+	if err := writeCSV(csvBig, big, "b"); err != nil {
+		return err
+	}
+	tookBig, rssBig, err := timed(bin("wsctl"), []string{"WSCTL_TOKEN=" + tok1, "WSCTL_HOST=" + url}, "users", "invite", "--csv", csvBig)
+	if err != nil {
+		return err
+	}
+	table = append(table,
+		row{fmt.Sprintf("wsctl peak RSS, %d rows", big), mb(rssBig), "≤ 50 MB, flat"},
+		row{fmt.Sprintf("invite %d rows end to end", big), secs(tookBig), ""},
+	)
+
+	ws, err := median(bin("wsctl"), "--version")
+	if err != nil {
+		return err
+	}
+	mc, err := median(bin("mincobra"), "--version")
+	if err != nil {
+		return err
+	}
+	table = append(table,
+		row{"wsctl --version (median of 21)", ms(ws), ""},
+		row{"minimal cobra --version (median of 21)", ms(mc), ""},
+		row{"start-up ratio", fmt.Sprintf("%.2f×", ws.Seconds()/mc.Seconds()), "≤ 1.5×"},
+	)
+
+	fmt.Printf("Machine: %s/%s, %d CPUs, %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
+	fmt.Printf("| %-44s | %-10s | %-14s |\n|%s|%s|%s|\n", "measure", "value", "target", strings.Repeat("-", 46), strings.Repeat("-", 12), strings.Repeat("-", 16))
+	for _, r := range table {
+		fmt.Printf("| %-44s | %-10s | %-14s |\n", r.name, r.value, r.target)
+	}
+	return nil
+}
+
+// startServer runs workspaced serve on a free port without a rate limit
+// (the production default is 100 requests/s per token, burst 200).
+func startServer(bin, db string) (*exec.Cmd, string, error) {
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--database", "sqlite:"+db, "--rate-limit", "0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if _, after, ok := strings.Cut(sc.Text(), "address=http://"); ok {
+				select {
+				case found <- "http://" + strings.Fields(after)[0]:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case url := <-found:
+		return cmd, url, nil
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		return nil, "", fmt.Errorf("workspaced did not start")
+	}
+}
+
+// inviting creates an org with signup mode off and room for n invites.
+func inviting(bin func(string) string, db, url, slug string, n int) (string, error) {
+	out, err := exec.Command(bin("workspaced"), "org", "create", "--database", "sqlite:"+db, "--slug", slug, "--name", "Bench",
+		"--admin-name", "Ada Admin", "--admin-email", "ada@"+slug+".example").Output()
+	if err != nil {
+		return "", fmt.Errorf("org create: %w", err)
+	}
+	tok := strings.TrimSpace(string(out))
+	if out, err := exec.Command(bin("workspaced"), "org", "set-licenses", "--database", "sqlite:"+db, "--org", slug, "--product", "flow",
+		"--total", fmt.Sprint(n)).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("set-licenses: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin("wsctl"), "signup-mode", "off", "--yes")
+	cmd.Env = append(os.Environ(), "WSCTL_TOKEN="+tok, "WSCTL_HOST="+url)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("signup-mode off: %v\n%s", err, out)
+	}
+	return tok, nil
+}
+
+func writeCSV(path string, n int, prefix string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	fmt.Fprintln(w, "name,email,roles,licenses")
+	for i := range n {
+		fmt.Fprintf(w, "Person Number,%s%06d@example.com,user,flow\n", prefix, i)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// timed runs a command to its end and returns its wall time and peak RSS.
+func timed(bin string, env []string, args ...string) (time.Duration, int64, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout = io.Discard
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	if err != nil {
+		s := stderr.String()
+		return 0, 0, fmt.Errorf("%s %v: %v\n%s", filepath.Base(bin), args, err, s[max(0, len(s)-2000):])
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	return took, ru.Maxrss * 1024, nil
+}
+
+func median(bin string, args ...string) (time.Duration, error) {
+	var ts []time.Duration
+	for range 21 {
+		start := time.Now()
+		if err := exec.Command(bin, args...).Run(); err != nil {
+			return 0, err
+		}
+		ts = append(ts, time.Since(start))
+	}
+	slices.Sort(ts)
+	return ts[len(ts)/2], nil
+}
+
+// floorInsert writes n invites straight into the tables an invite fills
+// (invites, invite_licenses, outbox, audit_events) in one transaction of
+// prepared statements: what no API can beat.
+func floorInsert(db, workspaced string, n int) (time.Duration, error) {
+	if out, err := exec.Command(workspaced, "org", "create", "--database", "sqlite:"+db, "--slug", "floor", "--name", "Floor",
+		"--admin-name", "Ada Admin", "--admin-email", "ada@floor.example").CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("floor org: %v\n%s", err, out)
+	}
+	h, err := sql.Open("sqlite", "file:"+db+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate")
+	if err != nil {
+		return 0, err
+	}
+	defer h.Close()
+	var orgID string
+	if err := h.QueryRow(`SELECT id FROM orgs WHERE slug = 'floor'`).Scan(&orgID); err != nil {
+		return 0, err
+	}
+	ctx := context.Background()
+	start := time.Now()
+	tx, err := h.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	prep := func(q string) *sql.Stmt {
+		s, err := tx.Prepare(q)
+		if err != nil {
+			panic(err)
+		}
+		return s
+	}
+	inv := prep(`INSERT INTO invites (id, org_id, name, email, roles, status, token_hash, idempotency_key, invited_by, expires_at, created_at, updated_at, email_norm) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, 'usr_x', ?, ?, ?, ?)`)
+	lic := prep(`INSERT INTO invite_licenses (org_id, invite_id, product) VALUES (?, ?, 'flow')`)
+	box := prep(`INSERT INTO outbox (id, org_id, recipient, subject, text_body, html_body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	aud := prep(`INSERT INTO audit_events (id, org_id, at, actor, action, target, before_json, after_json, request_id) VALUES (?, ?, ?, 'ada@floor.example', 'invite.created', ?, NULL, ?, 'req')`)
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z")
+	exp := time.Now().Add(7 * 24 * time.Hour).UTC().Format("2006-01-02T15:04:05.000000Z")
+	for i := range n {
+		id := fmt.Sprintf("inv_%010d", i)
+		email := fmt.Sprintf("f%06d@example.com", i)
+		hash := hex.EncodeToString([]byte(fmt.Sprintf("%032d", i)))
+		if _, err := inv.Exec(id, orgID, "Person Number", email, "user", hash, "key-"+id, exp, now, now, email); err != nil {
+			return 0, err
+		}
+		if _, err := lic.Exec(orgID, id); err != nil {
+			return 0, err
+		}
+		if _, err := box.Exec(fmt.Sprintf("msg_%010d", i), orgID, email, "You are invited", "Hello Person Number, sign up here: https://x/signup?token=…", "<p>Hello</p>", now); err != nil {
+			return 0, err
+		}
+		if _, err := aud.Exec(fmt.Sprintf("evt_%010d", i), orgID, now, email, `{"name":"Person Number","email":"`+email+`"}`); err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
+func ms(d time.Duration) string   { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+func mb(b int64) string           { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }

@@ -1,0 +1,166 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+
+	"github.com/wsctl/wsctl/internal/workspace"
+)
+
+// Bulk statements of InviteBatch (issue 4). Multi-row INSERTs and IN lists
+// are split so that no statement carries more than maxParams values: below
+// SQLite's and PostgreSQL's limits, and small enough to prepare quickly.
+const maxParams = 2000
+
+func (t *tx) InvitesByIdempotencyKeys(ctx context.Context, orgID string, keys []string) ([]workspace.Invite, error) {
+	return t.invitesWhereIn(ctx, `org_id = ? AND idempotency_key IN `, orgID, keys)
+}
+
+func (t *tx) PendingInvitesByEmails(ctx context.Context, orgID string, emails []string) ([]workspace.Invite, error) {
+	return t.invitesWhereIn(ctx, `org_id = ? AND status = 'pending' AND email_norm IN `, orgID, lowered(emails))
+}
+
+// invitesWhereIn selects the invites matching where (which ends in "IN")
+// for each part of values, licenses included.
+func (t *tx) invitesWhereIn(ctx context.Context, where, orgID string, values []string) ([]workspace.Invite, error) {
+	var out []workspace.Invite
+	for part := range parts(values, maxParams-1) {
+		rows, err := t.query(ctx, `SELECT `+inviteColumns+` FROM invites WHERE `+where+`(`+placeholders(len(part))+`)`, args(orgID, part)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			inv, err := scanInvite(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, inv)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	for part := range parts(out, maxParams) {
+		if err := t.loadInviteLicenses(ctx, part); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (t *tx) UserEmailsAmong(ctx context.Context, orgID string, emails []string) ([]string, error) {
+	var out []string
+	for part := range parts(lowered(emails), maxParams-1) {
+		rows, err := t.query(ctx, `SELECT email_norm FROM users WHERE org_id = ? AND email_norm IN (`+placeholders(len(part))+`)`, args(orgID, part)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var e string
+			if err := rows.Scan(&e); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, e)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (t *tx) InsertInvites(ctx context.Context, invs []workspace.Invite) error {
+	const cols = 13
+	for part := range parts(invs, maxParams/cols) {
+		vals := make([]any, 0, len(part)*cols)
+		for _, inv := range part {
+			vals = append(vals, inv.ID, inv.OrgID, inv.Name, inv.Email, joinList(inv.Roles), string(inv.Status), nullable(inv.TokenHash),
+				nullable(inv.IdempotencyKey), inv.InvitedBy, ts(inv.ExpiresAt), ts(inv.CreatedAt), ts(inv.UpdatedAt), strings.ToLower(inv.Email))
+		}
+		_, err := t.exec(ctx, `INSERT INTO invites (`+inviteColumns+`, email_norm) VALUES `+rowsOf(len(part), cols), vals...)
+		if err != nil {
+			if t.d.IsUniqueViolation(err) {
+				return &workspace.EmailTakenError{Email: part[0].Email, By: "invite"}
+			}
+			return err
+		}
+	}
+	var lics []any
+	for _, inv := range invs {
+		for _, p := range inv.Licenses {
+			lics = append(lics, inv.OrgID, inv.ID, p)
+		}
+	}
+	for part := range parts(lics, maxParams/3*3) {
+		if _, err := t.exec(ctx, `INSERT INTO invite_licenses (org_id, invite_id, product) VALUES `+rowsOf(len(part)/3, 3), part...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) InsertAudits(ctx context.Context, events []workspace.AuditEvent) error {
+	const cols = 9
+	for part := range parts(events, maxParams/cols) {
+		vals := make([]any, 0, len(part)*cols)
+		for _, e := range part {
+			vals = append(vals, e.ID, e.OrgID, ts(e.At), e.Actor, e.Action, e.Target, nullJSON(e.Before), nullJSON(e.After), e.RequestID)
+		}
+		if _, err := t.exec(ctx, `INSERT INTO audit_events (id, org_id, at, actor, action, target, before_json, after_json, request_id) VALUES `+rowsOf(len(part), cols), vals...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parts yields xs in consecutive pieces of at most n.
+func parts[T any](xs []T, n int) func(yield func([]T) bool) {
+	return func(yield func([]T) bool) {
+		for len(xs) > 0 {
+			k := min(n, len(xs))
+			if !yield(xs[:k]) {
+				return
+			}
+			xs = xs[k:]
+		}
+	}
+}
+
+// rowsOf returns "(?, ?), (?, ?)" for n rows of cols values.
+func rowsOf(n, cols int) string {
+	row := "(" + placeholders(cols) + ")"
+	var b strings.Builder
+	b.Grow(n * (len(row) + 2))
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
+}
+
+func args(first string, rest []string) []any {
+	out := make([]any, 0, len(rest)+1)
+	out = append(out, first)
+	for _, r := range rest {
+		out = append(out, r)
+	}
+	return out
+}
+
+func lowered(xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = strings.ToLower(x)
+	}
+	return out
+}
