@@ -15,10 +15,7 @@ func nullJSON(b []byte) any {
 }
 
 func (t *tx) InsertAudit(ctx context.Context, e workspace.AuditEvent) error {
-	_, err := t.exec(ctx, `INSERT INTO audit_events (id, org_id, at, actor, action, target, before_json, after_json, request_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.OrgID, ts(e.At), e.Actor, e.Action, e.Target, nullJSON(e.Before), nullJSON(e.After), e.RequestID)
-	return err
+	return t.InsertAudits(ctx, []workspace.AuditEvent{e})
 }
 
 func (t *tx) ListAudit(ctx context.Context, orgID string, f workspace.AuditFilter) ([]workspace.AuditEvent, error) {

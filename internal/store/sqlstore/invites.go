@@ -18,21 +18,16 @@ func nullable(s string) any {
 }
 
 func (t *tx) InsertInvite(ctx context.Context, inv workspace.Invite) error {
-	_, err := t.exec(ctx, `INSERT INTO invites (`+inviteColumns+`, email_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		inv.ID, inv.OrgID, inv.Name, inv.Email, joinList(inv.Roles), string(inv.Status), nullable(inv.TokenHash),
-		nullable(inv.IdempotencyKey), inv.InvitedBy, ts(inv.ExpiresAt), ts(inv.CreatedAt), ts(inv.UpdatedAt), strings.ToLower(inv.Email))
-	if err != nil {
-		if t.d.IsUniqueViolation(err) {
-			return &workspace.EmailTakenError{Email: inv.Email, By: "invite"}
-		}
-		return err
+	return t.InsertInvites(ctx, []workspace.Invite{inv})
+}
+
+// reservedUntil is what invite_licenses.reserved_until holds for inv: its
+// expiry while pending, NULL otherwise (R4 counts only live reservations).
+func reservedUntil(inv workspace.Invite) any {
+	if inv.Status != workspace.InvitePending {
+		return nil
 	}
-	for _, p := range inv.Licenses {
-		if _, err := t.exec(ctx, `INSERT INTO invite_licenses (org_id, invite_id, product) VALUES (?, ?, ?)`, inv.OrgID, inv.ID, p); err != nil {
-			return err
-		}
-	}
-	return nil
+	return ts(inv.ExpiresAt)
 }
 
 // UpdateInvite writes the mutable fields; an invite's licenses never change.
@@ -42,7 +37,11 @@ func (t *tx) UpdateInvite(ctx context.Context, inv workspace.Invite) error {
 	if err != nil {
 		return err
 	}
-	return checkAffected(res, "invite", inv.ID)
+	if err := checkAffected(res, "invite", inv.ID); err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, `UPDATE invite_licenses SET reserved_until = ? WHERE invite_id = ?`, reservedUntil(inv), inv.ID)
+	return err
 }
 
 func scanInvite(row rowScanner) (workspace.Invite, error) {

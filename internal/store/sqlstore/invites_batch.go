@@ -25,24 +25,11 @@ func (t *tx) PendingInvitesByEmails(ctx context.Context, orgID string, emails []
 func (t *tx) invitesWhereIn(ctx context.Context, where, orgID string, values []string) ([]workspace.Invite, error) {
 	var out []workspace.Invite
 	for part := range parts(values, maxParams-1) {
-		rows, err := t.query(ctx, `SELECT `+inviteColumns+` FROM invites WHERE `+where+`(`+placeholders(len(part))+`)`, args(orgID, part)...)
+		invs, err := queryAll(ctx, t, scanInvite, `SELECT `+inviteColumns+` FROM invites WHERE `+where+`(`+placeholders(len(part))+`)`, args(orgID, part)...)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			inv, err := scanInvite(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out = append(out, inv)
-		}
-		if err := rows.Close(); err != nil {
-			return nil, err
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		out = append(out, invs...)
 	}
 	for part := range parts(out, maxParams) {
 		if err := t.loadInviteLicenses(ctx, part); err != nil {
@@ -54,25 +41,13 @@ func (t *tx) invitesWhereIn(ctx context.Context, where, orgID string, values []s
 
 func (t *tx) UserEmailsAmong(ctx context.Context, orgID string, emails []string) ([]string, error) {
 	var out []string
+	scan := func(r rowScanner) (e string, err error) { return e, r.Scan(&e) }
 	for part := range parts(lowered(emails), maxParams-1) {
-		rows, err := t.query(ctx, `SELECT email_norm FROM users WHERE org_id = ? AND email_norm IN (`+placeholders(len(part))+`)`, args(orgID, part)...)
+		found, err := queryAll(ctx, t, scan, `SELECT email_norm FROM users WHERE org_id = ? AND email_norm IN (`+placeholders(len(part))+`)`, args(orgID, part)...)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var e string
-			if err := rows.Scan(&e); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out = append(out, e)
-		}
-		if err := rows.Close(); err != nil {
-			return nil, err
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		out = append(out, found...)
 	}
 	return out, nil
 }
@@ -96,11 +71,11 @@ func (t *tx) InsertInvites(ctx context.Context, invs []workspace.Invite) error {
 	var lics []any
 	for _, inv := range invs {
 		for _, p := range inv.Licenses {
-			lics = append(lics, inv.OrgID, inv.ID, p)
+			lics = append(lics, inv.OrgID, inv.ID, p, reservedUntil(inv))
 		}
 	}
-	for part := range parts(lics, maxParams/3*3) {
-		if _, err := t.exec(ctx, `INSERT INTO invite_licenses (org_id, invite_id, product) VALUES `+rowsOf(len(part)/3, 3), part...); err != nil {
+	for part := range parts(lics, maxParams/4*4) {
+		if _, err := t.exec(ctx, `INSERT INTO invite_licenses (org_id, invite_id, product, reserved_until) VALUES `+rowsOf(len(part)/4, 4), part...); err != nil {
 			return err
 		}
 	}

@@ -58,8 +58,8 @@ func (t *tx) SetAutoSignup(ctx context.Context, orgID string, on bool) error {
 // (R4): never from counters that could drift.
 const poolsQuery = `SELECT p.product, p.name, p.total,
   (SELECT COUNT(*) FROM user_licenses ul WHERE ul.org_id = p.org_id AND ul.product = p.product),
-  (SELECT COUNT(*) FROM invite_licenses il JOIN invites i ON i.id = il.invite_id
-     WHERE il.org_id = p.org_id AND il.product = p.product AND i.status = 'pending' AND i.expires_at > ?)
+  (SELECT COUNT(*) FROM invite_licenses il
+     WHERE il.org_id = p.org_id AND il.product = p.product AND il.reserved_until > ?)
 FROM license_pools p WHERE p.org_id = ? ORDER BY p.product`
 
 func (t *tx) pools(ctx context.Context, orgID string, now time.Time) ([]workspace.LicensePool, error) {
