@@ -62,7 +62,7 @@ step "The operator imports a known person directly; an invitee signs up (R6)"
 run wsd user add --org acme --name "Bob Ray" --email bob@acme.example --role user --license flow
 link=$(wsd outbox list --org acme | grep 'alan@acme.example' | grep -o 'http[^[:space:]]*/signup?token=[^[:space:]]*' | tail -1)
 token=${link#*token=}
-printf '$ curl -X POST %s/api/v1/invites/accept (the signup page of a later release does this)\n' "$WSCTL_HOST"
+printf '$ curl -X POST %s/api/v1/invites/accept (the sign-up page at that link does this once the person has set a password and MFA)\n' "$WSCTL_HOST"
 curl -fsS -X POST "$WSCTL_HOST/api/v1/invites/accept" -H 'Content-Type: application/json' \
   -d "{\"token\":\"$token\",\"name\":\"Alan Turing\",\"email\":\"alan@acme.example\"}" >/dev/null
 run ws users list
