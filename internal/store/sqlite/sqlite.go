@@ -71,6 +71,10 @@ func (dialect) LockRowSuffix() string { return "" }
 // SkipLockedSuffix is empty: SQLite has one writer at a time.
 func (dialect) SkipLockedSuffix() string { return "" }
 
+// RowAtATime: SQLite runs in this process, so a prepared statement per row
+// has no round trip and skips parsing one huge statement.
+func (dialect) RowAtATime() bool { return true }
+
 // IsRetryable is false: the IMMEDIATE transaction waits (busy_timeout)
 // instead of failing part-way.
 func (dialect) IsRetryable(error) bool { return false }

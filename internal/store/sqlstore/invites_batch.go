@@ -54,46 +54,31 @@ func (t *tx) UserEmailsAmong(ctx context.Context, orgID string, emails []string)
 
 func (t *tx) InsertInvites(ctx context.Context, invs []workspace.Invite) error {
 	const cols = 13
-	for part := range parts(invs, maxParams/cols) {
-		vals := make([]any, 0, len(part)*cols)
-		for _, inv := range part {
-			vals = append(vals, inv.ID, inv.OrgID, inv.Name, inv.Email, joinList(inv.Roles), string(inv.Status), nullable(inv.TokenHash),
-				nullable(inv.IdempotencyKey), inv.InvitedBy, ts(inv.ExpiresAt), ts(inv.CreatedAt), ts(inv.UpdatedAt), strings.ToLower(inv.Email))
-		}
-		_, err := t.exec(ctx, `INSERT INTO invites (`+inviteColumns+`, email_norm) VALUES `+rowsOf(len(part), cols), vals...)
-		if err != nil {
-			if t.d.IsUniqueViolation(err) {
-				return &workspace.EmailTakenError{Email: part[0].Email, By: "invite"}
-			}
-			return err
-		}
-	}
+	vals := make([]any, 0, len(invs)*cols)
 	var lics []any
 	for _, inv := range invs {
+		vals = append(vals, inv.ID, inv.OrgID, inv.Name, inv.Email, joinList(inv.Roles), string(inv.Status), nullable(inv.TokenHash),
+			nullable(inv.IdempotencyKey), inv.InvitedBy, ts(inv.ExpiresAt), ts(inv.CreatedAt), ts(inv.UpdatedAt), strings.ToLower(inv.Email))
 		for _, p := range inv.Licenses {
 			lics = append(lics, inv.OrgID, inv.ID, p, reservedUntil(inv))
 		}
 	}
-	for part := range parts(lics, maxParams/4*4) {
-		if _, err := t.exec(ctx, `INSERT INTO invite_licenses (org_id, invite_id, product, reserved_until) VALUES `+rowsOf(len(part)/4, 4), part...); err != nil {
-			return err
+	if err := t.insertRows(ctx, `INSERT INTO invites (`+inviteColumns+`, email_norm) VALUES `, cols, vals); err != nil {
+		if t.d.IsUniqueViolation(err) {
+			return &workspace.EmailTakenError{Email: invs[0].Email, By: "invite"}
 		}
+		return err
 	}
-	return nil
+	return t.insertRows(ctx, `INSERT INTO invite_licenses (org_id, invite_id, product, reserved_until) VALUES `, 4, lics)
 }
 
 func (t *tx) InsertAudits(ctx context.Context, events []workspace.AuditEvent) error {
 	const cols = 9
-	for part := range parts(events, maxParams/cols) {
-		vals := make([]any, 0, len(part)*cols)
-		for _, e := range part {
-			vals = append(vals, e.ID, e.OrgID, ts(e.At), e.Actor, e.Action, e.Target, nullJSON(e.Before), nullJSON(e.After), e.RequestID)
-		}
-		if _, err := t.exec(ctx, `INSERT INTO audit_events (id, org_id, at, actor, action, target, before_json, after_json, request_id) VALUES `+rowsOf(len(part), cols), vals...); err != nil {
-			return err
-		}
+	vals := make([]any, 0, len(events)*cols)
+	for _, e := range events {
+		vals = append(vals, e.ID, e.OrgID, ts(e.At), e.Actor, e.Action, e.Target, nullJSON(e.Before), nullJSON(e.After), e.RequestID)
 	}
-	return nil
+	return t.insertRows(ctx, `INSERT INTO audit_events (id, org_id, at, actor, action, target, before_json, after_json, request_id) VALUES `, cols, vals)
 }
 
 // parts yields xs in consecutive pieces of at most n.
