@@ -25,7 +25,7 @@ func run() int {
 	defer stop()
 
 	f := factory.New(appVersion())
-	cmd := root.NewCmdRoot(f)
+	cmd := root.NewCmdRootFor(f, os.Args[1:])
 	executed, err := cmd.ExecuteContextC(ctx)
 	if err == nil {
 		return cmdutil.ExitOK

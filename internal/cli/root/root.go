@@ -2,6 +2,7 @@
 package root
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/MakeNowJust/heredoc/v2"
@@ -24,6 +25,41 @@ import (
 // NewCmdRoot builds wsctl with every command. Building it reads no config and
 // touches no network.
 func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	cmd := newRoot(f)
+	for _, c := range commands {
+		addCommand(cmd, f, c)
+	}
+	cmd.AddCommand(helpTopics()...)
+	indentExamples(cmd)
+	return cmd
+}
+
+// NewCmdRootFor builds what running wsctl with args needs, so that start-up
+// stays light: 'wsctl --version' builds no command under the root, and
+// 'wsctl users list' only the tree of 'users'. Anything else (help,
+// completion, a name it does not know, which cobra answers with
+// suggestions) gets every command, as from NewCmdRoot.
+func NewCmdRootFor(f *cmdutil.Factory, args []string) *cobra.Command {
+	name, ok := commandName(args)
+	if !ok {
+		return NewCmdRoot(f)
+	}
+	cmd := newRoot(f)
+	if name == "" { // --version
+		return cmd
+	}
+	for _, c := range commands {
+		if c.name == name {
+			addCommand(cmd, f, c)
+			indentExamples(cmd)
+			return cmd
+		}
+	}
+	return NewCmdRoot(f)
+}
+
+// newRoot is the root command alone: its help, flags and groups.
+func newRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "wsctl <command> <subcommand> [flags]",
 		Short: "Manage the users of a workspace from the command line",
@@ -84,28 +120,63 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		&cobra.Group{ID: "more", Title: "More commands:"},
 	)
 	cmd.SetHelpCommandGroupID("more")
-	authCmd := auth.NewCmdAuth(f)
-	authCmd.GroupID = "auth"
-	cmd.AddCommand(authCmd)
-	for _, c := range []*cobra.Command{
-		users.NewCmdUsers(f),
-		invites.NewCmdInvites(f),
-		licenses.NewCmdLicenses(f),
-		signupmode.NewCmdSignupMode(f, nil),
-		mfa.NewCmdMFA(f),
-		audit.NewCmdAudit(f),
-		tokens.NewCmdTokens(f),
-	} {
-		c.GroupID = "manage"
-		cmd.AddCommand(c)
-	}
-	for _, c := range []*cobra.Command{completion.NewCmdCompletion(f), version.NewCmdVersion(f)} {
-		c.GroupID = "more"
-		cmd.AddCommand(c)
-	}
-	cmd.AddCommand(helpTopics()...)
-	indentExamples(cmd)
 	return cmd
+}
+
+// topCommand is a command under the root, built on demand.
+type topCommand struct {
+	name  string // as the built command has it, with no aliases (a test checks)
+	group string
+	build func(*cmdutil.Factory) *cobra.Command
+}
+
+// commands are the commands under the root, in the order help lists them.
+var commands = []topCommand{
+	{name: "auth", group: "auth", build: auth.NewCmdAuth},
+	{name: "users", group: "manage", build: users.NewCmdUsers},
+	{name: "invites", group: "manage", build: invites.NewCmdInvites},
+	{name: "licenses", group: "manage", build: licenses.NewCmdLicenses},
+	{name: "signup-mode", group: "manage", build: func(f *cmdutil.Factory) *cobra.Command { return signupmode.NewCmdSignupMode(f, nil) }},
+	{name: "mfa", group: "manage", build: mfa.NewCmdMFA},
+	{name: "audit", group: "manage", build: audit.NewCmdAudit},
+	{name: "tokens", group: "manage", build: tokens.NewCmdTokens},
+	{name: "completion", group: "more", build: completion.NewCmdCompletion},
+	{name: "version", group: "more", build: version.NewCmdVersion},
+}
+
+func addCommand(root *cobra.Command, f *cmdutil.Factory, c topCommand) {
+	cmd := c.build(f)
+	cmd.GroupID = c.group
+	root.AddCommand(cmd)
+}
+
+// valueFlags are the root's flags that take a value in the next argument.
+var valueFlags = []string{"--host", "--profile", "--output", "-o", "--jq"}
+
+// commandName finds the command args run under the root: its name, or ""
+// for 'wsctl --version'. ok is false when every command is needed: help,
+// completion (of the shell, or the script that gives it), or no command.
+func commandName(args []string) (name string, ok bool) {
+	version := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return "", false
+		case slices.Contains(valueFlags, a):
+			i++
+		case a == "--help" || a == "-h":
+			return "", false
+		case a == "--version" || a == "-v":
+			version = true
+		case strings.HasPrefix(a, "-"):
+		case a == "completion" || a == "help" || strings.HasPrefix(a, "__"):
+			return "", false
+		default:
+			return a, true
+		}
+	}
+	return "", version
 }
 
 // indentExamples indents every example by two spaces in help, as cobra

@@ -12,13 +12,16 @@ import (
 	"github.com/wsctl/wsctl/internal/client"
 )
 
-// licensesServer answers GET /licenses with the default catalog, and fails
+// licensesServer answers GET /licenses with the default catalog, and GET
+// /users and /invites with no one; it fails
 // the test on anything else: a dry run sends nothing.
 func licensesServer(t *testing.T) *clitest.Server {
 	srv := clitest.NewServer(t)
 	srv.JSON("GET", "/api/v1/licenses", 200, schema.Page[schema.LicensePool]{Items: []schema.LicensePool{
 		{Product: "parallel-dialer", Total: 3}, {Product: "agent-dialer", Total: 3}, {Product: "flow", Total: 3},
 	}})
+	srv.JSON("GET", "/api/v1/users", 200, schema.Page[schema.User]{Items: []schema.User{}})
+	srv.JSON("GET", "/api/v1/invites", 200, schema.Page[schema.Invite]{Items: []schema.Invite{}})
 	return srv
 }
 
@@ -64,7 +67,7 @@ func TestInviteCSV_DryRunWithoutServerSkipsProductCheck(t *testing.T) {
 	if err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "p.csv", file)+" --dry-run"); err != nil {
 		t.Fatalf("err %v\n%s", err, env.Stderr())
 	}
-	if !strings.Contains(env.Stderr(), "license names were not checked") || !strings.Contains(env.Stderr(), "not signed in") {
+	if !strings.Contains(env.Stderr(), "license names, license pools, users and pending invites were not checked") || !strings.Contains(env.Stderr(), "not signed in") {
 		t.Errorf("stderr:\n%s", env.Stderr())
 	}
 }
@@ -80,7 +83,7 @@ func TestInviteCSV_DryRunWithUnreachableServer(t *testing.T) {
 	if err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "p.csv", file)+" --dry-run"); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(env.Stderr(), "license names were not checked") {
+	if !strings.Contains(env.Stderr(), "license names, license pools, users and pending invites were not checked") {
 		t.Errorf("stderr:\n%s", env.Stderr())
 	}
 }

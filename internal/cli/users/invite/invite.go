@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/MakeNowJust/heredoc/v2"
 	"github.com/spf13/cobra"
@@ -92,9 +91,7 @@ func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Co
 			Ctrl-C lets the requests in flight finish and writes it (Ctrl-C again
 			stops at once). It is removed when every row is done.
 
-			  --dry-run      check every row as the server would and print the plan;
-			                 nothing is sent (license names are checked against the
-			                 server's products when it can be asked)
+			  --dry-run      print the plan and send nothing (see below)
 			  --resume       skip the rows the journal records as done
 			  --report FILE  write a CSV of line,email,status,error as rows finish
 			  --failed FILE  write the failed and invalid rows, with the file's own
@@ -106,8 +103,24 @@ func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Co
 			replayed (already invited by an earlier run), failed, invalid (refused
 			before sending) or skipped; error says why a row failed; invite is the
 			API's invite for the rows the server accepted. -o csv gives line,
-			email, status, error. With --dry-run, stdout gets the plan instead:
-			line, name, email, roles, licenses, action (invite or invalid), error.
+			email, status, error.
+
+			--dry-run changes nothing. It reads the server's license pools, users
+			(of any status) and pending invites, keeping only those of the file's
+			emails, and the file's journal, and gives every row an action: invite;
+			invalid (breaks R1 or repeats an email of the file); refused (already a
+			user, a pending invite for the email, or no license left: the rows
+			that come first in the file take the free licenses, as in a real run);
+			or already invited (an earlier run of the file invited this very row).
+			stdout gets a row per line: line, action, email, name, roles,
+			licenses, reason; stderr gets the licenses needed per product against
+			those available (total - assigned - reserved) and the rows that need
+			attention. With -o json (or yaml, or --jq) stdout gets the plan as one
+			object: rows (line, name, email, roles, licenses, action, reason),
+			licenses (product, total, assigned, reserved, available, needed,
+			granted) and summary (rows, invite, invalid, refused, already_invited,
+			server_checked: false when the server could not be asked). The exit
+			status is 3 when some row is invalid or would be refused.
 		`, "`", CSVHeader, DefaultConcurrency, DefaultBatchSize),
 		Example: heredoc.Doc(`
 			# One person
@@ -377,92 +390,4 @@ var outcomeView = cmdutil.View[Outcome]{
 	Row: func(_ *cmdutil.Cells, o Outcome) []string {
 		return []string{fmt.Sprint(o.Line), o.Email, o.Status, o.Error}
 	},
-}
-
-// PlanRow is one row of a --dry-run plan.
-type PlanRow struct {
-	Line     int      `json:"line"`
-	Name     string   `json:"name"`
-	Email    string   `json:"email"`
-	Roles    []string `json:"roles"`
-	Licenses []string `json:"licenses"`
-	Action   string   `json:"action"` // "invite" or "invalid"
-	Error    string   `json:"error,omitempty"`
-}
-
-var planView = cmdutil.View[PlanRow]{
-	Columns: []string{"LINE", "ACTION", "EMAIL", "NAME", "ROLES", "LICENSES", "ERROR"},
-	Whole:   []string{"LINE", "ACTION", "EMAIL"},
-	Row: func(c *cmdutil.Cells, p PlanRow) []string {
-		return []string{fmt.Sprint(p.Line), p.Action, p.Email, p.Name, c.List(p.Roles), c.List(p.Licenses), p.Error}
-	},
-}
-
-// dryRun checks every row with the domain's own R1 rule, license names
-// against the server's products when it can be asked, and prints the plan.
-// It sends nothing.
-func dryRun(ctx context.Context, opts *InviteOptions) error {
-	products, err := serverProducts(ctx, opts)
-	if err != nil {
-		cmdutil.Warn(opts.IO, "license names were not checked: could not list the server's products (%s)", cmdutil.ErrorMessage(err))
-	}
-	rows, file, err := openCSV(opts.CSVFile, products)
-	if err != nil {
-		return err
-	}
-	defer file.Close()
-	p := cmdutil.NewListPrinter(opts.IO, opts.Output, planView)
-	var invalid []string
-	for {
-		r, err := rows.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			_ = p.Close()
-			return cmdutil.FlagErrorf("%s: %v", opts.CSVFile, err)
-		}
-		plan := PlanRow{Line: r.Line, Name: r.Request.Name, Email: r.Request.Email, Roles: r.Request.Roles, Licenses: r.Request.Licenses, Action: "invite"}
-		if r.Invalid != nil {
-			plan.Action, plan.Error = "invalid", r.Invalid.Error()
-			invalid = append(invalid, fmt.Sprintf("line %d: %s", r.Line, r.Invalid))
-		}
-		if err := p.Add(plan); err != nil {
-			return err
-		}
-	}
-	if err := p.Close(); err != nil {
-		return err
-	}
-	w := opts.IO.ErrOut
-	fmt.Fprintf(w, "Dry run: %d rows would be sent, %d invalid. Nothing was sent.\n", p.Count()-len(invalid), len(invalid))
-	if len(invalid) == 0 {
-		return nil
-	}
-	for _, msg := range invalid {
-		fmt.Fprintln(w, "  "+msg)
-	}
-	return &cmdutil.PartialError{}
-}
-
-// productsTimeout bounds the dry run's wait for a server that does not answer.
-const productsTimeout = 10 * time.Second
-
-// serverProducts are the product keys of the org's license pools.
-func serverProducts(ctx context.Context, opts *InviteOptions) ([]string, error) {
-	c, err := opts.Client()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, productsTimeout)
-	defer cancel()
-	pools, err := c.Licenses(ctx)
-	if err != nil {
-		return nil, err
-	}
-	products := make([]string, 0, len(pools))
-	for _, p := range pools {
-		products = append(products, p.Product)
-	}
-	return products, nil
 }

@@ -372,7 +372,7 @@ func TestInviteCSV_DryRunSendsNothing(t *testing.T) {
 	if len(lines) != 4 || !strings.HasPrefix(lines[0], "2\tinvite\tann@example.com") || !strings.HasPrefix(lines[2], "4\tinvalid\tnot-an-email") {
 		t.Errorf("plan:\n%s", env.Stdout())
 	}
-	if !strings.Contains(env.Stderr(), "3 rows would be sent, 1 invalid. Nothing was sent.") {
+	if !strings.Contains(env.Stderr(), "3 rows would be sent, 1 invalid; 3 would be invited, 0 would be refused, 0 already invited. Nothing was sent.") {
 		t.Errorf("stderr %q", env.Stderr())
 	}
 }

@@ -157,3 +157,21 @@ func (j *journal) close(complete bool) error {
 	}
 	return err
 }
+
+// readJournal reads the keys of the rows that earlier runs of csvPath got
+// done, from the journal beside the file or in the state directory, without
+// writing anything (--dry-run). No journal means no row is recorded.
+func readJournal(csvPath string) (*journal, error) {
+	for _, path := range []string{csvPath + journalSuffix, stateJournalPath(csvPath)} {
+		j := &journal{path: path, done: map[[16]byte]struct{}{}}
+		err := j.load()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("journal: %w", err)
+		}
+		return j, nil
+	}
+	return nil, nil
+}
