@@ -5,6 +5,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
 	"io"
 	"slices"
 	"sort"
@@ -363,19 +366,42 @@ func RenderTable(ios *iostreams.IOStreams, headers []string, rows [][]string, wh
 		table = append(table, cells)
 	}
 	widths := fitColumns(table, shrinkable(headers, whole), ios.TerminalWidth())
-	var line strings.Builder
 	for _, cells := range table {
-		line.Reset()
 		for i, cell := range cells {
 			if displaywidth.String(cell) > widths[i] {
-				cell = displaywidth.TruncateString(cell, widths[i], "…")
-			}
-			line.WriteString(cell)
-			if i < len(cells)-1 {
-				line.WriteString(strings.Repeat(" ", widths[i]-displaywidth.String(cell)+columnGap))
+				cells[i] = displaywidth.TruncateString(cell, widths[i], "…")
 			}
 		}
-		if _, err := fmt.Fprintln(ios.Out, strings.TrimRight(line.String(), " ")); err != nil {
+	}
+	// The cells are fitted above (tablewriter would cut every column alike,
+	// ids and emails included); tablewriter lays them out.
+	var buf bytes.Buffer
+	t := tablewriter.NewTable(&buf,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders: tw.BorderNone,
+			Symbols: tw.NewSymbols(tw.StyleNone),
+			Settings: tw.Settings{
+				Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off, ShowHeader: tw.Off},
+				Lines:      tw.LinesNone,
+			},
+		})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithPadding(tw.Padding{Left: "", Right: strings.Repeat(" ", columnGap), Overwrite: true}),
+	)
+	t.Header(table[0])
+	for _, r := range table[1:] {
+		if err := t.Append(r); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	for line := range strings.Lines(buf.String()) {
+		if _, err := fmt.Fprintln(ios.Out, strings.TrimRight(line, " \n")); err != nil {
 			return err
 		}
 	}
