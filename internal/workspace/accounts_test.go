@@ -396,3 +396,44 @@ func TestLockout_ConcurrentGuessesCannotPassIt(t *testing.T) {
 		}
 	})
 }
+
+// A person who signed in through the provider is bound to that provider
+// account: another account at the provider with the same email, even a
+// verified one, cannot take theirs over (issue 3 review).
+func TestUpstream_BindsTheProviderAccount_NotJustTheEmail(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		op := workspace.Operator(e.org.ID)
+		if _, err := e.acc.SetIdentityProvider(e.ctx, op, workspace.IdentityProvider{Name: "Corp IdP", Issuer: "https://idp.example.com",
+			ClientID: "c", ClientSecret: "s", Domains: []string{"acme.example"}}); err != nil {
+			t.Fatal(err)
+		}
+		dan := workspace.UpstreamIdentity{Subject: "sub-dan", Email: "dan@acme.example", EmailVerified: true, Name: "Dan Diaz"}
+		first, err := e.acc.SignInUpstream(e.ctx, e.org.ID, dan, "")
+		if err != nil {
+			t.Fatalf("first sign-in (R7 auto sign-up): %v", err)
+		}
+		again, err := e.acc.SignInUpstream(e.ctx, e.org.ID, dan, "")
+		if err != nil || again.ID != first.ID {
+			t.Fatalf("the same provider account again: %v", err)
+		}
+		impostor := dan
+		impostor.Subject = "sub-mallory"
+		var refused *workspace.UpstreamRefusedError
+		if _, err := e.acc.SignInUpstream(e.ctx, e.org.ID, impostor, ""); !errors.As(err, &refused) {
+			t.Fatalf("another provider account with dan's email: %v, want a refusal", err)
+		}
+		// The first admin (a local account) binds at their first provider sign-in.
+		ada := workspace.UpstreamIdentity{Subject: "sub-ada", Email: e.admin.Email, EmailVerified: true}
+		if _, err := e.acc.SignInUpstream(e.ctx, e.org.ID, ada, ""); err != nil {
+			t.Fatalf("ada's first provider sign-in: %v", err)
+		}
+		ada.Subject = "sub-dan" // dan's account cannot be ada's too
+		if _, err := e.acc.SignInUpstream(e.ctx, e.org.ID, ada, ""); !errors.As(err, &refused) {
+			t.Fatalf("dan's provider account signing in as ada: %v, want a refusal", err)
+		}
+		ada.Subject = ""
+		if _, err := e.acc.SignInUpstream(e.ctx, e.org.ID, ada, ""); !errors.As(err, &refused) {
+			t.Fatalf("no subject: %v, want a refusal", err)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -178,6 +179,9 @@ func (a *Accounts) SignInUpstream(ctx context.Context, orgID string, id Upstream
 	case err == nil && !u.Active:
 		return User{}, ErrUserDeactivated
 	case err == nil:
+		if err := a.bindUpstream(ctx, orgID, u, idp, id.Subject); err != nil {
+			return User{}, err
+		}
 		return u, nil
 	case !isNotFound(err) || org.ID == "" || idp.OrgID == "":
 		return User{}, err
@@ -195,7 +199,41 @@ func (a *Accounts) SignInUpstream(ctx context.Context, orgID string, id Upstream
 	if err == nil && !u.Active { // added meanwhile by someone else, and deactivated
 		return User{}, ErrUserDeactivated
 	}
-	return u, err
+	if err != nil {
+		return User{}, err
+	}
+	if err := a.bindUpstream(ctx, orgID, u, idp, id.Subject); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// bindUpstream ties the user to the provider account at the first sign-in
+// through the provider, and afterwards accepts only that account: an email
+// alone never decides who someone is, so a provider account whose email
+// changes to another person's cannot take that person's account over.
+func (a *Accounts) bindUpstream(ctx context.Context, orgID string, u User, idp IdentityProvider, subject string) error {
+	if strings.TrimSpace(subject) == "" {
+		return &UpstreamRefusedError{Reason: "your identity provider sent no subject for your account, so it cannot sign you in here; ask your admin to check the provider"}
+	}
+	provider := cmp.Or(idp.Name, "your identity provider")
+	taken := &UpstreamRefusedError{Reason: fmt.Sprintf("%s is bound to another account at %s; sign in there with the account you used before, or ask an admin", u.Email, provider)}
+	return a.svc.store.Update(ctx, func(tx Tx) error {
+		bound, err := tx.UpstreamSubject(ctx, orgID, u.ID, idp.Issuer)
+		switch {
+		case err == nil && bound == subject:
+			return nil
+		case err == nil:
+			return taken
+		case !isNotFound(err):
+			return err
+		}
+		linked, err := tx.LinkUpstream(ctx, orgID, u.ID, idp.Issuer, subject, a.svc.clock())
+		if err == nil && !linked {
+			return &UpstreamRefusedError{Reason: fmt.Sprintf("this account at %s is already bound to another user of the org; sign in with your own account", provider)}
+		}
+		return err
+	})
 }
 
 func domainList(ds []string) string {

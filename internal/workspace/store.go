@@ -135,6 +135,12 @@ type Tx interface {
 	IdentityProvider(ctx context.Context, orgID string) (IdentityProvider, error)
 	PutIdentityProvider(ctx context.Context, p IdentityProvider) error
 	DeleteIdentityProvider(ctx context.Context, orgID string) error
+	// UpstreamSubject is the provider account (subject at issuer) the user
+	// is bound to; a *NotFoundError when none yet.
+	UpstreamSubject(ctx context.Context, orgID, userID, issuer string) (string, error)
+	// LinkUpstream binds the user to the provider account; false when that
+	// account is bound to another user of the org already.
+	LinkUpstream(ctx context.Context, orgID, userID, issuer, subject string, at time.Time) (bool, error)
 }
 
 // UserStatus selects users by their active flag (R11).
