@@ -71,21 +71,14 @@ func newOrgSetLicensesCmd(e *env) *cobra.Command {
 		Example: "$ workspaced org set-licenses --org acme --product parallel-dialer --total 25",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, closeStore, err := e.openService(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeStore()
-			org, err := svc.OrgBySlug(cmd.Context(), slug)
-			if err != nil {
-				return err
-			}
-			p, err := svc.SetLicenseTotal(cmd.Context(), workspace.Operator(org.ID), strings.ToLower(product), total)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.errOut, "%s of %s: %d licenses, %d in use, %d available\n", p.Product, org.Slug, p.Total, p.Used(), p.Available())
-			return nil
+			return e.inOrg(cmd.Context(), slug, func(svc *workspace.Service, org workspace.Org) error {
+				p, err := svc.SetLicenseTotal(cmd.Context(), workspace.Operator(org.ID), strings.ToLower(product), total)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.errOut, "%s of %s: %d licenses, %d in use, %d available\n", p.Product, org.Slug, p.Total, p.Used(), p.Available())
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&slug, "org", "", "slug of the org")

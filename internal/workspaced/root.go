@@ -35,6 +35,21 @@ func (e *env) openService(ctx context.Context) (*workspace.Service, func(), erro
 	return workspace.NewService(st), func() { st.Close() }, nil
 }
 
+// inOrg opens the database and runs fn with the domain and the org named
+// by slug, for the operator commands that act on one org.
+func (e *env) inOrg(ctx context.Context, slug string, fn func(svc *workspace.Service, org workspace.Org) error) error {
+	svc, closeStore, err := e.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	org, err := svc.OrgBySlug(ctx, slug)
+	if err != nil {
+		return err
+	}
+	return fn(svc, org)
+}
+
 // NewRootCmd builds the workspaced command tree.
 func NewRootCmd(out, errOut io.Writer) *cobra.Command {
 	e := &env{out: out, errOut: errOut}

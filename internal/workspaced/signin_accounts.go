@@ -39,21 +39,14 @@ func newUserSetPasswordCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, closeStore, err := e.openService(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeStore()
-			org, err := svc.OrgBySlug(cmd.Context(), slug)
-			if err != nil {
-				return err
-			}
-			u, err := workspace.NewAccounts(svc).SetPassword(cmd.Context(), workspace.Operator(org.ID), email, password)
-			if err != nil {
-				return fmt.Errorf("set the password of %s: %w", email, err)
-			}
-			fmt.Fprintf(e.errOut, "set the password of %s in %s\n", u.Email, org.Slug)
-			return nil
+			return e.inOrg(cmd.Context(), slug, func(svc *workspace.Service, org workspace.Org) error {
+				u, err := workspace.NewAccounts(svc).SetPassword(cmd.Context(), workspace.Operator(org.ID), email, password)
+				if err != nil {
+					return fmt.Errorf("set the password of %s: %w", email, err)
+				}
+				fmt.Fprintf(e.errOut, "set the password of %s in %s\n", u.Email, org.Slug)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&slug, "org", "", "slug of the org")
@@ -129,26 +122,19 @@ func newOrgSetIdPCmd(e *env) *cobra.Command {
 				return err
 			}
 			in.ClientSecret = secret
-			svc, closeStore, err := e.openService(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeStore()
-			org, err := svc.OrgBySlug(cmd.Context(), slug)
-			if err != nil {
-				return err
-			}
-			idp, err := workspace.NewAccounts(svc).SetIdentityProvider(cmd.Context(), workspace.Operator(org.ID), in)
-			if err != nil {
-				return fmt.Errorf("set the identity provider of %s: %w", org.Slug, err)
-			}
-			domains := "none (only existing users sign in through it)"
-			if len(idp.Domains) > 0 {
-				domains = strings.Join(idp.Domains, ", ")
-			}
-			fmt.Fprintf(e.errOut, "%s signs in with %s (%s); sign-up domains: %s\n", org.Slug, idp.Name, idp.Issuer, domains)
-			fmt.Fprintln(e.errOut, "the provider must redirect to BASE-URL/login/upstream/callback (BASE-URL: workspaced serve --base-url)")
-			return nil
+			return e.inOrg(cmd.Context(), slug, func(svc *workspace.Service, org workspace.Org) error {
+				idp, err := workspace.NewAccounts(svc).SetIdentityProvider(cmd.Context(), workspace.Operator(org.ID), in)
+				if err != nil {
+					return fmt.Errorf("set the identity provider of %s: %w", org.Slug, err)
+				}
+				domains := "none (only existing users sign in through it)"
+				if len(idp.Domains) > 0 {
+					domains = strings.Join(idp.Domains, ", ")
+				}
+				fmt.Fprintf(e.errOut, "%s signs in with %s (%s); sign-up domains: %s\n", org.Slug, idp.Name, idp.Issuer, domains)
+				fmt.Fprintln(e.errOut, "the provider must redirect to BASE-URL/login/upstream/callback (BASE-URL: workspaced serve --base-url)")
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&slug, "org", "", "slug of the org")
@@ -191,20 +177,13 @@ func newOrgRemoveIdPCmd(e *env) *cobra.Command {
 		Example: "$ workspaced org remove-idp --org acme",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, closeStore, err := e.openService(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeStore()
-			org, err := svc.OrgBySlug(cmd.Context(), slug)
-			if err != nil {
-				return err
-			}
-			if err := workspace.NewAccounts(svc).RemoveIdentityProvider(cmd.Context(), workspace.Operator(org.ID)); err != nil {
-				return fmt.Errorf("remove the identity provider of %s: %w", org.Slug, err)
-			}
-			fmt.Fprintf(e.errOut, "%s no longer signs in through an identity provider\n", org.Slug)
-			return nil
+			return e.inOrg(cmd.Context(), slug, func(svc *workspace.Service, org workspace.Org) error {
+				if err := workspace.NewAccounts(svc).RemoveIdentityProvider(cmd.Context(), workspace.Operator(org.ID)); err != nil {
+					return fmt.Errorf("remove the identity provider of %s: %w", org.Slug, err)
+				}
+				fmt.Fprintf(e.errOut, "%s no longer signs in through an identity provider\n", org.Slug)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&slug, "org", "", "slug of the org")

@@ -23,25 +23,18 @@ func newUserCmd(e *env) *cobra.Command {
 		Example: "$ workspaced user add --org acme --name \"Bob Ray\" --email bob@acme.example --role manager,user --license flow",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, closeStore, err := e.openService(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeStore()
-			org, err := svc.OrgBySlug(cmd.Context(), slug)
-			if err != nil {
-				return err
-			}
-			out, err := svc.AddUser(cmd.Context(), workspace.Operator(org.ID), in)
-			if err != nil {
-				return fmt.Errorf("add %s: %w", in.Email, err)
-			}
-			for _, n := range out.Notices {
-				fmt.Fprintln(e.errOut, "notice:", n)
-			}
-			fmt.Fprintf(e.errOut, "added %s (%s) to %s\n", out.Value.Email, out.Value.ID, org.Slug)
-			fmt.Fprintln(e.out, out.Value.ID)
-			return nil
+			return e.inOrg(cmd.Context(), slug, func(svc *workspace.Service, org workspace.Org) error {
+				out, err := svc.AddUser(cmd.Context(), workspace.Operator(org.ID), in)
+				if err != nil {
+					return fmt.Errorf("add %s: %w", in.Email, err)
+				}
+				for _, n := range out.Notices {
+					fmt.Fprintln(e.errOut, "notice:", n)
+				}
+				fmt.Fprintf(e.errOut, "added %s (%s) to %s\n", out.Value.Email, out.Value.ID, org.Slug)
+				fmt.Fprintln(e.out, out.Value.ID)
+				return nil
+			})
 		},
 	}
 	add.Flags().StringVar(&slug, "org", "", "slug of the org")
@@ -71,22 +64,15 @@ func newTokenCmd(e *env) *cobra.Command {
 		Example: "$ workspaced token issue --org acme --email ci@acme.example --scope licenses:read --name \"license audit\"",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, closeStore, err := e.openService(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeStore()
-			org, err := svc.OrgBySlug(cmd.Context(), slug)
-			if err != nil {
-				return err
-			}
-			tok, secret, err := svc.IssueToken(cmd.Context(), workspace.Operator(org.ID), email, name, scopes)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.errOut, "issued token %s for %s; it follows on stdout (shown once)\n", tok.ID, email)
-			fmt.Fprintln(e.out, secret)
-			return nil
+			return e.inOrg(cmd.Context(), slug, func(svc *workspace.Service, org workspace.Org) error {
+				tok, secret, err := svc.IssueToken(cmd.Context(), workspace.Operator(org.ID), email, name, scopes)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.errOut, "issued token %s for %s; it follows on stdout (shown once)\n", tok.ID, email)
+				fmt.Fprintln(e.out, secret)
+				return nil
+			})
 		},
 	}
 	issue.Flags().StringVar(&slug, "org", "", "slug of the org")
@@ -128,24 +114,17 @@ func newOutboxCmd(e *env) *cobra.Command {
 			default:
 				return &usageError{msg: fmt.Sprintf("--status %s: use pending, sent or failed", status)}
 			}
-			svc, closeStore, err := e.openService(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeStore()
-			org, err := svc.OrgBySlug(cmd.Context(), slug)
-			if err != nil {
-				return err
-			}
-			msgs, err := svc.OutboxWithStatus(cmd.Context(), workspace.Operator(org.ID), want)
-			if err != nil {
-				return err
-			}
-			for _, m := range msgs {
-				fmt.Fprintf(e.out, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", m.CreatedAt.Format("2006-01-02T15:04:05Z"), m.To, m.Status, m.Attempts,
-					m.Subject, signupLink(m.Text), oneLine(m.LastError))
-			}
-			return nil
+			return e.inOrg(cmd.Context(), slug, func(svc *workspace.Service, org workspace.Org) error {
+				msgs, err := svc.OutboxWithStatus(cmd.Context(), workspace.Operator(org.ID), want)
+				if err != nil {
+					return err
+				}
+				for _, m := range msgs {
+					fmt.Fprintf(e.out, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", m.CreatedAt.Format("2006-01-02T15:04:05Z"), m.To, m.Status, m.Attempts,
+						m.Subject, signupLink(m.Text), oneLine(m.LastError))
+				}
+				return nil
+			})
 		},
 	}
 	list.Flags().StringVar(&slug, "org", "", "slug of the org")
