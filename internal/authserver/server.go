@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -172,7 +173,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if insecure {
 		opts = append(opts, op.WithAllowInsecure())
 	}
-	provider, err := op.NewProvider(config, st, op.StaticIssuer(issuer), opts...)
+	provider, err := newProvider(config, st, op.StaticIssuer(issuer), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("authserver: %w", err)
 	}
@@ -265,4 +266,23 @@ func (s *Server) Metadata(ctx context.Context) *oidc.DiscoveryConfiguration {
 func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	op.Discover(w, s.Metadata(r.Context()))
+}
+
+// zitadel/oidc gives every op.Provider the package-level op.DefaultEndpoints
+// pointer, and the WithCustom*Endpoint options write through it: two
+// providers in one process (tests, or an embedding program) share and race
+// on one value. newProvider gives each provider its own copy, and leaves a
+// fresh copy of zitadel's defaults behind for whoever builds one next.
+var (
+	providerMu       sync.Mutex
+	zitadelEndpoints = *op.DefaultEndpoints
+)
+
+func newProvider(config *op.Config, st op.Storage, issuer func(bool) (op.IssuerFromRequest, error), opts ...op.Option) (*op.Provider, error) {
+	providerMu.Lock()
+	defer providerMu.Unlock()
+	mine, pristine := zitadelEndpoints, zitadelEndpoints
+	op.DefaultEndpoints = &mine
+	defer func() { op.DefaultEndpoints = &pristine }()
+	return op.NewProvider(config, st, issuer, opts...)
 }
