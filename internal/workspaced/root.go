@@ -27,12 +27,12 @@ type env struct {
 }
 
 // openService opens the database and the domain over it; close when done.
-func (e *env) openService(ctx context.Context) (*workspace.Service, func(), error) {
+func (e *env) openService(ctx context.Context, opts ...workspace.Option) (*workspace.Service, func(), error) {
 	st, err := store.Open(ctx, e.database)
 	if err != nil {
 		return nil, nil, err
 	}
-	return workspace.NewService(st), func() { st.Close() }, nil
+	return workspace.NewService(st, opts...), func() { st.Close() }, nil
 }
 
 // inOrg opens the database and runs fn with the domain and the org named

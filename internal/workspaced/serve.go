@@ -90,13 +90,12 @@ func serveRun(ctx context.Context, e *env, o *serveOptions) error {
 	if baseURL == "" {
 		baseURL = "http://" + loopbackAddr(ln.Addr().(*net.TCPAddr))
 	}
-	svc, closeStore, err := e.openService(ctx)
+	svc, closeStore, err := e.openService(ctx, workspace.WithBaseURL(baseURL))
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer closeStore()
-	svc = workspace.NewService(svc.Store(), workspace.WithBaseURL(baseURL))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	worker, err := newMailWorker(o, svc.Store(), reg, log)

@@ -58,15 +58,7 @@ func refreshRun(ctx context.Context, opts *RefreshOptions) error {
 	if err != nil {
 		return err
 	}
-	stores, err := opts.TokenStores()
-	if err != nil {
-		return err
-	}
-	hc, err := opts.HTTPClient()
-	if err != nil {
-		return err
-	}
-	sess, err := shared.LoadSession(stores, hc, cfg.Host, cfg.Profile)
+	sess, err := shared.OpenSession(opts.TokenStores, opts.HTTPClient, cfg.Host, cfg.Profile)
 	if err != nil {
 		return err
 	}

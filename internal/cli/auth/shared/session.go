@@ -35,6 +35,20 @@ type Session struct {
 	store authstore.Store
 }
 
+// OpenSession is LoadSession for a command: it makes the token stores and
+// the HTTP client from the Factory's lazy constructors first.
+func OpenSession(tokenStores func() (*authstore.Stores, error), httpClient func() (*http.Client, error), host, profile string) (*Session, error) {
+	stores, err := tokenStores()
+	if err != nil {
+		return nil, err
+	}
+	hc, err := httpClient()
+	if err != nil {
+		return nil, err
+	}
+	return LoadSession(stores, hc, host, profile)
+}
+
 // LoadSession finds the sign-in of host (and profile). Without one the error
 // is an AuthError (exit 4) saying how to sign in, and why the keyring could
 // not be asked, if it could not.

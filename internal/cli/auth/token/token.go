@@ -57,15 +57,7 @@ func tokenRun(ctx context.Context, opts *TokenOptions) error {
 	}
 	token := cfg.Token
 	if token == "" {
-		stores, err := opts.TokenStores()
-		if err != nil {
-			return err
-		}
-		hc, err := opts.HTTPClient()
-		if err != nil {
-			return err
-		}
-		sess, err := shared.LoadSession(stores, hc, cfg.Host, cfg.Profile)
+		sess, err := shared.OpenSession(opts.TokenStores, opts.HTTPClient, cfg.Host, cfg.Profile)
 		if err != nil {
 			return err
 		}
