@@ -86,8 +86,8 @@ func (dialect) LockRowSuffix() string { return "FOR UPDATE" }
 // messages at once, each skipping the rows another is claiming.
 func (dialect) SkipLockedSuffix() string { return "FOR UPDATE SKIP LOCKED" }
 
-// RowAtATime is false: each statement is a round trip to the server.
-func (dialect) RowAtATime() bool { return false }
+// InProcess is false: each statement is a round trip to the server.
+func (dialect) InProcess() bool { return false }
 
 func (dialect) IsUniqueViolation(err error) bool { return pgCode(err) == "23505" }
 

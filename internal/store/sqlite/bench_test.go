@@ -12,7 +12,7 @@ import (
 
 // BenchmarkInviteBatch measures the domain's batch invite on a real SQLite
 // file: the server's share of `wsctl users invite --csv` (bench/ measures the
-// whole path). One op is a batch of 200 rows, as the CLI sends them.
+// whole path). One op is a batch of 1,000 rows, as the CLI sends them.
 func BenchmarkInviteBatch(b *testing.B) {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "ws.db"))
@@ -39,7 +39,7 @@ func BenchmarkInviteBatch(b *testing.B) {
 	n := 0
 	b.ResetTimer()
 	for b.Loop() {
-		rows := make([]workspace.InviteInput, 200)
+		rows := make([]workspace.InviteInput, workspace.MaxInviteBatch)
 		for i := range rows {
 			n++
 			rows[i] = workspace.InviteInput{Name: "Bench Person", Email: fmt.Sprintf("p%07d@acme.example", n), Roles: []string{"user"},

@@ -48,9 +48,17 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	return sqlstore.New(writer, reader, dialect{}, reader.Close, writer.Close), nil
 }
 
+// pragmas of every connection. wal_autocheckpoint is 8,000 pages (32 MB of
+// WAL, at most 64 MB kept on disk) rather than SQLite's 1,000: a checkpoint
+// copies each page once however often it changed since the last one, so
+// checkpointing less often copies the hot index pages of a bulk import
+// fewer times (a 10,000-row import: 0.85 s → 0.75 s, bench/README.md).
+var pragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)",
+	"wal_autocheckpoint(8000)", "journal_size_limit(67108864)"}
+
 func dsn(path, txlock string) string {
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+	for _, p := range pragmas {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", txlock)
@@ -71,9 +79,9 @@ func (dialect) LockRowSuffix() string { return "" }
 // SkipLockedSuffix is empty: SQLite has one writer at a time.
 func (dialect) SkipLockedSuffix() string { return "" }
 
-// RowAtATime: SQLite runs in this process, so a prepared statement per row
+// InProcess: SQLite runs in this process, so a prepared statement per row
 // has no round trip and skips parsing one huge statement.
-func (dialect) RowAtATime() bool { return true }
+func (dialect) InProcess() bool { return true }
 
 // IsRetryable is false: the IMMEDIATE transaction waits (busy_timeout)
 // instead of failing part-way.

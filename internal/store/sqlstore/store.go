@@ -26,11 +26,15 @@ type Dialect interface {
 	// transactions hold are skipped, not waited for ("FOR UPDATE SKIP
 	// LOCKED"); "" where writers are serialized (SQLite).
 	SkipLockedSuffix() string
-	// RowAtATime says whether many rows are best inserted by one prepared
-	// statement run once per row (SQLite, in process: parsing one huge
-	// statement costs more than running a small one many times) rather
-	// than by multi-row statements (PostgreSQL: fewer round trips).
-	RowAtATime() bool
+	// InProcess says whether the engine runs in this process (SQLite), where
+	// a statement takes microseconds: many rows are then best inserted by one
+	// prepared statement run once per row (parsing one huge statement costs
+	// more than running a small one many times) rather than by multi-row
+	// statements (PostgreSQL: fewer round trips), and a write transaction
+	// checks its context between statements instead of having the driver
+	// watch it during each one (modernc's watcher is a goroutine per
+	// statement, dearer than the statement itself).
+	InProcess() bool
 	// IsUniqueViolation reports a unique-constraint failure.
 	IsUniqueViolation(err error) bool
 	// IsRetryable reports a transient failure of the whole transaction
@@ -128,6 +132,12 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error
 	if !t.write {
 		return t.tx.ExecContext(ctx, q, args...)
 	}
+	if t.d.InProcess() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		ctx = context.WithoutCancel(ctx)
+	}
 	stmt, ok := t.stmts[q]
 	if !ok {
 		var err error
@@ -146,7 +156,7 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error
 // "INSERT INTO t (…) VALUES " clause: row at a time or many rows per
 // statement, as the dialect prefers.
 func (t *tx) insertRows(ctx context.Context, head string, cols int, vals []any) error {
-	if t.d.RowAtATime() {
+	if t.d.InProcess() {
 		row := head + "(" + placeholders(cols) + ")"
 		for i := 0; i < len(vals); i += cols {
 			if _, err := t.exec(ctx, row, vals[i:i+cols]...); err != nil {

@@ -133,7 +133,7 @@ func bulkRun(ctx context.Context, opts *InviteOptions, c batchInviter, rows rowS
 // are not to be sent get their outcome at once.
 func (b *bulk) feed(ctx context.Context, rows rowSource, work chan<- []seqRow) error {
 	size := max(1, b.opts.BatchSize)
-	batch := make([]seqRow, 0, size)
+	batch, bytes := make([]seqRow, 0, size), 0
 	flush := func() {
 		if len(batch) == 0 {
 			return
@@ -145,7 +145,7 @@ func (b *bulk) feed(ctx context.Context, rows rowSource, work chan<- []seqRow) e
 		case <-b.stopped:
 			b.skipAll(batch)
 		}
-		batch = make([]seqRow, 0, size)
+		batch, bytes = make([]seqRow, 0, size), 0
 	}
 	for seq := 0; ; seq++ {
 		row, err := rows.Next()
@@ -167,11 +167,35 @@ func (b *bulk) feed(ctx context.Context, rows rowSource, work chan<- []seqRow) e
 		case ctx.Err() != nil || b.isStopped():
 			b.skipAll([]seqRow{r})
 		default:
-			if batch = append(batch, r); len(batch) == size {
+			n := encodedSizeBound(r.Row)
+			if bytes+n > maxBatchBytes {
+				flush()
+			}
+			if batch, bytes = append(batch, r), bytes+n; len(batch) == size {
 				flush()
 			}
 		}
 	}
+}
+
+// maxBatchBytes keeps a request below workspaced's body limit (1 MiB)
+// whatever the rows hold: a batch is sent early when its next row could
+// take it over. Rows of common sizes fill whole batches well below it.
+const maxBatchBytes = 900 << 10
+
+// encodedSizeBound is at most what a row takes in a request's JSON: every
+// byte of its strings escaped at worst to six (\u00XX), plus the names,
+// quotes and commas around them.
+func encodedSizeBound(r Row) int {
+	const field = 24 // "name":"",  and the like
+	n := len(r.Request.Name) + len(r.Request.Email) + len(r.IdempotencyKey)
+	for _, s := range r.Request.Roles {
+		n += len(s)
+	}
+	for _, s := range r.Request.Licenses {
+		n += len(s)
+	}
+	return 6*n + field*(5+len(r.Request.Roles)+len(r.Request.Licenses))
 }
 
 func (b *bulk) skipAll(rows []seqRow) {
@@ -391,13 +415,21 @@ func summarize(opts *InviteOptions, st *stats, journalPath string, stopped error
 	return &cmdutil.PartialError{}
 }
 
-// stats are the totals of a run. Only the first failed lines are kept, so
-// that a file of any size runs in the same memory.
+// stats are the totals of a run. Only the first runs of failed lines are
+// kept, so that a file of any size runs in the same memory.
 type stats struct {
 	total, invited, replayed, skipped, failed int
-	failed1000                                []int
+	failedRuns                                []lineRun
+	unlisted                                  int // failed lines past the runs kept
 	elapsed                                   time.Duration
 }
+
+// lineRun is consecutive failed lines, first to last.
+type lineRun struct{ first, last int }
+
+// maxFailedRuns bounds the failed lines the summary names: a whole batch
+// that failed is one run ("2-1001"), scattered failures one each.
+const maxFailedRuns = 20
 
 func (s *stats) count(o Outcome) {
 	s.total++
@@ -410,20 +442,33 @@ func (s *stats) count(o Outcome) {
 		s.skipped++
 	default:
 		s.failed++
-		if len(s.failed1000) < 1000 {
-			s.failed1000 = append(s.failed1000, o.Line)
+		switch n := len(s.failedRuns); {
+		case n > 0 && s.failedRuns[n-1].last+1 == o.Line:
+			s.failedRuns[n-1].last = o.Line
+		case n < maxFailedRuns:
+			s.failedRuns = append(s.failedRuns, lineRun{o.Line, o.Line})
+		default:
+			s.unlisted++
 		}
 	}
 }
 
+// failedLines names the failed lines: "3, 4, 7-120 and 12 more lines".
 func (s *stats) failedLines() string {
-	parts := make([]string, len(s.failed1000))
-	for i, l := range s.failed1000 {
-		parts[i] = strconv.Itoa(l)
+	var parts []string
+	for _, r := range s.failedRuns {
+		switch r.last - r.first {
+		case 0:
+			parts = append(parts, strconv.Itoa(r.first))
+		case 1:
+			parts = append(parts, strconv.Itoa(r.first), strconv.Itoa(r.last))
+		default:
+			parts = append(parts, fmt.Sprintf("%d-%d", r.first, r.last))
+		}
 	}
 	text := strings.Join(parts, ", ")
-	if s.failed > len(s.failed1000) {
-		text += fmt.Sprintf(" and %d more (see --report)", s.failed-len(s.failed1000))
+	if s.unlisted > 0 {
+		text += fmt.Sprintf(" and %d more (--report FILE lists every row)", s.unlisted)
 	}
 	return text
 }

@@ -259,3 +259,44 @@ func TestInviteCSV_FailedRowsFileHasTheInputsShape(t *testing.T) {
 		}
 	}
 }
+
+// Rows whose JSON is long (a long name, an email whose '&'s are escaped to
+// six bytes each) are sent in more, smaller batches than --batch-size, so
+// that no request passes the server's 1 MiB body limit; every row is invited.
+func TestInviteCSV_LongRowsAreBatchedUnderTheBodyLimit(t *testing.T) {
+	live := newLiveServer(t)
+	u, _ := url.Parse(live.url)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	var requests, largest atomic.Int64
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/invites/batch") {
+			requests.Add(1)
+			for n := r.ContentLength; n > largest.Load(); {
+				if largest.CompareAndSwap(largest.Load(), n) {
+					break
+				}
+			}
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+
+	const rows = 1000
+	name := strings.Repeat("Abcdefghij ", 18) // 198 characters
+	var b strings.Builder
+	b.WriteString("name,email,roles,licenses\n")
+	for i := range rows {
+		fmt.Fprintf(&b, "%s,%s%04d@example.com,user,flow\n", name, strings.Repeat("a&", 110), i)
+	}
+	env := clitest.NewEnv(t)
+	env.F.Client = func() (*client.Client, error) { return client.New(proxy.URL, live.token, nil), nil }
+	if err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "long.csv", b.String())); err != nil {
+		t.Fatalf("err %v\n%s", err, env.Stderr())
+	}
+	if requests.Load() < 2 || largest.Load() > 1<<20 {
+		t.Errorf("%d requests, the largest %d bytes; want several, each at most 1 MiB", requests.Load(), largest.Load())
+	}
+	if invites, _ := live.invitesPerEmail(t); len(invites) != rows {
+		t.Errorf("%d invited, want %d\n%s", len(invites), rows, env.Stderr())
+	}
+}
