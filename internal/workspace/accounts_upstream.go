@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -41,8 +40,6 @@ type UpstreamRefusedError struct{ Reason string }
 
 func (e *UpstreamRefusedError) Error() string { return e.Reason }
 func (e *UpstreamRefusedError) Code() string  { return "upstream_refused" }
-
-var domainPattern = regexp.MustCompile(`^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$`)
 
 // SetIdentityProvider configures the org's provider; only the operator
 // does (workspaced org set-idp). The client secret is never audited.
@@ -92,7 +89,7 @@ func validateIdentityProvider(in IdentityProvider) (IdentityProvider, error) {
 		if d == "" {
 			continue
 		}
-		if !domainPattern.MatchString(d) {
+		if !isDomain(d) {
 			return v, &ValidationError{Field: "domains", Reason: quote(d) + " is not an email domain (like acme.com)"}
 		}
 		if !slices.Contains(v.Domains, d) {

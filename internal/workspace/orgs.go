@@ -2,7 +2,6 @@ package workspace
 
 import (
 	"context"
-	"regexp"
 	"strings"
 )
 
@@ -13,8 +12,6 @@ type OrgInput struct {
 	AdminName  string
 	AdminEmail string
 }
-
-var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // NewOrg is what CreateOrg made: the org, its first admin, and that admin's
 // API token secret (shown once, never stored).
@@ -29,7 +26,7 @@ type NewOrg struct {
 // Only the operator does this.
 func (s *Service) CreateOrg(ctx context.Context, in OrgInput) (out NewOrg, err error) {
 	slug := strings.ToLower(strings.TrimSpace(in.Slug))
-	if !slugPattern.MatchString(slug) {
+	if !isLabel(slug) {
 		return out, &ValidationError{Field: "slug", Reason: quote(in.Slug) + " is not a valid slug: use lowercase letters, digits and hyphens"}
 	}
 	name := strings.TrimSpace(in.Name)

@@ -81,3 +81,27 @@ func TestLicensePool_Available_R4(t *testing.T) {
 		t.Errorf("available %d", p.Available())
 	}
 }
+
+// Org slugs are DNS labels; an identity provider's allowed domains are
+// domain names (the checks that replaced two slow regexps).
+func TestIsLabelAndIsDomain(t *testing.T) {
+	for s, want := range map[string]bool{
+		"acme": true, "a": true, "acme-2": true, "9lives": true, strings.Repeat("a", 63): true,
+		"": false, "-acme": false, "acme-": false, "Acme": false, "ac_me": false, "ac.me": false,
+		"acmé": false, strings.Repeat("a", 64): false,
+	} {
+		if got := isLabel(s); got != want {
+			t.Errorf("isLabel(%q) = %v, want %v", s, got, want)
+		}
+	}
+	for s, want := range map[string]bool{
+		"example.com": true, "mail.example.co.uk": true, "x-1.example.io": true,
+		"example": false, "example.": false, ".example.com": false, "example..com": false,
+		"example.123": false, "ex_ample.com": false, "example.com-": false, "Example.com": false,
+		strings.Repeat("a.", 127) + "com": false,
+	} {
+		if got := isDomain(s); got != want {
+			t.Errorf("isDomain(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
