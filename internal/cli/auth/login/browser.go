@@ -133,20 +133,24 @@ func (l *loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+// pageTemplate is parsed when a sign-in first shows a page, not at every
+// start of wsctl.
+var pageTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>wsctl: {{.Title}}</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem">
 <main><h1 id="title">{{.Title}}</h1><p id="message">{{.Message}}</p></main>
 </body></html>
 `))
+})
 
 func page(w http.ResponseWriter, status int, title, message string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
-	_ = pageTemplate.Execute(w, struct{ Title, Message string }{title, message})
+	_ = pageTemplate().Execute(w, struct{ Title, Message string }{title, message})
 }
 
 func oauthErrorText(code, description string) string {
