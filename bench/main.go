@@ -42,7 +42,7 @@ func run(small, big int) error {
 	}
 	defer os.RemoveAll(dir)
 	bin := func(name string) string { return filepath.Join(dir, name) }
-	for name, pkg := range map[string]string{"wsctl": "./cmd/wsctl", "workspaced": "./cmd/workspaced", "mincobra": "./bench/mincobra"} {
+	for name, pkg := range map[string]string{"wsctl": "./cmd/wsctl", "workspaced": "./cmd/workspaced", "mincobra": "./bench/mincobra", "minhttp": "./bench/minhttp"} {
 		if out, err := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin(name), pkg).CombinedOutput(); err != nil {
 			return fmt.Errorf("build %s: %v\n%s", name, err, out)
 		}
@@ -104,18 +104,16 @@ func run(small, big int) error {
 		row{fmt.Sprintf("invite %d rows end to end", big), secs(tookBig), ""},
 	)
 
-	ws, err := median(bin("wsctl"), "--version")
+	st, err := medians(startupRounds, bin("wsctl"), bin("mincobra"), bin("minhttp"))
 	if err != nil {
 		return err
 	}
-	mc, err := median(bin("mincobra"), "--version")
-	if err != nil {
-		return err
-	}
+	ws, mc, mh := st[0], st[1], st[2]
 	table = append(table,
-		row{"wsctl --version (median of 21)", ms(ws), ""},
-		row{"minimal cobra --version (median of 21)", ms(mc), ""},
+		row{fmt.Sprintf("wsctl --version (median of %d)", startupRounds), ms(ws), ""},
+		row{fmt.Sprintf("minimal cobra --version (median of %d)", startupRounds), ms(mc), ""},
 		row{"start-up ratio", fmt.Sprintf("%.2f×", ws.Seconds()/mc.Seconds()), "≤ 1.5×"},
+		row{"minimal cobra + HTTP client, ratio", fmt.Sprintf("%.2f×", mh.Seconds()/mc.Seconds()), ""},
 	)
 
 	fmt.Printf("Machine: %s/%s, %d CPUs, %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
@@ -212,17 +210,29 @@ func timed(bin string, env []string, args ...string) (time.Duration, int64, erro
 	return took, ru.Maxrss * 1024, nil
 }
 
-func median(bin string, args ...string) (time.Duration, error) {
-	var ts []time.Duration
-	for range 21 {
-		start := time.Now()
-		if err := exec.Command(bin, args...).Run(); err != nil {
-			return 0, err
+// startupRounds is how many times each binary runs --version.
+const startupRounds = 101
+
+// medians runs each binary with --version, the binaries taking turns so that
+// the machine's other work falls on all of them alike, and returns the
+// median wall time of each.
+func medians(rounds int, bins ...string) ([]time.Duration, error) {
+	ts := make([][]time.Duration, len(bins))
+	for range rounds {
+		for i, bin := range bins {
+			start := time.Now()
+			if err := exec.Command(bin, "--version").Run(); err != nil {
+				return nil, fmt.Errorf("%s --version: %w", bin, err)
+			}
+			ts[i] = append(ts[i], time.Since(start))
 		}
-		ts = append(ts, time.Since(start))
 	}
-	slices.Sort(ts)
-	return ts[len(ts)/2], nil
+	out := make([]time.Duration, len(bins))
+	for i := range ts {
+		slices.Sort(ts[i])
+		out[i] = ts[i][len(ts[i])/2]
+	}
+	return out, nil
 }
 
 // floorInsert writes n invites straight into the tables an invite fills
