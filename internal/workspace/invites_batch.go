@@ -10,14 +10,6 @@ import (
 // MaxInviteBatch bounds the rows of one InviteBatch call (one API request).
 const MaxInviteBatch = 1000
 
-// inviteChunkSize is how many rows one write transaction of InviteBatch
-// takes: a whole request. Fewer, larger transactions write each index page
-// to the WAL fewer times (10,000 rows: 0.75 s in transactions of 1,000,
-// 0.9 s of 500, 1.2 s of 250), at the price of holding the pool lock (R4)
-// and, on SQLite, the write lock for one transaction of 1,000 rows, about
-// 70 ms on the benchmark machine.
-const inviteChunkSize = MaxInviteBatch
-
 // BatchResult is one row's outcome of InviteBatch: Err is the rule the row
 // broke (a Coded error, as Invite would return it), or nil and Outcome says
 // whether the row was invited or replayed.
@@ -26,20 +18,31 @@ type BatchResult struct {
 	Err     error
 }
 
-// errChunkConflict: an insert of a chunk met a unique constraint, because a
-// concurrent writer took an email or key between the chunk's checks and its
-// inserts (servers sharing one PostgreSQL). The chunk is rolled back.
-var errChunkConflict = errors.New("invite batch: concurrent conflict")
+// errBatchConflict: an insert of the batch met a unique constraint, because
+// a concurrent writer took an email or key between the batch's checks and
+// its inserts (servers sharing one PostgreSQL). The transaction is rolled
+// back.
+var errBatchConflict = errors.New("invite batch: concurrent conflict")
 
 // InviteBatch invites many people at once, each row with its own outcome, as
 // if Invite had been called for each in turn (R1, R2, R4, R6): a row that
 // breaks a rule fails alone, a row whose IdempotencyKey was seen is replayed,
 // and every invite writes its email to the outbox and its audit event (R14).
-// Rows run in chunks, one write transaction each, under the pool lock held
-// once per chunk, so R4 holds across the rows and against any concurrent
-// writer. The error is for the whole call: forbidden (R13), too many rows, or
-// a store failure (rows of chunks committed before it stay invited, and a
-// retry with the same keys replays them).
+//
+// The rows run in one write transaction under the pool lock, so R4 holds
+// across them and against any concurrent writer. One transaction for up to
+// MaxInviteBatch rows rather than several smaller ones because each commit
+// writes every index page it changed, and an invite's random keys (token
+// hash, idempotency key) change a page per row: 10,000 rows took 0.75 s in
+// transactions of 1,000 and 0.9 s in transactions of 500 (bench/README.md).
+// The price is holding the locks for the whole batch: about 75 ms for 1,000
+// rows on SQLite on the benchmark machine (BenchmarkInviteBatch).
+//
+// When a concurrent writer took an email or key between the checks and the
+// inserts, the transaction is rolled back and the rows run one by one. The
+// error is for the whole call: forbidden (R13), too many rows, or a store
+// failure (nothing of the transaction stays; on the one-by-one path the rows
+// done before it do, and a retry with the same keys replays them).
 func (s *Service) InviteBatch(ctx context.Context, p Principal, ins []InviteInput) ([]BatchResult, error) {
 	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
 		return nil, err
@@ -48,21 +51,18 @@ func (s *Service) InviteBatch(ctx context.Context, p Principal, ins []InviteInpu
 		return nil, &ValidationError{Field: "invites", Reason: fmt.Sprintf("at most %d invites per request, not %d; send them in several requests", MaxInviteBatch, len(ins))}
 	}
 	results := make([]BatchResult, len(ins))
-	for start := 0; start < len(ins); start += inviteChunkSize {
-		end := min(start+inviteChunkSize, len(ins))
-		err := s.inviteChunk(ctx, p, ins[start:end], results[start:end])
-		if errors.Is(err, errChunkConflict) {
-			err = s.inviteOneByOne(ctx, p, ins[start:end], results[start:end])
-		}
-		if err != nil {
-			return nil, err
-		}
+	err := s.inviteInOneTransaction(ctx, p, ins, results)
+	if errors.Is(err, errBatchConflict) {
+		err = s.inviteOneByOne(ctx, p, ins, results)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return results, nil
 }
 
 // inviteOneByOne runs each row in its own transaction: the slow path of a
-// chunk that met a concurrent writer.
+// batch that met a concurrent writer.
 func (s *Service) inviteOneByOne(ctx context.Context, p Principal, ins []InviteInput, results []BatchResult) error {
 	for i, in := range ins {
 		out, err := s.Invite(ctx, p, in)
@@ -74,11 +74,11 @@ func (s *Service) inviteOneByOne(ctx context.Context, p Principal, ins []InviteI
 	return nil
 }
 
-// inviteChunk decides every row of a chunk in memory, from a few lookups
-// made under the pool lock, then writes the invites and audit events with
-// one statement per table. results are filled anew on every attempt of the
-// transaction.
-func (s *Service) inviteChunk(ctx context.Context, p Principal, ins []InviteInput, results []BatchResult) error {
+// inviteInOneTransaction decides every row in memory, from a few lookups
+// made under the pool lock, then writes the invites, emails and audit
+// events, many rows per statement where the store can. results are filled
+// anew on every attempt of the transaction.
+func (s *Service) inviteInOneTransaction(ctx context.Context, p Principal, ins []InviteInput, results []BatchResult) error {
 	return s.store.Update(ctx, func(tx Tx) error {
 		now := s.clock()
 		pools, err := tx.LockPools(ctx, p.OrgID, now)
@@ -89,7 +89,7 @@ func (s *Service) inviteChunk(ctx context.Context, p Principal, ins []InviteInpu
 		if err != nil {
 			return err
 		}
-		c := chunk{s: s, tx: tx, p: p, org: org, now: now, ledger: licenseLedger(pools)}
+		c := batch{s: s, tx: tx, p: p, org: org, now: now, ledger: licenseLedger(pools)}
 		valid := make([]validInvite, len(ins))
 		var keys, emails []string
 		for i, in := range ins {
@@ -117,10 +117,10 @@ func (s *Service) inviteChunk(ctx context.Context, p Principal, ins []InviteInpu
 	})
 }
 
-// chunk is the state of one InviteBatch transaction: what the store holds
-// for the chunk's keys and emails, updated as rows are decided, and the
+// batch is the state of one InviteBatch transaction: what the store holds
+// for the rows' keys and emails, updated as rows are decided, and the
 // writes to make.
-type chunk struct {
+type batch struct {
 	s      *Service
 	tx     Tx
 	p      Principal
@@ -128,14 +128,15 @@ type chunk struct {
 	now    time.Time
 	ledger licenseLedger
 
-	byKey   map[string]Invite // idempotency key → invite, stored or created in this chunk
+	byKey   map[string]Invite // idempotency key → invite, stored or created in this batch
 	users   map[string]bool   // normalized emails of users
 	pending map[string]Invite // normalized email → pending invite, stored or created
 	created []Invite          // to insert
+	emails  []OutboxMessage   // to insert
 	events  []AuditEvent      // to insert
 }
 
-func (c *chunk) load(ctx context.Context, keys, emails []string) error {
+func (c *batch) load(ctx context.Context, keys, emails []string) error {
 	c.byKey, c.users, c.pending = map[string]Invite{}, map[string]bool{}, map[string]Invite{}
 	if len(keys) > 0 {
 		prior, err := c.tx.InvitesByIdempotencyKeys(ctx, c.p.OrgID, keys)
@@ -172,7 +173,7 @@ func (c *chunk) load(ctx context.Context, keys, emails []string) error {
 // invite decides one valid row in the order Invite checks it: replay,
 // signup mode (R2), email taken (R1), licenses (R4). The error is a store
 // failure; a broken rule is the result's Err.
-func (c *chunk) invite(ctx context.Context, key string, v validInvite) (BatchResult, error) {
+func (c *batch) invite(ctx context.Context, key string, v validInvite) (BatchResult, error) {
 	if prior, ok := c.byKey[key]; ok && key != "" {
 		if !v.sameAs(prior) {
 			return BatchResult{Err: &IdempotencyKeyReusedError{Key: key}}, nil
@@ -206,10 +207,8 @@ func (c *chunk) invite(ctx context.Context, key string, v validInvite) (BatchRes
 		Licenses: v.licenses, Status: InvitePending, TokenHash: hash, IdempotencyKey: key,
 		InvitedBy: c.p.UserID, ExpiresAt: now.Add(InviteTTL), CreatedAt: now, UpdatedAt: now,
 	}
-	if err := c.tx.InsertOutbox(ctx, s.inviteEmail(c.org, inv, token, now)); err != nil {
-		return BatchResult{}, err
-	}
 	c.created = append(c.created, inv)
+	c.emails = append(c.emails, s.inviteEmail(c.org, inv, token, now))
 	c.events = append(c.events, s.audit(c.p, c.p.OrgID, "invite.created", inv.Email, nil, snapshotInvite(inv), now))
 	c.pending[email] = inv
 	if key != "" {
@@ -220,7 +219,7 @@ func (c *chunk) invite(ctx context.Context, key string, v validInvite) (BatchRes
 
 // expire marks a pending invite found past its expiry as expired, as
 // emailFree does for one invite.
-func (c *chunk) expire(ctx context.Context, inv Invite) error {
+func (c *batch) expire(ctx context.Context, inv Invite) error {
 	expired := inv
 	expired.Status, expired.UpdatedAt = InviteExpired, c.now
 	if err := c.tx.UpdateInvite(ctx, expired); err != nil {
@@ -232,12 +231,15 @@ func (c *chunk) expire(ctx context.Context, inv Invite) error {
 	return nil
 }
 
-func (c *chunk) write(ctx context.Context) error {
+func (c *batch) write(ctx context.Context) error {
 	if err := c.tx.InsertInvites(ctx, c.created); err != nil {
 		var taken *EmailTakenError
 		if errors.As(err, &taken) {
-			return errChunkConflict
+			return errBatchConflict
 		}
+		return err
+	}
+	if err := c.tx.InsertOutbox(ctx, c.emails...); err != nil {
 		return err
 	}
 	return c.tx.InsertAudits(ctx, c.events)

@@ -53,7 +53,7 @@ type Tx interface {
 	ListInvites(ctx context.Context, orgID string, f InviteFilter) ([]Invite, error)
 
 	// Batches of invites (issue 4, InviteBatch): one statement for many
-	// rows, so that a bulk import costs a few statements per chunk rather
+	// rows, so that a bulk import costs a few statements per batch rather
 	// than several per row. Emails are compared normalized (lower case).
 	//
 	// InvitesByIdempotencyKeys returns the org's invites holding any of keys.
@@ -86,7 +86,8 @@ type Tx interface {
 	// Audit and outbox.
 	InsertAudit(ctx context.Context, e AuditEvent) error
 	ListAudit(ctx context.Context, orgID string, f AuditFilter) ([]AuditEvent, error)
-	InsertOutbox(ctx context.Context, m OutboxMessage) error
+	// InsertOutbox queues emails (many rows per statement where the store can).
+	InsertOutbox(ctx context.Context, msgs ...OutboxMessage) error
 	ListOutbox(ctx context.Context, orgID string) ([]OutboxMessage, error)
 
 	// Outbox delivery (issue 5, internal/mail). Several workers, in one

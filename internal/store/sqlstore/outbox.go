@@ -15,14 +15,17 @@ import (
 
 const outboxColumns = `id, org_id, recipient, subject, text_body, html_body, created_at, status, attempts, last_error, next_attempt_at, sent_at`
 
-func (t *tx) InsertOutbox(ctx context.Context, m workspace.OutboxMessage) error {
-	next := m.NextAttemptAt
-	if next.IsZero() {
-		next = m.CreatedAt
+func (t *tx) InsertOutbox(ctx context.Context, msgs ...workspace.OutboxMessage) error {
+	const cols = 9
+	vals := make([]any, 0, len(msgs)*cols)
+	for _, m := range msgs {
+		next := m.NextAttemptAt
+		if next.IsZero() {
+			next = m.CreatedAt
+		}
+		vals = append(vals, m.ID, m.OrgID, m.To, m.Subject, m.Text, m.HTML, ts(m.CreatedAt), string(workspace.OutboxPending), ts(next))
 	}
-	_, err := t.exec(ctx, `INSERT INTO outbox (id, org_id, recipient, subject, text_body, html_body, created_at, status, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
-		m.ID, m.OrgID, m.To, m.Subject, m.Text, m.HTML, ts(m.CreatedAt), ts(next))
-	return err
+	return t.insertRows(ctx, `INSERT INTO outbox (id, org_id, recipient, subject, text_body, html_body, created_at, status, next_attempt_at) VALUES `, cols, vals)
 }
 
 func (t *tx) ListOutbox(ctx context.Context, orgID string) ([]workspace.OutboxMessage, error) {

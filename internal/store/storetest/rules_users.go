@@ -419,6 +419,26 @@ func testRollback(t *testing.T, e *env) {
 	if err := e.store.Update(ctx, func(workspace.Tx) error { return nil }); err == nil {
 		t.Error("Update with a cancelled context succeeded")
 	}
+
+	// A context cancelled between two writes of a transaction (a client gone
+	// mid-batch): the next write fails and nothing of the transaction stays.
+	ctx, cancel = context.WithCancel(e.ctx)
+	defer cancel()
+	var second error
+	err = e.store.Update(ctx, func(tx workspace.Tx) error {
+		if err := tx.SetAutoSignup(ctx, o.ID, false); err != nil {
+			return err
+		}
+		cancel()
+		second = tx.SetAutoSignup(ctx, o.ID, true)
+		return second
+	})
+	if !errors.Is(second, context.Canceled) || err == nil {
+		t.Errorf("write after cancel: %v; Update: %v; want context.Canceled and an error", second, err)
+	}
+	if on, _ := e.svc.SignupMode(e.ctx, o.admin); !on {
+		t.Error("the write before the cancel was kept")
+	}
 }
 
 func testNotFound(t *testing.T, e *env) {
