@@ -2,6 +2,7 @@ package invite
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -167,7 +168,12 @@ func (b *bulk) feed(ctx context.Context, rows rowSource, work chan<- []seqRow) e
 		case ctx.Err() != nil || b.isStopped():
 			b.skipAll([]seqRow{r})
 		default:
-			n := encodedSizeBound(r.Row)
+			n := encodedSize(r.Row)
+			if n > maxBatchBytes {
+				b.out.put(seq, Outcome{Line: row.Line, Email: row.Request.Email, Status: StatusInvalid,
+					Error: fmt.Sprintf("the row takes %d KiB of JSON, more than a request may hold (%d KiB): shorten its cells", n>>10, maxBatchBytes>>10)}, row)
+				continue
+			}
 			if bytes+n > maxBatchBytes {
 				flush()
 			}
@@ -179,23 +185,21 @@ func (b *bulk) feed(ctx context.Context, rows rowSource, work chan<- []seqRow) e
 }
 
 // maxBatchBytes keeps a request below workspaced's body limit (1 MiB)
-// whatever the rows hold: a batch is sent early when its next row could
-// take it over. Rows of common sizes fill whole batches well below it.
+// whatever the rows hold: a batch is sent early when its next row would
+// take it over. Rows of common sizes (a few hundred bytes) fill whole
+// batches well below it.
 const maxBatchBytes = 900 << 10
 
-// encodedSizeBound is at most what a row takes in a request's JSON: every
-// byte of its strings escaped at worst to six (\u00XX), plus the names,
-// quotes and commas around them.
-func encodedSizeBound(r Row) int {
-	const field = 24 // "name":"",  and the like
-	n := len(r.Request.Name) + len(r.Request.Email) + len(r.IdempotencyKey)
-	for _, s := range r.Request.Roles {
-		n += len(s)
+// encodedSize is what a row takes in a request's JSON, comma included. It
+// is measured by encoding the row rather than estimated from its cells: an
+// estimate safe for every row (six bytes per byte escaped as \u00XX) would
+// cut batches of ordinary rows to a fraction of their size.
+func encodedSize(r Row) int {
+	b, err := json.Marshal(schema.InviteBatchItem{InviteRequest: r.Request, IdempotencyKey: r.IdempotencyKey})
+	if err != nil { // strings and slices of strings always encode
+		panic(fmt.Sprintf("encode row %d: %v", r.Line, err))
 	}
-	for _, s := range r.Request.Licenses {
-		n += len(s)
-	}
-	return 6*n + field*(5+len(r.Request.Roles)+len(r.Request.Licenses))
+	return len(b) + 1
 }
 
 func (b *bulk) skipAll(rows []seqRow) {
@@ -411,7 +415,7 @@ func summarize(opts *InviteOptions, st *stats, journalPath string, stopped error
 		return nil
 	}
 	fmt.Fprintf(w, "Failed lines: %s; fix them and run 'wsctl users invite --csv %s --resume' to send only the rows not done yet (rows already invited are recognised, never invited twice)\n",
-		st.failedLines(), opts.CSVFile)
+		st.failedLines(opts.Report), opts.CSVFile)
 	return &cmdutil.PartialError{}
 }
 
@@ -453,8 +457,9 @@ func (s *stats) count(o Outcome) {
 	}
 }
 
-// failedLines names the failed lines: "3, 4, 7-120 and 12 more lines".
-func (s *stats) failedLines() string {
+// failedLines names the failed lines, "3, 4, 7-120", then says where the
+// rest are: in the report when there is one (report is its path, or "").
+func (s *stats) failedLines(report string) string {
 	var parts []string
 	for _, r := range s.failedRuns {
 		switch r.last - r.first {
@@ -467,7 +472,10 @@ func (s *stats) failedLines() string {
 		}
 	}
 	text := strings.Join(parts, ", ")
-	if s.unlisted > 0 {
+	switch {
+	case s.unlisted > 0 && report != "":
+		text += fmt.Sprintf(" and %d more (%s lists every row)", s.unlisted, report)
+	case s.unlisted > 0:
 		text += fmt.Sprintf(" and %d more (--report FILE lists every row)", s.unlisted)
 	}
 	return text

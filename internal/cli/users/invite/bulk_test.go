@@ -1,21 +1,13 @@
 package invite
 
 import (
-	"fmt"
+	"slices"
 	"testing"
 )
 
 // The summary names failed lines as runs and stops after a few, so that a
 // failed batch of a thousand rows is one line a person can read.
 func TestStats_FailedLinesAsRuns(t *testing.T) {
-	failed := func(lines ...int) *stats {
-		st := &stats{}
-		for _, l := range lines {
-			st.count(Outcome{Line: l, Status: StatusFailed})
-			st.count(Outcome{Line: l + 100000, Status: StatusInvited}) // not listed
-		}
-		return st
-	}
 	seq := func(from, to int) []int {
 		var out []int
 		for l := from; l <= to; l++ {
@@ -23,23 +15,31 @@ func TestStats_FailedLinesAsRuns(t *testing.T) {
 		}
 		return out
 	}
-	many := []int{}
+	var scattered []int // lines 2, 12, …, 242: 25 runs of one line
 	for i := range maxFailedRuns + 5 {
-		many = append(many, 10*i+2)
+		scattered = append(scattered, 10*i+2)
 	}
+	const first20 = "2, 12, 22, 32, 42, 52, 62, 72, 82, 92, 102, 112, 122, 132, 142, 152, 162, 172, 182, 192"
 	for _, c := range []struct {
-		name  string
-		lines []int
-		want  string
+		name   string
+		lines  []int
+		report string
+		want   string
 	}{
-		{"one", []int{7}, "7"},
-		{"two apart and two together", []int{3, 4, 9}, "3, 4, 9"},
-		{"a whole batch", seq(2, 1001), "2-1001"},
-		{"runs and singles", append(append([]int{2}, seq(5, 9)...), 12), "2, 5-9, 12"},
-		{"past the cap", many, fmt.Sprintf("%s and 5 more (--report FILE lists every row)", failed(many[:maxFailedRuns]...).failedLines())},
+		{"one", []int{7}, "", "7"},
+		{"two together and one apart", []int{3, 4, 9}, "", "3, 4, 9"},
+		{"a whole batch", seq(2, 1001), "", "2-1001"},
+		{"runs and singles", slices.Concat([]int{2}, seq(5, 9), []int{12}), "", "2, 5-9, 12"},
+		{"past the cap", scattered, "", first20 + " and 5 more (--report FILE lists every row)"},
+		{"past the cap, with a report", scattered, "out.csv", first20 + " and 5 more (out.csv lists every row)"},
+		{"the last run grows past the cap", slices.Concat(scattered[:maxFailedRuns], seq(193, 300)), "", first20[:len(first20)-3] + "192-300"},
 	} {
-		st := failed(c.lines...)
-		if got := st.failedLines(); got != c.want {
+		st := &stats{}
+		for _, l := range c.lines {
+			st.count(Outcome{Line: l, Status: StatusFailed})
+			st.count(Outcome{Line: l + 100000, Status: StatusInvited}) // counted, not listed
+		}
+		if got := st.failedLines(c.report); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
 		if st.failed != len(c.lines) || st.invited != len(c.lines) {

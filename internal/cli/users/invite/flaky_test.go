@@ -300,3 +300,24 @@ func TestInviteCSV_LongRowsAreBatchedUnderTheBodyLimit(t *testing.T) {
 		t.Errorf("%d invited, want %d\n%s", len(invites), rows, env.Stderr())
 	}
 }
+
+// A row too large for any request (a name with a million spaces inside is
+// still a valid name: R1 reads it with its spaces collapsed) is reported
+// invalid by line, not sent to be refused with a 413; the other rows go
+// through.
+func TestInviteCSV_RowLargerThanARequestIsInvalid(t *testing.T) {
+	live := newLiveServer(t)
+	input := "name,email,roles,licenses\nAnn" + strings.Repeat(" ", 1<<20) + "Lee,ann@example.com,user,flow\nBob Lee,bob@example.com,user,flow\n"
+	env := clitest.NewEnv(t)
+	env.F.Client = func() (*client.Client, error) { return client.New(live.url, live.token, nil), nil }
+	err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "huge.csv", input))
+	if cmdutil.ExitCode(err) != cmdutil.ExitPartial {
+		t.Errorf("exit %d (%v), want %d", cmdutil.ExitCode(err), err, cmdutil.ExitPartial)
+	}
+	if stderr := env.Stderr(); !strings.Contains(stderr, "line 2 ann@example.com: invalid: the row takes") || !strings.Contains(stderr, "shorten its cells") {
+		t.Errorf("stderr:\n%.2000s", stderr)
+	}
+	if invites, _ := live.invitesPerEmail(t); invites["bob@example.com"] != 1 || invites["ann@example.com"] != 0 {
+		t.Errorf("invites %v, want only bob", invites)
+	}
+}
