@@ -6,6 +6,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"flag"
@@ -20,7 +21,7 @@ import (
 	"syscall"
 	"time"
 
-	_ "modernc.org/sqlite"
+	"github.com/wsctl/wsctl/internal/store/sqlite"
 )
 
 func main() {
@@ -47,32 +48,49 @@ func run(small, big int) error {
 			return fmt.Errorf("build %s: %v\n%s", name, err, out)
 		}
 	}
-	db := filepath.Join(dir, "ws.db")
-	srv, url, err := startServer(bin("workspaced"), db)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = srv.Process.Signal(os.Interrupt); _ = srv.Wait() }()
-
-	var table []row
-	tok1, err := inviting(bin, db, url, "acme", big+small)
-	if err != nil {
-		return err
-	}
 	csvSmall := filepath.Join(dir, "small.csv")
 	if err := writeCSV(csvSmall, small, "s"); err != nil {
 		return err
 	}
-	took, rss, err := timed(bin("wsctl"), []string{"WSCTL_TOKEN=" + tok1, "WSCTL_HOST=" + url}, "users", "invite", "--csv", csvSmall)
-	if err != nil {
-		return err
+	// The import and the floor run importRounds times, each into a new
+	// database, and the medians are compared.
+	var takes, floors []time.Duration
+	var rss int64
+	var env []string // of the last server, kept for the export and the big run
+	for i := range importRounds {
+		db := filepath.Join(dir, fmt.Sprintf("ws%d.db", i))
+		srv, url, err := startServer(bin("workspaced"), db)
+		if err != nil {
+			return err
+		}
+		last := i == importRounds-1
+		if last {
+			defer func() { _ = srv.Process.Signal(os.Interrupt); _ = srv.Wait() }()
+		}
+		tok, err := inviting(bin, db, url, "acme", big+small)
+		if err != nil {
+			return err
+		}
+		env = []string{"WSCTL_TOKEN=" + tok, "WSCTL_HOST=" + url}
+		took, peak, err := timed(bin("wsctl"), env, "users", "invite", "--csv", csvSmall)
+		if err != nil {
+			return err
+		}
+		takes, rss = append(takes, took), max(rss, peak)
+		if !last {
+			_ = srv.Process.Signal(os.Interrupt)
+			_ = srv.Wait()
+		}
+		floor, err := floorInsert(filepath.Join(dir, fmt.Sprintf("floor%d.db", i)), bin("workspaced"), small)
+		if err != nil {
+			return err
+		}
+		floors = append(floors, floor)
 	}
-	floor, err := floorInsert(filepath.Join(dir, "floor.db"), bin("workspaced"), small)
-	if err != nil {
-		return err
-	}
+	took, floor := medianOf(takes), medianOf(floors)
+	var table []row
 	table = append(table,
-		row{fmt.Sprintf("invite %d rows end to end", small), secs(took), "≤ 1.0 s"},
+		row{fmt.Sprintf("invite %d rows end to end (median of %d)", small, importRounds), secs(took), "≤ 1.0 s"},
 		row{fmt.Sprintf("floor: %d rows, one SQL transaction", small), secs(floor), ""},
 		row{"ratio to the floor", fmt.Sprintf("%.1f×", took.Seconds()/floor.Seconds()), "≤ 4×"},
 		row{fmt.Sprintf("wsctl peak RSS, %d rows", small), mb(rss), "≤ 50 MB"},
@@ -81,7 +99,7 @@ func run(small, big int) error {
 	// Export of the invites just made.
 	var best time.Duration
 	for range 3 {
-		t, _, err := timed(bin("wsctl"), []string{"WSCTL_TOKEN=" + tok1, "WSCTL_HOST=" + url}, "invites", "list", "-o", "json")
+		t, _, err := timed(bin("wsctl"), env, "invites", "list", "-o", "json")
 		if err != nil {
 			return err
 		}
@@ -95,7 +113,7 @@ func run(small, big int) error {
 	if err := writeCSV(csvBig, big, "b"); err != nil {
 		return err
 	}
-	tookBig, rssBig, err := timed(bin("wsctl"), []string{"WSCTL_TOKEN=" + tok1, "WSCTL_HOST=" + url}, "users", "invite", "--csv", csvBig)
+	tookBig, rssBig, err := timed(bin("wsctl"), env, "users", "invite", "--csv", csvBig)
 	if err != nil {
 		return err
 	}
@@ -210,7 +228,20 @@ func timed(bin string, env []string, args ...string) (time.Duration, int64, erro
 	return took, ru.Maxrss * 1024, nil
 }
 
-// startupRounds is how many times each binary runs --version.
+// importRounds is how many times the timed import runs: one run on the shared
+// machine can be off by a tenth of a second.
+const importRounds = 3
+
+// medianOf returns the median of ts.
+func medianOf(ts []time.Duration) time.Duration {
+	ts = slices.Clone(ts)
+	slices.Sort(ts)
+	return ts[len(ts)/2]
+}
+
+// startupRounds is how many times each binary runs --version: a start takes
+// 10-25 ms and the shared machine moves single runs by several ms, so the
+// median needs about a hundred runs to settle within a few tenths of a ms.
 const startupRounds = 101
 
 // medians runs each binary with --version, the binaries taking turns so that
@@ -229,8 +260,7 @@ func medians(rounds int, bins ...string) ([]time.Duration, error) {
 	}
 	out := make([]time.Duration, len(bins))
 	for i := range ts {
-		slices.Sort(ts[i])
-		out[i] = ts[i][len(ts[i])/2]
+		out[i] = medianOf(ts[i])
 	}
 	return out, nil
 }
@@ -243,7 +273,7 @@ func floorInsert(db, workspaced string, n int) (time.Duration, error) {
 		"--admin-name", "Ada Admin", "--admin-email", "ada@floor.example").CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("floor org: %v\n%s", err, out)
 	}
-	h, err := sql.Open("sqlite", "file:"+db+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate")
+	h, err := sql.Open("sqlite", sqlite.WriterDSN(db))
 	if err != nil {
 		return 0, err
 	}
@@ -266,7 +296,7 @@ func floorInsert(db, workspaced string, n int) (time.Duration, error) {
 		return s
 	}
 	inv := prep(`INSERT INTO invites (id, org_id, name, email, roles, status, token_hash, idempotency_key, invited_by, expires_at, created_at, updated_at, email_norm) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, 'usr_x', ?, ?, ?, ?)`)
-	lic := prep(`INSERT INTO invite_licenses (org_id, invite_id, product) VALUES (?, ?, 'flow')`)
+	lic := prep(`INSERT INTO invite_licenses (org_id, invite_id, product, reserved_until) VALUES (?, ?, 'flow', ?)`)
 	box := prep(`INSERT INTO outbox (id, org_id, recipient, subject, text_body, html_body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	aud := prep(`INSERT INTO audit_events (id, org_id, at, actor, action, target, before_json, after_json, request_id) VALUES (?, ?, ?, 'ada@floor.example', 'invite.created', ?, NULL, ?, 'req')`)
 	now := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z")
@@ -274,11 +304,15 @@ func floorInsert(db, workspaced string, n int) (time.Duration, error) {
 	for i := range n {
 		id := fmt.Sprintf("inv_%010d", i)
 		email := fmt.Sprintf("f%06d@example.com", i)
-		hash := hex.EncodeToString([]byte(fmt.Sprintf("%032d", i)))
-		if _, err := inv.Exec(id, orgID, "Person Number", email, "user", hash, "key-"+id, exp, now, now, email); err != nil {
+		// The token hash and the idempotency key are as random as the
+		// server's and the CLI's (a SHA-256 each): sequential ones would
+		// make the floor's index inserts cheaper than any real import's.
+		hash := sha256.Sum256([]byte("token " + id))
+		key := sha256.Sum256([]byte("row " + email))
+		if _, err := inv.Exec(id, orgID, "Person Number", email, "user", hex.EncodeToString(hash[:]), "wsctl-csv-"+hex.EncodeToString(key[:16]), exp, now, now, email); err != nil {
 			return 0, err
 		}
-		if _, err := lic.Exec(orgID, id); err != nil {
+		if _, err := lic.Exec(orgID, id, exp); err != nil {
 			return 0, err
 		}
 		if _, err := box.Exec(fmt.Sprintf("msg_%010d", i), orgID, email, "You are invited", "Hello Person Number, sign up here: https://x/signup?token=…", "<p>Hello</p>", now); err != nil {

@@ -33,8 +33,9 @@ var errBatchConflict = errors.New("invite batch: concurrent conflict")
 // across them and against any concurrent writer. One transaction for up to
 // MaxInviteBatch rows rather than several smaller ones because each commit
 // writes every index page it changed, and an invite's random keys (token
-// hash, idempotency key) change a page per row: 10,000 rows took 0.75 s in
-// transactions of 1,000 and 0.9 s in transactions of 500 (bench/README.md).
+// hash, idempotency key) change a page per row: 10,000 rows on SQLite took
+// 0.8 s in transactions of 1,000, 1.0 s of 500, 1.0-1.1 s of 200
+// (bench/README.md).
 // The price is holding the locks for the whole batch: about 75 ms for 1,000
 // rows on SQLite on the benchmark machine (BenchmarkInviteBatch).
 //

@@ -159,7 +159,7 @@ func ValidateInvite(in InviteInput, products []string) error {
 // isLabel reports whether s is a DNS label, as slugs and the labels of
 // domains are: 1 to 63 lowercase letters, digits and hyphens, with no
 // hyphen first or last. (Written out rather than a regexp: the counted
-// repetition of one compiled to a program that took a millisecond of every
+// repetition of one compiled to a program that took about 0.6 ms of every
 // start of wsctl and workspaced.)
 func isLabel(s string) bool {
 	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
@@ -174,7 +174,9 @@ func isLabel(s string) bool {
 }
 
 // isDomain reports whether s is a domain name of two labels or more whose
-// last starts with a letter, such as example.com.
+// last starts with a letter, such as example.com. (Stricter than the regexp
+// it replaced, as DNS is: no hyphen at the end of the last label, at most
+// 253 characters.)
 func isDomain(s string) bool {
 	labels := strings.Split(s, ".")
 	if len(labels) < 2 || len(s) > 253 {

@@ -29,7 +29,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	// Writers queue on one connection whose transactions BEGIN IMMEDIATE:
 	// the write lock is taken at the start, so a transaction never fails
 	// half-way on a busy upgrade and R4's count-then-claim is serialized.
-	writer, err := sql.Open("sqlite", dsn(path, "immediate"))
+	writer, err := sql.Open("sqlite", WriterDSN(path))
 	if err != nil {
 		return nil, err
 	}
@@ -49,12 +49,18 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 }
 
 // pragmas of every connection. wal_autocheckpoint is 8,000 pages (32 MB of
-// WAL, at most 64 MB kept on disk) rather than SQLite's 1,000: a checkpoint
-// copies each page once however often it changed since the last one, so
-// checkpointing less often copies the hot index pages of a bulk import
-// fewer times (a 10,000-row import: 0.85 s → 0.75 s, bench/README.md).
+// WAL) rather than SQLite's 1,000: a checkpoint copies each page once
+// however often it changed since the last one, so checkpointing less often
+// copies the hot index pages of a bulk import fewer times (10,000 rows in
+// batches of 1,000: about 0.9 s -> 0.75 s, bench/README.md). journal_size_limit
+// truncates the WAL file to 64 MB when a checkpoint resets it.
 var pragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)",
 	"wal_autocheckpoint(8000)", "journal_size_limit(67108864)"}
+
+// WriterDSN is how the store opens path for writing (database/sql driver
+// "sqlite"): its pragmas, and transactions that BEGIN IMMEDIATE. bench/
+// writes its floor through it, so that the floor pays what the server pays.
+func WriterDSN(path string) string { return dsn(path, "immediate") }
 
 func dsn(path, txlock string) string {
 	q := url.Values{}
