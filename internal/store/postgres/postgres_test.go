@@ -28,3 +28,14 @@ func TestConformance(t *testing.T) {
 		return s
 	})
 }
+
+// BenchmarkInviteBatch: a batch of 1,000 invites on a real PostgreSQL (one
+// transaction holding the org's pool rows locked).
+func BenchmarkInviteBatch(b *testing.B) {
+	st, err := postgres.Open(context.Background(), pgtest.NewDatabase(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	storetest.BenchInviteBatch(b, st)
+}

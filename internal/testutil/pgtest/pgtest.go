@@ -34,7 +34,7 @@ type server struct {
 
 // NewDatabase creates an empty database for the test and returns its URL.
 // Outside CI a machine without PostgreSQL skips the test; under CI=true it fails.
-func NewDatabase(t *testing.T) string {
+func NewDatabase(t testing.TB) string {
 	t.Helper()
 	base, err := baseURL()
 	if err != nil {
