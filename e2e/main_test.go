@@ -116,9 +116,9 @@ func (s *server) kill() {
 // embedded default) and a PostgreSQL database of a throwaway cluster.
 var databases = []struct {
 	name string
-	url  func(t *testing.T) string
+	url  func(t testing.TB) string
 }{
-	{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "ws.db") }},
+	{"sqlite", func(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "ws.db") }},
 	{"postgres", pgtest.NewDatabase},
 }
 

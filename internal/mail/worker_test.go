@@ -29,9 +29,9 @@ func errorsAs[T error](err error, target *T) bool { return errors.As(err, target
 // databases are the stores the worker runs on: a SQLite file and PostgreSQL.
 var databases = []struct {
 	name string
-	url  func(t *testing.T) string
+	url  func(t testing.TB) string
 }{
-	{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "ws.db") }},
+	{"sqlite", func(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "ws.db") }},
 	{"postgres", pgtest.NewDatabase},
 }
 
