@@ -121,6 +121,47 @@ func TestInviteEmail_TextAndHTMLPartsWithTheLink_R6(t *testing.T) {
 	}
 }
 
+// An invite resent before its first email went out reaches the person once,
+// with the link that works; a revoked invite's email never goes (R6).
+func TestResendAndRevokeBeforeDelivery_OnlyAWorkingLinkIsSent_R6(t *testing.T) {
+	svc, _, admin := inviteWorld(t, "sqlite:"+filepath.Join(t.TempDir(), "ws.db"))
+	ctx := context.Background()
+	for _, email := range []string{"grace@navy.example", "alan@navy.example"} {
+		if _, err := svc.Invite(ctx, admin, workspace.InviteInput{Name: "Some One", Email: email, Roles: []string{"user"}, Licenses: []string{"flow"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.ResendInvite(ctx, admin, "grace@navy.example"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.RevokeInvite(ctx, admin, "alan@navy.example"); err != nil {
+		t.Fatal(err)
+	}
+	peer := smtptest.Start(t, smtptest.Options{})
+	w := NewWorker(svc.Store(), sender(t, peer), WorkerOptions{})
+	for {
+		ok, err := w.DeliverOne(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+	}
+	msgs := peer.Messages()
+	if len(msgs) != 1 || msgs[0].To[0] != "grace@navy.example" {
+		t.Fatalf("peer got %d messages (%+v), want one to grace", len(msgs), msgs)
+	}
+	text, _, err := smtptest.Parts(msgs[0].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimPrefix(smtptest.SignupLink(text), "https://ws.example.test/signup?token=")
+	if _, err := svc.AcceptInvite(ctx, workspace.AcceptInput{Token: token, Name: "Grace Hopper", Email: "grace@navy.example"}); err != nil {
+		t.Errorf("the link sent does not work: %v", err)
+	}
+}
+
 // A 4xx answer schedules a retry with exponential backoff and jitter;
 // the message is delivered once the peer accepts.
 func TestWorker_RetriesWithBackoffOn4xx(t *testing.T) {

@@ -126,7 +126,7 @@ func (s *Service) inviteEmail(org Org, inv Invite, token string, now time.Time) 
 	page := fmt.Sprintf(`<p>Hello %s,</p><p>You are invited to join <b>%s</b> on Workspace with the licenses: %s.</p><p><a href="%s">Sign up</a> (the link works once and expires on %s).</p>`,
 		html.EscapeString(inv.Name), html.EscapeString(org.Name), html.EscapeString(strings.Join(inv.Licenses, ", ")),
 		html.EscapeString(link), inv.ExpiresAt.Format("2 January 2006"))
-	return OutboxMessage{ID: s.ids.next("msg", now), OrgID: org.ID, To: inv.Email,
+	return OutboxMessage{ID: s.ids.next("msg", now), OrgID: org.ID, To: inv.Email, InviteID: inv.ID,
 		Subject: "You are invited to " + org.Name + " on Workspace", Text: text, HTML: page, CreatedAt: now}
 }
 
@@ -173,6 +173,9 @@ func (s *Service) ResendInvite(ctx context.Context, p Principal, ref string) (ou
 		if err := tx.UpdateInvite(ctx, after); err != nil {
 			return err
 		}
+		if err := tx.CancelInviteEmails(ctx, after.ID, "the invite was resent with a new link", now); err != nil {
+			return err
+		}
 		if err := tx.InsertOutbox(ctx, s.inviteEmail(org, after, token, now)); err != nil {
 			return err
 		}
@@ -196,6 +199,9 @@ func (s *Service) RevokeInvite(ctx context.Context, p Principal, ref string) (ou
 		after := before
 		after.Status, after.UpdatedAt = InviteRevoked, now
 		if err := tx.UpdateInvite(ctx, after); err != nil {
+			return err
+		}
+		if err := tx.CancelInviteEmails(ctx, after.ID, "the invite was revoked", now); err != nil {
 			return err
 		}
 		out = after

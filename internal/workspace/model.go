@@ -146,6 +146,10 @@ type OutboxMessage struct {
 	Text      string
 	HTML      string
 	CreatedAt time.Time
+	// InviteID is the invite whose link the message carries, or "": a
+	// resend or a revocation of the invite cancels the message if it has
+	// not gone out yet.
+	InviteID string
 
 	Status        OutboxStatus
 	Attempts      int    // deliveries started, including one cut short by a crash
@@ -157,11 +161,14 @@ type OutboxMessage struct {
 // OutboxStatus is where an outbox message is in its life.
 type OutboxStatus string
 
-// Outbox statuses: pending until delivered (sent) or given up (failed).
+// Outbox statuses: pending until delivered (sent), given up (failed), or
+// cancelled before it went out because its link stopped working (the
+// invite was resent or revoked).
 const (
-	OutboxPending OutboxStatus = "pending"
-	OutboxSent    OutboxStatus = "sent"
-	OutboxFailed  OutboxStatus = "failed"
+	OutboxPending   OutboxStatus = "pending"
+	OutboxSent      OutboxStatus = "sent"
+	OutboxFailed    OutboxStatus = "failed"
+	OutboxCancelled OutboxStatus = "cancelled"
 )
 
 // normalizeEmail is the form emails are compared in: case-insensitive (SPEC §1).

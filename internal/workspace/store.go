@@ -105,6 +105,10 @@ type Tx interface {
 	MarkOutboxSent(ctx context.Context, id string, at time.Time) error
 	MarkOutboxRetry(ctx context.Context, id, owner, lastError string, next time.Time) error
 	MarkOutboxFailed(ctx context.Context, id, owner, lastError string) error
+	// CancelInviteEmails cancels the invite's emails that are pending and
+	// not leased at now, with why as their last error. One a worker is
+	// sending (leased) still goes: delivery is at least once.
+	CancelInviteEmails(ctx context.Context, inviteID, why string, now time.Time) error
 
 	// Sign-in (issue 3, accounts*.go): local credentials, failed-attempt
 	// counting for lockout, browser sessions of the sign-in pages, and the

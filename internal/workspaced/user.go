@@ -94,13 +94,15 @@ func newOutboxCmd(e *env) *cobra.Command {
 		Short: "List the outbox's emails: recipient, status, subject and signup link",
 		Long: heredoc.Doc(`
 			Print the emails written to the outbox of an org, oldest first, one per line,
-			tab-separated: time written, recipient, status (pending, sent or failed),
-			attempts, subject, signup link, and the error of the last failed attempt.
+			tab-separated: time written, recipient, status (pending, sent, failed or
+			cancelled), attempts, subject, signup link, and the error of the last
+			failed attempt (for a cancelled email, why it was cancelled).
 
 			Without 'workspaced serve --smtp' the emails stay pending, and this is how an
 			operator hands out invite links. A failed email (the SMTP server refused it
 			for good, or 8 attempts failed) is not tried again: resend the invite
-			('wsctl invites resend EMAIL') once the cause is fixed.
+			('wsctl invites resend EMAIL') once the cause is fixed. Resending or revoking
+			an invite cancels its emails not sent yet, whose link no longer works.
 		`),
 		Example: heredoc.Doc(`
 			$ workspaced outbox list --org acme
@@ -110,9 +112,9 @@ func newOutboxCmd(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			want := workspace.OutboxStatus(status)
 			switch want {
-			case "", workspace.OutboxPending, workspace.OutboxSent, workspace.OutboxFailed:
+			case "", workspace.OutboxPending, workspace.OutboxSent, workspace.OutboxFailed, workspace.OutboxCancelled:
 			default:
-				return &usageError{msg: fmt.Sprintf("--status %s: use pending, sent or failed", status)}
+				return &usageError{msg: fmt.Sprintf("--status %s: use pending, sent, failed or cancelled", status)}
 			}
 			return e.inOrg(cmd.Context(), slug, func(svc *workspace.Service, org workspace.Org) error {
 				msgs, err := svc.OutboxWithStatus(cmd.Context(), workspace.Operator(org.ID), want)

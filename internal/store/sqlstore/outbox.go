@@ -13,19 +13,19 @@ import (
 // The outbox: messages written with the change that causes them, then
 // delivered by the mail worker under a lease (workspace.Tx's outbox block).
 
-const outboxColumns = `id, org_id, recipient, subject, text_body, html_body, created_at, status, attempts, last_error, next_attempt_at, sent_at`
+const outboxColumns = `id, org_id, recipient, subject, text_body, html_body, created_at, status, attempts, last_error, next_attempt_at, sent_at, invite_id`
 
 func (t *tx) InsertOutbox(ctx context.Context, msgs ...workspace.OutboxMessage) error {
-	const cols = 9
+	const cols = 10
 	vals := make([]any, 0, len(msgs)*cols)
 	for _, m := range msgs {
 		next := m.NextAttemptAt
 		if next.IsZero() {
 			next = m.CreatedAt
 		}
-		vals = append(vals, m.ID, m.OrgID, m.To, m.Subject, m.Text, m.HTML, ts(m.CreatedAt), string(workspace.OutboxPending), ts(next))
+		vals = append(vals, m.ID, m.OrgID, m.To, m.Subject, m.Text, m.HTML, ts(m.CreatedAt), string(workspace.OutboxPending), ts(next), nullable(m.InviteID))
 	}
-	return t.insertRows(ctx, `INSERT INTO outbox (id, org_id, recipient, subject, text_body, html_body, created_at, status, next_attempt_at) VALUES `, cols, vals)
+	return t.insertRows(ctx, `INSERT INTO outbox (id, org_id, recipient, subject, text_body, html_body, created_at, status, next_attempt_at, invite_id) VALUES `, cols, vals)
 }
 
 func (t *tx) ListOutbox(ctx context.Context, orgID string) ([]workspace.OutboxMessage, error) {
@@ -100,6 +100,12 @@ func (t *tx) MarkOutboxFailed(ctx context.Context, id, owner, lastError string) 
 	return checkAffected(res, "outbox message", id)
 }
 
+func (t *tx) CancelInviteEmails(ctx context.Context, inviteID, why string, now time.Time) error {
+	_, err := t.exec(ctx, `UPDATE outbox SET status = 'cancelled', last_error = ?
+		WHERE invite_id = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until <= ?)`, why, inviteID, ts(now))
+	return err
+}
+
 func scanOutbox(rows *sql.Rows) ([]workspace.OutboxMessage, error) {
 	defer rows.Close()
 	var out []workspace.OutboxMessage
@@ -107,8 +113,8 @@ func scanOutbox(rows *sql.Rows) ([]workspace.OutboxMessage, error) {
 		var m workspace.OutboxMessage
 		var created, status string
 		var next string
-		var lastError, sent sql.NullString
-		if err := rows.Scan(&m.ID, &m.OrgID, &m.To, &m.Subject, &m.Text, &m.HTML, &created, &status, &m.Attempts, &lastError, &next, &sent); err != nil {
+		var lastError, sent, invite sql.NullString
+		if err := rows.Scan(&m.ID, &m.OrgID, &m.To, &m.Subject, &m.Text, &m.HTML, &created, &status, &m.Attempts, &lastError, &next, &sent, &invite); err != nil {
 			return nil, err
 		}
 		var err error
@@ -124,7 +130,7 @@ func scanOutbox(rows *sql.Rows) ([]workspace.OutboxMessage, error) {
 		if m.SentAt, err = parseTimePtr(sent); err != nil {
 			return nil, err
 		}
-		m.Status, m.LastError = workspace.OutboxStatus(status), lastError.String
+		m.Status, m.LastError, m.InviteID = workspace.OutboxStatus(status), lastError.String, invite.String
 		out = append(out, m)
 	}
 	return out, rows.Err()

@@ -22,6 +22,7 @@ func inviteTests() []test {
 		test{"Invite_AcceptMakesActiveUser_SingleUse_R6", testAcceptInvite},
 		test{"Invite_ResendReplacesLink_R6", testResendInvite},
 		test{"Invite_RevokeFreesLicenses_R6", testRevokeInvite},
+		test{"Invite_ResendOrRevokeCancelsEmailsNotSent_R6", testResendRevokeCancelEmails},
 		test{"Invite_ExpiryFreesLicenses_R6", testInviteExpiry},
 		test{"Invite_WritesOutboxEmail_R6", testInviteOutbox},
 		test{"Invite_IdempotencyKeyReplays", testInviteIdempotency},
@@ -323,4 +324,65 @@ func testInviteIdempotency(t *testing.T, e *env) {
 	in.Email = "bob@acme.example"
 	_, err = e.svc.Invite(e.ctx, o.admin, in)
 	wantCode(t, err, "idempotency_key_reused")
+}
+
+// The emails of an invite still waiting to go out carry a link that a
+// resend replaces and a revocation ends: both cancel them, so the person
+// gets only a working link. One a worker is already sending still goes
+// (at least once); emails of other invites are untouched.
+func testResendRevokeCancelEmails(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	if _, err := e.svc.SetLicenseTotal(e.ctx, workspace.Operator(o.ID), "flow", 10); err != nil {
+		t.Fatal(err)
+	}
+	cy := e.mustInvite(o.admin, "cy@acme.example", "flow")
+	wantNoErr(t, e.store.Update(e.ctx, func(tx workspace.Tx) error { // a worker starts sending cy's email
+		msgs, err := tx.ClaimOutbox(e.ctx, "worker-1", e.now, e.now.Add(time.Minute), 1)
+		if err == nil && (len(msgs) != 1 || msgs[0].InviteID != cy.Invite.ID) {
+			t.Errorf("claimed %+v, want cy's email", msgs)
+		}
+		return err
+	}), "claim")
+	ann := e.mustInvite(o.admin, "ann@acme.example", "flow")
+	bob := e.mustInvite(o.admin, "bob@acme.example", "flow")
+	dan := e.mustInvite(o.admin, "dan@acme.example", "flow")
+
+	_, err := e.svc.ResendInvite(e.ctx, o.admin, "ann@acme.example")
+	wantNoErr(t, err, "resend")
+	for _, ref := range []string{"bob@acme.example", "cy@acme.example"} {
+		_, err = e.svc.RevokeInvite(e.ctx, o.admin, ref)
+		wantNoErr(t, err, "revoke "+ref)
+	}
+
+	msgs, err := e.svc.Outbox(e.ctx, workspace.Operator(o.ID))
+	wantNoErr(t, err, "outbox")
+	var got []string
+	for _, m := range msgs {
+		got = append(got, fmt.Sprintf("%s %s %q", m.To, m.Status, m.LastError))
+		if want := map[string]string{"ann@acme.example": ann.Invite.ID, "bob@acme.example": bob.Invite.ID,
+			"cy@acme.example": cy.Invite.ID, "dan@acme.example": dan.Invite.ID}[m.To]; m.InviteID != want {
+			t.Errorf("email to %s names invite %q, want %q", m.To, m.InviteID, want)
+		}
+	}
+	want := []string{
+		`cy@acme.example pending ""`, // being sent
+		`ann@acme.example cancelled "the invite was resent with a new link"`,
+		`bob@acme.example cancelled "the invite was revoked"`,
+		`dan@acme.example pending ""`,
+		`ann@acme.example pending ""`, // the new link
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("outbox:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	wantNoErr(t, e.store.Update(e.ctx, func(tx workspace.Tx) error { // what a worker finds due now
+		due, err := tx.ClaimOutbox(e.ctx, "worker-2", e.now, e.now.Add(time.Minute), 10)
+		var to []string
+		for _, m := range due {
+			to = append(to, m.To)
+		}
+		if err == nil && strings.Join(to, ",") != "dan@acme.example,ann@acme.example" {
+			t.Errorf("due: %v, want dan's and ann's new email only", to)
+		}
+		return err
+	}), "claim again")
 }
