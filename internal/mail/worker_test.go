@@ -73,6 +73,16 @@ func inviteWorld(t *testing.T, url string) (*workspace.Service, workspace.Org, w
 	return svc, out.Org, admin
 }
 
+// invite invites each email as a user with a flow license.
+func invite(t *testing.T, svc *workspace.Service, admin workspace.Principal, emails ...string) {
+	t.Helper()
+	for _, email := range emails {
+		if _, err := svc.Invite(context.Background(), admin, workspace.InviteInput{Name: "Grace Hopper", Email: email, Roles: []string{"user"}, Licenses: []string{"flow"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func outbox(t *testing.T, svc *workspace.Service, org workspace.Org) []workspace.OutboxMessage {
 	t.Helper()
 	msgs, err := svc.Outbox(context.Background(), workspace.Operator(org.ID))
@@ -126,11 +136,7 @@ func TestInviteEmail_TextAndHTMLPartsWithTheLink_R6(t *testing.T) {
 func TestResendAndRevokeBeforeDelivery_OnlyAWorkingLinkIsSent_R6(t *testing.T) {
 	svc, _, admin := inviteWorld(t, "sqlite:"+filepath.Join(t.TempDir(), "ws.db"))
 	ctx := context.Background()
-	for _, email := range []string{"grace@navy.example", "alan@navy.example"} {
-		if _, err := svc.Invite(ctx, admin, workspace.InviteInput{Name: "Some One", Email: email, Roles: []string{"user"}, Licenses: []string{"flow"}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	invite(t, svc, admin, "grace@navy.example", "alan@navy.example")
 	if _, err := svc.ResendInvite(ctx, admin, "grace@navy.example"); err != nil {
 		t.Fatal(err)
 	}
@@ -204,11 +210,7 @@ func TestWorker_RetriesWithBackoffOn4xx(t *testing.T) {
 func TestWorker_FailsOn5xxAndAfterMaxAttempts(t *testing.T) {
 	svc, org, admin := inviteWorld(t, "sqlite:"+filepath.Join(t.TempDir(), "ws.db"))
 	ctx := context.Background()
-	for _, email := range []string{"perm@navy.example", "temp@navy.example"} {
-		if _, err := svc.Invite(ctx, admin, workspace.InviteInput{Name: "Grace Hopper", Email: email, Roles: []string{"user"}, Licenses: []string{"flow"}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	invite(t, svc, admin, "perm@navy.example", "temp@navy.example")
 	peer := smtptest.Start(t, smtptest.Options{})
 	c := &clock{now: time.Now().UTC()}
 	w := NewWorker(svc.Store(), sender(t, peer), WorkerOptions{Now: c.Now, MaxAttempts: 3})
