@@ -2,8 +2,6 @@ package workspace
 
 import (
 	"context"
-	"errors"
-	"fmt"
 )
 
 // InviteForSignup finds the pending invite of a signup link and its org
@@ -34,23 +32,19 @@ type NewAccount struct {
 
 // CompleteInviteSignup accepts the invite (R6: an active user with the
 // invited roles and licenses; the link stops working) and stores the
-// person's credentials, MFA enrolled; the person is then signed in.
-//
-// AcceptInvite commits the user first, in its own transaction; the
-// credentials follow in a second one. Should that one fail, the user exists
-// without credentials and the error says how to recover
-// (workspaced user set-password, or signing in through the org's provider).
-func (a *Accounts) CompleteInviteSignup(ctx context.Context, in AcceptInput, acct NewAccount) (User, error) {
+// person's credentials, MFA enrolled, in one transaction: there is never a
+// user without the credentials they chose, nor an invite used up by a
+// signup that failed. The person is then signed in.
+func (a *Accounts) CompleteInviteSignup(ctx context.Context, in AcceptInput, acct NewAccount) (out User, err error) {
 	if acct.TOTPSecret == "" {
 		return User{}, ErrMFANotEnrolled
 	}
-	u, err := a.svc.AcceptInvite(ctx, in)
-	if err != nil {
-		return User{}, err
-	}
-	var out User
 	err = a.svc.store.Update(ctx, func(tx Tx) error {
 		now := a.svc.clock()
+		u, err := a.svc.acceptInvite(ctx, tx, in, now)
+		if err != nil {
+			return err
+		}
 		cred := Credentials{OrgID: u.OrgID, UserID: u.ID, PasswordHash: acct.PasswordHash, TOTPSecret: acct.TOTPSecret,
 			TOTPConfirmed: true, TOTPLastStep: acct.TOTPStep, UpdatedAt: now}
 		if err := tx.PutCredentials(ctx, cred); err != nil {
@@ -59,9 +53,5 @@ func (a *Accounts) CompleteInviteSignup(ctx context.Context, in AcceptInput, acc
 		out, err = a.markEnrolled(ctx, tx, u, in.RequestID, now)
 		return err
 	})
-	if err != nil {
-		return u, errors.Join(fmt.Errorf("you are now a user of the org, but saving your password and MFA failed; "+
-			"ask the operator to set a password ('workspaced user set-password --email %s'), then sign in and set up MFA again", u.Email), err)
-	}
-	return out, nil
+	return out, err
 }

@@ -437,3 +437,52 @@ func TestUpstream_BindsTheProviderAccount_NotJustTheEmail(t *testing.T) {
 		}
 	})
 }
+
+// credentialsFail is the real store whose PutCredentials fails: the fault
+// the test needs cannot be caused through the real database alone.
+type credentialsFail struct{ workspace.Store }
+
+func (s credentialsFail) Update(ctx context.Context, fn func(workspace.Tx) error) error {
+	return s.Store.Update(ctx, func(tx workspace.Tx) error { return fn(credentialsFailTx{tx}) })
+}
+
+type credentialsFailTx struct{ workspace.Tx }
+
+func (credentialsFailTx) PutCredentials(context.Context, workspace.Credentials) error {
+	return errors.New("disk full")
+}
+
+// A signup from an invite link accepts the invite and stores the person's
+// credentials in one transaction: when the credentials cannot be saved, no
+// user is left without them and the link still works for another try (R6).
+func TestCompleteInviteSignup_UserAndCredentialsInOneTransaction_R6(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		op := workspace.Operator(e.org.ID)
+		if err := e.svc.SetSignupMode(e.ctx, op, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Invite(e.ctx, op, workspace.InviteInput{Name: "Bea Kim", Email: "bea@acme.example", Roles: []string{"user"}, Licenses: []string{"flow"}}); err != nil {
+			t.Fatal(err)
+		}
+		msgs, err := e.svc.Outbox(e.ctx, op)
+		if err != nil || len(msgs) == 0 {
+			t.Fatalf("outbox: %v %v", msgs, err)
+		}
+		_, after, _ := strings.Cut(msgs[len(msgs)-1].Text, "/signup?token=")
+		token := strings.Fields(after)[0]
+		in := workspace.AcceptInput{Token: token, Name: "Bea Kim", Email: "bea@acme.example"}
+		acct := workspace.NewAccount{PasswordHash: "x", TOTPSecret: "JBSWY3DPEHPK3PXP", TOTPStep: 1}
+
+		broken := workspace.NewAccounts(workspace.NewService(credentialsFail{e.svc.Store()}, workspace.WithClock(e.clock.Now)))
+		if _, err := broken.CompleteInviteSignup(e.ctx, in, acct); err == nil || !strings.Contains(err.Error(), "disk full") {
+			t.Fatalf("signup with failing credentials: %v", err)
+		}
+		if _, err := e.svc.GetUser(e.ctx, op, "bea@acme.example"); workspace.CodeOf(err) != "not_found" {
+			t.Errorf("a user was left behind: %v", err)
+		}
+		u, err := e.acc.CompleteInviteSignup(e.ctx, in, acct)
+		if err != nil || !u.Active || !u.MFAEnrolled {
+			t.Errorf("second try with the same link: %+v %v", u, err)
+		}
+	})
+}

@@ -222,48 +222,56 @@ type AcceptInput struct {
 }
 
 func (s *Service) AcceptInvite(ctx context.Context, in AcceptInput) (out User, err error) {
-	name, email := in.Name, in.Email
 	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
-		inv, err := tx.InviteByTokenHash(ctx, HashSecret(in.Token))
-		if isNotFound(err) || (err == nil && inv.StatusAt(now) != InvitePending) {
-			return ErrInviteInvalid
-		}
-		if err != nil {
-			return err
-		}
-		if normalizeEmail(email) != normalizeEmail(inv.Email) {
-			return &ValidationError{Field: "email", Reason: "this invite is for " + inv.Email + "; sign up with that address"}
-		}
-		if strings.TrimSpace(name) == "" {
-			name = inv.Name
-		}
-		if name, err = validateName(name); err != nil {
-			return err
-		}
-		if _, err := tx.UserByEmail(ctx, inv.OrgID, normalizeEmail(inv.Email)); err == nil {
-			return &EmailTakenError{Email: inv.Email, By: "user"}
-		}
-		// The reservation becomes the assignment: the pool's used count is
-		// unchanged, but the lock keeps R4's count exact meanwhile.
-		if _, err := tx.LockPools(ctx, inv.OrgID, now); err != nil {
-			return err
-		}
-		u := User{ID: s.ids.next("usr", now), OrgID: inv.OrgID, Name: name, Email: inv.Email, Roles: slices.Clone(inv.Roles),
-			Licenses: slices.Clone(inv.Licenses), Active: true, CreatedAt: now, UpdatedAt: now, Version: 1}
-		accepted := inv
-		accepted.Status, accepted.UpdatedAt, accepted.TokenHash = InviteAccepted, now, ""
-		if err := tx.UpdateInvite(ctx, accepted); err != nil {
-			return err
-		}
-		if err := tx.InsertUser(ctx, u); err != nil {
-			return err
-		}
-		out = u
-		person := Principal{OrgID: inv.OrgID, UserID: u.ID, Email: u.Email, RequestID: in.RequestID}
-		return tx.InsertAudit(ctx, s.audit(person, inv.OrgID, "invite.accepted", u.Email, snapshotInvite(inv), snapshotUser(u), now))
+		out, err = s.acceptInvite(ctx, tx, in, s.clock())
+		return err
 	})
 	return out, err
+}
+
+// acceptInvite is AcceptInvite within tx, so that a signup can store the
+// person's credentials in the same transaction.
+func (s *Service) acceptInvite(ctx context.Context, tx Tx, in AcceptInput, now time.Time) (User, error) {
+	inv, err := tx.InviteByTokenHash(ctx, HashSecret(in.Token))
+	if isNotFound(err) || (err == nil && inv.StatusAt(now) != InvitePending) {
+		return User{}, ErrInviteInvalid
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if normalizeEmail(in.Email) != normalizeEmail(inv.Email) {
+		return User{}, &ValidationError{Field: "email", Reason: "this invite is for " + inv.Email + "; sign up with that address"}
+	}
+	name := in.Name
+	if strings.TrimSpace(name) == "" {
+		name = inv.Name
+	}
+	if name, err = validateName(name); err != nil {
+		return User{}, err
+	}
+	if _, err := tx.UserByEmail(ctx, inv.OrgID, normalizeEmail(inv.Email)); err == nil {
+		return User{}, &EmailTakenError{Email: inv.Email, By: "user"}
+	}
+	// The reservation becomes the assignment: the pool's used count is
+	// unchanged, but the lock keeps R4's count exact meanwhile.
+	if _, err := tx.LockPools(ctx, inv.OrgID, now); err != nil {
+		return User{}, err
+	}
+	u := User{ID: s.ids.next("usr", now), OrgID: inv.OrgID, Name: name, Email: inv.Email, Roles: slices.Clone(inv.Roles),
+		Licenses: slices.Clone(inv.Licenses), Active: true, CreatedAt: now, UpdatedAt: now, Version: 1}
+	accepted := inv
+	accepted.Status, accepted.UpdatedAt, accepted.TokenHash = InviteAccepted, now, ""
+	if err := tx.UpdateInvite(ctx, accepted); err != nil {
+		return User{}, err
+	}
+	if err := tx.InsertUser(ctx, u); err != nil {
+		return User{}, err
+	}
+	person := Principal{OrgID: inv.OrgID, UserID: u.ID, Email: u.Email, RequestID: in.RequestID}
+	if err := tx.InsertAudit(ctx, s.audit(person, inv.OrgID, "invite.accepted", u.Email, snapshotInvite(inv), snapshotUser(u), now)); err != nil {
+		return User{}, err
+	}
+	return u, nil
 }
 
 // ListInvites lists invites by creation; f.Status "" lists every status.
