@@ -102,8 +102,9 @@ func (s *Server) DeviceRequest(ctx context.Context, userCode string) (signin.Dev
 }
 
 // CompleteDeviceRequest approves a pending device request for the user who
-// signed in on the device page; the device's next poll gets the tokens.
-func (s *Server) CompleteDeviceRequest(ctx context.Context, userCode, userID string) error {
+// signed in (at authTime) on the device page; the device's next poll gets
+// the tokens.
+func (s *Server) CompleteDeviceRequest(ctx context.Context, userCode, userID string, authTime time.Time) error {
 	d, err := s.pendingDevice(ctx, userCode)
 	if err != nil {
 		return err
@@ -111,7 +112,7 @@ func (s *Server) CompleteDeviceRequest(ctx context.Context, userCode, userID str
 	if err := s.storage.requireActive(ctx, userID); err != nil {
 		return err
 	}
-	return s.storage.store.ApproveDeviceRequest(ctx, d.UserCode, userID, s.storage.now())
+	return s.storage.store.ApproveDeviceRequest(ctx, d.UserCode, userID, authTime.UTC(), s.storage.now())
 }
 
 // DenyDeviceRequest refuses it; the device's next poll gets access_denied.

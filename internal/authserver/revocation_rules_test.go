@@ -17,7 +17,7 @@ func TestDeactivate_RevokesOAuthTokens_R9(t *testing.T) {
 	_, second := e.signIn(e.bob, allScopes...)
 	pendingCode := e.completedCode(e.bob.ID)
 	_, da := e.startDevice(allScopes...)
-	if err := e.as.CompleteDeviceRequest(e.ctx, da.UserCode, e.bob.ID); err != nil {
+	if err := e.as.CompleteDeviceRequest(e.ctx, da.UserCode, e.bob.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	_, adminTok := e.signIn(e.admin, allScopes...)

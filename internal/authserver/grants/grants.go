@@ -27,7 +27,8 @@ type Store interface {
 	AuthRequest(ctx context.Context, id string) (AuthRequest, error)
 	AuthRequestByCode(ctx context.Context, codeHash string) (AuthRequest, error)
 	// CompleteAuthRequest binds a pending, unrevoked request to the user
-	// who signed in.
+	// who signed in at authTime; a sign-in from before the user's sessions
+	// were last revoked (R9, R12) gives workspace.ErrSessionInvalid.
 	CompleteAuthRequest(ctx context.Context, id, userID string, amr []string, authTime time.Time) error
 	// SaveAuthCode records the code issued for a completed request.
 	SaveAuthCode(ctx context.Context, id, codeHash string, expires time.Time) error
@@ -40,7 +41,9 @@ type Store interface {
 	DeviceRequestByCode(ctx context.Context, deviceCodeHash string) (DeviceRequest, error)
 	// ApproveDeviceRequest and DenyDeviceRequest decide a pending,
 	// unexpired request; any other gives a *workspace.NotFoundError.
-	ApproveDeviceRequest(ctx context.Context, userCode, userID string, at time.Time) error
+	// Approval is refused as CompleteAuthRequest is, for a sign-in (at
+	// authTime) from before the user's sessions were last revoked.
+	ApproveDeviceRequest(ctx context.Context, userCode, userID string, authTime, at time.Time) error
 	DenyDeviceRequest(ctx context.Context, userCode string, at time.Time) error
 	// ConsumeDeviceRequest marks an approved request as exchanged for
 	// tokens; it succeeds once.

@@ -20,8 +20,8 @@ type Authorizations interface {
 
 	// DeviceRequest describes a pending device authorization by its user code.
 	DeviceRequest(ctx context.Context, userCode string) (DeviceRequestInfo, error)
-	// CompleteDeviceRequest approves it for the signed-in user.
-	CompleteDeviceRequest(ctx context.Context, userCode, userID string) error
+	// CompleteDeviceRequest approves it for the user who signed in at authTime.
+	CompleteDeviceRequest(ctx context.Context, userCode, userID string, authTime time.Time) error
 	// DenyDeviceRequest refuses it.
 	DenyDeviceRequest(ctx context.Context, userCode string) error
 }

@@ -105,18 +105,24 @@ func (h *Handler) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		h.finishAuthRequest(w, r, sess, u, n, allow)
 		return
 	}
-	h.finishDeviceRequest(w, r, u, req, allow)
+	h.finishDeviceRequest(w, r, sess, u, req, allow)
+}
+
+// authTimeOf is when the session's person signed in. The authorization it
+// completes is refused if the user's sessions were revoked since (R9, R12),
+// which the completing transaction checks.
+func authTimeOf(sess workspace.BrowserSession) time.Time {
+	if sess.AuthTime != nil {
+		return *sess.AuthTime
+	}
+	return time.Now()
 }
 
 func (h *Handler) finishAuthRequest(w http.ResponseWriter, r *http.Request, sess workspace.BrowserSession, u workspace.User, n next, allow bool) {
 	var to string
 	var err error
 	if allow {
-		authTime := time.Now()
-		if sess.AuthTime != nil {
-			authTime = *sess.AuthTime
-		}
-		to, err = h.authz.CompleteAuthRequest(r.Context(), n.AuthRequest, u.ID, sess.AMR, authTime)
+		to, err = h.authz.CompleteAuthRequest(r.Context(), n.AuthRequest, u.ID, sess.AMR, authTimeOf(sess))
 	} else {
 		to, err = h.authz.DenyAuthRequest(r.Context(), n.AuthRequest)
 	}
@@ -128,7 +134,7 @@ func (h *Handler) finishAuthRequest(w http.ResponseWriter, r *http.Request, sess
 	see303(w, r, to)
 }
 
-func (h *Handler) finishDeviceRequest(w http.ResponseWriter, r *http.Request, u workspace.User, req request, allow bool) {
+func (h *Handler) finishDeviceRequest(w http.ResponseWriter, r *http.Request, sess workspace.BrowserSession, u workspace.User, req request, allow bool) {
 	if !allow {
 		if err := h.authz.DenyDeviceRequest(r.Context(), req.UserCode); err != nil {
 			h.unknownRequest(w, r, next{UserCode: req.UserCode}, err)
@@ -137,7 +143,7 @@ func (h *Handler) finishDeviceRequest(w http.ResponseWriter, r *http.Request, u 
 		h.message(w, r, http.StatusOK, "Access denied", []string{"The device was not given access. You can close this window."}, nil)
 		return
 	}
-	if err := h.authz.CompleteDeviceRequest(r.Context(), req.UserCode, u.ID); err != nil {
+	if err := h.authz.CompleteDeviceRequest(r.Context(), req.UserCode, u.ID, authTimeOf(sess)); err != nil {
 		h.unknownRequest(w, r, next{UserCode: req.UserCode}, err)
 		return
 	}

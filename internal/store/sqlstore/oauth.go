@@ -133,6 +133,9 @@ func (s *Store) AuthRequestByCode(ctx context.Context, codeHash string) (r grant
 // twice); the newest code then replaces the first.
 func (s *Store) CompleteAuthRequest(ctx context.Context, id, userID string, amr []string, authTime time.Time) error {
 	return s.oauthWrite(ctx, func(t *tx) error {
+		if err := t.requireSignInSince(ctx, userID, authTime); err != nil {
+			return err
+		}
 		res, err := t.exec(ctx, `UPDATE oauth_auth_requests SET user_id = ?, amr = ?, auth_time = ?
 			WHERE id = ? AND (user_id IS NULL OR user_id = ?) AND revoked_at IS NULL`,
 			userID, spaced(amr), ts(authTime), id, userID)
@@ -210,25 +213,30 @@ func (s *Store) DeviceRequestByCode(ctx context.Context, deviceCodeHash string) 
 	return d, err
 }
 
-func (s *Store) ApproveDeviceRequest(ctx context.Context, userCode, userID string, at time.Time) error {
-	return s.decideDeviceRequest(ctx, userCode, `user_id = ?, approved_at = ?`, userID, ts(at), userCode, ts(at))
+func (s *Store) ApproveDeviceRequest(ctx context.Context, userCode, userID string, authTime, at time.Time) error {
+	return s.oauthWrite(ctx, func(t *tx) error {
+		if err := t.requireSignInSince(ctx, userID, authTime); err != nil {
+			return err
+		}
+		return t.decideDeviceRequest(ctx, userCode, `user_id = ?, approved_at = ?`, userID, ts(at), userCode, ts(at))
+	})
 }
 
 func (s *Store) DenyDeviceRequest(ctx context.Context, userCode string, at time.Time) error {
-	return s.decideDeviceRequest(ctx, userCode, `denied_at = ?`, ts(at), userCode, ts(at))
+	return s.oauthWrite(ctx, func(t *tx) error {
+		return t.decideDeviceRequest(ctx, userCode, `denied_at = ?`, ts(at), userCode, ts(at))
+	})
 }
 
 // decideDeviceRequest sets columns of a pending, unexpired request; args
 // are the SET values, then the user code and the time of the decision.
-func (s *Store) decideDeviceRequest(ctx context.Context, userCode, set string, args ...any) error {
-	return s.oauthWrite(ctx, func(t *tx) error {
-		res, err := t.exec(ctx, `UPDATE oauth_device_requests SET `+set+`
-			WHERE user_code = ? AND approved_at IS NULL AND denied_at IS NULL AND expires_at > ?`, args...)
-		if err != nil {
-			return err
-		}
-		return checkAffected(res, "pending device code", userCode)
-	})
+func (t *tx) decideDeviceRequest(ctx context.Context, userCode, set string, args ...any) error {
+	res, err := t.exec(ctx, `UPDATE oauth_device_requests SET `+set+`
+		WHERE user_code = ? AND approved_at IS NULL AND denied_at IS NULL AND expires_at > ?`, args...)
+	if err != nil {
+		return err
+	}
+	return checkAffected(res, "pending device code", userCode)
 }
 
 func (s *Store) ConsumeDeviceRequest(ctx context.Context, deviceCodeHash string, at time.Time) error {

@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -186,7 +187,7 @@ func TestOAuthRevokeUserSessions_R9_R12(t *testing.T) {
 		if err := s.InsertDeviceRequest(ctx, dev, t0); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ApproveDeviceRequest(ctx, dev.UserCode, f.user.ID, time.Now()); err != nil {
+		if err := s.ApproveDeviceRequest(ctx, dev.UserCode, f.user.ID, time.Now(), time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.ResetMFA(ctx, workspace.Operator(f.org.ID), f.user.Email); err != nil {
@@ -235,6 +236,84 @@ func TestOAuthDevice_UserCodesUniqueExpiredPurged(t *testing.T) {
 		}
 		if _, err := s.DeviceRequestByCode(ctx, "dc2"); err == nil {
 			t.Fatal("PurgeExpired kept an expired request")
+		}
+	})
+}
+
+// An authorization (code or device) is completed only from a sign-in made
+// after the user's sessions were last revoked (R12 here; R9 revokes the
+// same way): the browser session is checked before, in another transaction.
+func TestOAuthComplete_SignInFromBeforeARevocationRefused_R12(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		f := newGrantFixture(t, s)
+		before := time.Now().UTC()
+		if _, err := f.svc.ResetMFA(ctx, workspace.Operator(f.org.ID), f.user.Email); err != nil {
+			t.Fatal(err)
+		}
+		after := time.Now().UTC().Add(time.Millisecond)
+		for i, authTime := range []time.Time{before, after} {
+			id := []string{"ar_before", "ar_after"}[i]
+			req := grants.AuthRequest{ID: id, ClientID: "wsctl", RedirectURI: "http://127.0.0.1:1/callback", Scopes: []string{"openid"},
+				ResponseType: "code", CodeChallenge: "c", CodeChallengeMethod: "S256", CreatedAt: before, ExpiresAt: after.Add(time.Hour)}
+			if err := s.InsertAuthRequest(ctx, req, before); err != nil {
+				t.Fatal(err)
+			}
+			dev := grants.DeviceRequest{DeviceCodeHash: "dc-" + id, UserCode: []string{"BCDF-GHJK", "LMNP-QRST"}[i], ClientID: "wsctl",
+				CreatedAt: before, ExpiresAt: after.Add(time.Hour)}
+			if err := s.InsertDeviceRequest(ctx, dev, before); err != nil {
+				t.Fatal(err)
+			}
+			errCode := s.CompleteAuthRequest(ctx, id, f.user.ID, []string{"pwd", "otp"}, authTime)
+			errDevice := s.ApproveDeviceRequest(ctx, dev.UserCode, f.user.ID, authTime, time.Now())
+			if wantRefused := authTime.Equal(before); wantRefused {
+				if workspace.CodeOf(errCode) != "session_invalid" || workspace.CodeOf(errDevice) != "session_invalid" {
+					t.Errorf("sign-in before the reset: code %v, device %v; want session_invalid", errCode, errDevice)
+				}
+				if got, _ := s.AuthRequest(ctx, id); got.UserID != "" {
+					t.Errorf("the refused request was bound to %s", got.UserID)
+				}
+			} else if errCode != nil || errDevice != nil {
+				t.Errorf("sign-in after the reset: code %v, device %v", errCode, errDevice)
+			}
+		}
+	})
+}
+
+// Completions racing MFA resets (R12): whatever the interleaving, an
+// authorization completed from a sign-in before a reset never stays usable
+// after it: either the completion was refused or the reset revoked it.
+func TestOAuthComplete_RacingResets_NeverLeaveAUsableGrant_R12(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		f := newGrantFixture(t, s)
+		for i := range 25 {
+			signedIn := time.Now().UTC()
+			id := fmt.Sprintf("ar_%d", i)
+			req := grants.AuthRequest{ID: id, ClientID: "wsctl", RedirectURI: "http://127.0.0.1:1/callback", Scopes: []string{"openid"},
+				ResponseType: "code", CodeChallenge: "c", CodeChallengeMethod: "S256", CreatedAt: signedIn, ExpiresAt: signedIn.Add(time.Hour)}
+			if err := s.InsertAuthRequest(ctx, req, signedIn); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Millisecond) // the reset comes after the sign-in
+			var wg sync.WaitGroup
+			var completeErr, resetErr error
+			wg.Go(func() { completeErr = s.CompleteAuthRequest(ctx, id, f.user.ID, []string{"pwd"}, signedIn) })
+			wg.Go(func() { _, resetErr = f.svc.ResetMFA(ctx, workspace.Operator(f.org.ID), f.user.Email) })
+			wg.Wait()
+			if resetErr != nil {
+				t.Fatal(resetErr)
+			}
+			got, err := s.AuthRequest(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if completeErr == nil && got.RevokedAt == nil {
+				t.Fatalf("round %d: completed and not revoked: %+v", i, got)
+			}
+			if completeErr != nil && workspace.CodeOf(completeErr) != "session_invalid" {
+				t.Fatalf("round %d: completion failed with %v", i, completeErr)
+			}
 		}
 	})
 }

@@ -259,7 +259,7 @@ func (s *Server) ApproveDevice(code string, deny bool) {
 	if deny {
 		err = s.AS.DenyDeviceRequest(context.Background(), code)
 	} else {
-		err = s.AS.CompleteDeviceRequest(context.Background(), code, s.Admin.ID)
+		err = s.AS.CompleteDeviceRequest(context.Background(), code, s.Admin.ID, time.Now())
 	}
 	if err != nil {
 		s.t.Errorf("approve device code %s: %v", code, err)
