@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
+	"github.com/wsctl/wsctl/internal/ratelimit"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
@@ -54,7 +55,7 @@ type server struct {
 	svc     *workspace.Service
 	tokens  AccessTokenVerifier // nil: API tokens only
 	log     *slog.Logger
-	limiter *limiter // nil when rate limiting is off
+	limiter *ratelimit.Keyed // nil when rate limiting is off
 	metrics *metrics
 	maxBody int64
 	mux     *http.ServeMux

@@ -3,82 +3,23 @@ package api
 import (
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
+	"github.com/wsctl/wsctl/internal/ratelimit"
 )
 
-// limiter keeps one token bucket per key: a token id, or a client address
-// for requests without a valid token.
-type limiter struct {
-	rate  rate.Limit
-	burst int
-	idle  time.Duration // a bucket unused this long is full again and can go
-
-	mu        sync.Mutex
-	buckets   map[string]*bucket
-	lastSweep time.Time
-}
-
-type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-// newLimiter returns nil, meaning no limit, when r is 0 or less.
-func newLimiter(r rate.Limit, burst int) *limiter {
-	if r <= 0 {
-		return nil
-	}
+// newLimiter is the API's limiter: nil, no limit, when r is 0 or less; a
+// burst of 0 means DefaultRateBurst, or a second's worth if that is more.
+func newLimiter(r rate.Limit, burst int) *ratelimit.Keyed {
 	if burst <= 0 {
 		burst = max(DefaultRateBurst, int(math.Ceil(float64(r))))
 	}
-	// A bucket refills completely in burst/r; past that, forgetting it
-	// changes nothing but the memory it holds.
-	refill := time.Duration(float64(burst) / float64(r) * float64(time.Second))
-	return &limiter{rate: r, burst: burst, idle: max(10*time.Minute, refill), buckets: map[string]*bucket{}}
-}
-
-// allow takes one request from key's bucket, or says how long to wait.
-func (l *limiter) allow(key string, now time.Time) (wait time.Duration, ok bool) {
-	l.mu.Lock()
-	b := l.buckets[key]
-	if b == nil {
-		b = &bucket{lim: rate.NewLimiter(l.rate, l.burst)}
-		l.buckets[key] = b
-	}
-	b.seen = now
-	if now.Sub(l.lastSweep) > time.Minute {
-		l.sweep(now)
-	}
-	l.mu.Unlock()
-
-	res := b.lim.ReserveN(now, 1)
-	if !res.OK() {
-		return time.Second, false
-	}
-	if wait = res.DelayFrom(now); wait > 0 {
-		res.CancelAt(now)
-		return wait, false
-	}
-	return 0, true
-}
-
-// sweep forgets idle buckets, so that clients that come and go do not grow
-// the map forever. Called with l.mu held.
-func (l *limiter) sweep(now time.Time) {
-	for k, b := range l.buckets {
-		if now.Sub(b.seen) > l.idle {
-			delete(l.buckets, k)
-		}
-	}
-	l.lastSweep = now
+	return ratelimit.New(r, burst)
 }
 
 // limit takes one request from key's bucket; a nil limiter allows all.
@@ -86,22 +27,15 @@ func (s *server) limit(key string) error {
 	if s.limiter == nil {
 		return nil
 	}
-	wait, ok := s.limiter.allow(key, time.Now())
+	wait, ok := s.limiter.Allow(key, time.Now())
 	if ok {
 		return nil
 	}
-	return &rateLimitedError{retryAfter: max(1, int(math.Ceil(wait.Seconds()))), limit: s.limiter.rate}
+	return &rateLimitedError{retryAfter: max(1, int(math.Ceil(wait.Seconds()))), limit: s.limiter.Rate()}
 }
 
-// clientKey is the rate-limit key of a request without a valid token. The
-// peer address is used as is: X-Forwarded-For can be forged.
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	return "ip:" + host
-}
+// clientKey is the rate-limit key of a request without a valid token.
+func clientKey(r *http.Request) string { return "ip:" + ratelimit.ClientKey(r) }
 
 // rateLimitedError is 429 with Retry-After in whole seconds.
 type rateLimitedError struct {

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+	"golang.org/x/time/rate"
+
+	"github.com/wsctl/wsctl/internal/authserver"
 )
 
 // authorizeURL builds /oauth/authorize by hand, for requests that x/oauth2
@@ -233,5 +236,36 @@ func TestCompleteAuthRequest_DeactivatedUser_Refused(t *testing.T) {
 	id := e.authRequestID(e.authorize(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()))))
 	if _, err := e.as.CompleteAuthRequest(e.ctx, id, e.bob.ID, nil, time.Now()); err == nil {
 		t.Fatal("a deactivated user completed a sign-in")
+	}
+}
+
+// Every /oauth/authorize and /oauth/device_authorization stores a pending
+// request: past the burst, a client network gets 429 with Retry-After and
+// nothing is stored.
+func TestAuthorize_RequestsPerClientNetworkAreLimited(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *authserver.Config) { c.RequestRate, c.RequestBurst = rate.Every(time.Hour), 2 })
+	lb := newLoopback(t)
+	conf := e.config(lb.redirect, allScopes...)
+	authURL := conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()))
+	for range 2 {
+		e.authRequestID(e.authorize(authURL))
+	}
+	resp, err := noRedirects.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "wait") {
+		t.Errorf("third authorization: %d, Retry-After %q, %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	resp, err = http.PostForm(e.srv.URL+authserver.PathDeviceAuthorization, url.Values{"client_id": {conf.ClientID}, "scope": {"openid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("device authorization past the limit: %d, want 429", resp.StatusCode)
 	}
 }

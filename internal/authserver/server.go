@@ -5,18 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+	"golang.org/x/time/rate"
 
 	"github.com/wsctl/wsctl/internal/authserver/grants"
 	"github.com/wsctl/wsctl/internal/authserver/signin"
+	"github.com/wsctl/wsctl/internal/ratelimit"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
@@ -77,7 +81,21 @@ type Config struct {
 	DeviceCodeLifetime time.Duration
 	// Now replaces time.Now for the server's own expiry checks (tests).
 	Now func() time.Time
+	// RequestRate and RequestBurst limit, per client network, the requests
+	// that store a pending authorization (/oauth/authorize and
+	// /oauth/device_authorization); zero means DefaultRequestRate and
+	// DefaultRequestBurst.
+	RequestRate  rate.Limit
+	RequestBurst int
 }
+
+// A person signs in a few times a day: one new authorization every 2 s per
+// client network, 30 at once, is far above that and keeps a script from
+// filling the table of pending requests.
+const (
+	DefaultRequestRate  = rate.Limit(0.5)
+	DefaultRequestBurst = 30
+)
 
 // Server is the authorization server: its HTTP endpoints, the access-token
 // check of the API, and what the sign-in pages call.
@@ -86,6 +104,7 @@ type Server struct {
 	storage  *storage
 	handler  http.Handler
 	issuer   string
+	requests *ratelimit.Keyed // new pending authorizations, per client network
 }
 
 var _ signin.Authorizations = (*Server)(nil)
@@ -177,7 +196,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("authserver: %w", err)
 	}
-	s := &Server{provider: provider, storage: st, issuer: issuer}
+	reqRate, reqBurst := cfg.RequestRate, cfg.RequestBurst
+	if reqRate == 0 {
+		reqRate = DefaultRequestRate
+	}
+	if reqBurst == 0 {
+		reqBurst = DefaultRequestBurst
+	}
+	s := &Server{provider: provider, storage: st, issuer: issuer, requests: ratelimit.New(reqRate, reqBurst)}
 	st.provider = provider
 	s.handler = s.routes()
 	return s, nil
@@ -219,14 +245,28 @@ func (s *Server) routes() http.Handler {
 	meta := http.HandlerFunc(s.serveMetadata)
 	mux.Handle("GET "+PathMetadata, meta)
 	mux.Handle("GET "+PathOpenIDConfiguration, meta)
-	mux.Handle(PathAuthorize, s.provider)
+	mux.Handle(PathAuthorize, s.limitRequests(s.provider))
 	// POST only: a code or token in a query string ends up in logs.
 	mux.Handle("POST "+PathToken, noStore(s.provider))
 	mux.Handle("POST "+PathRevoke, noStore(s.provider))
-	mux.Handle("POST "+PathDeviceAuthorization, noStore(s.provider))
+	mux.Handle("POST "+PathDeviceAuthorization, s.limitRequests(noStore(s.provider)))
 	mux.Handle("GET "+PathKeys, s.provider)
 	mux.Handle(PathUserinfo, noStore(s.provider))
 	return mux
+}
+
+// limitRequests answers 429 with Retry-After when the client's network has
+// started too many authorizations: each one is a row in the database.
+func (s *Server) limitRequests(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if wait, ok := s.requests.Allow(ratelimit.ClientKey(r), time.Now()); !ok {
+			secs := int(math.Ceil(wait.Seconds()))
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			http.Error(w, fmt.Sprintf("too many sign-in requests from your network: wait %d seconds and try again", secs), http.StatusTooManyRequests)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // noStore keeps token responses out of caches (RFC 6749 §5.1).

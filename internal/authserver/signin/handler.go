@@ -14,6 +14,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
 	"golang.org/x/time/rate"
 
+	"github.com/wsctl/wsctl/internal/ratelimit"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
@@ -60,7 +61,7 @@ type Handler struct {
 	secure   bool
 	log      *slog.Logger
 	pages    pages
-	limiter  *ipLimiter
+	limiter  *ratelimit.Keyed // per client network, for the form posts
 	upstream *http.Client
 	mux      *http.ServeMux
 
@@ -109,7 +110,7 @@ func newHandler(cfg Config) (*Handler, error) {
 	if burst == 0 {
 		burst = DefaultRateBurst
 	}
-	h.limiter = newIPLimiter(limit, burst)
+	h.limiter = ratelimit.New(limit, burst)
 	h.routes()
 	return h, nil
 }

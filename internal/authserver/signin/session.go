@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"time"
 
+	"github.com/wsctl/wsctl/internal/ratelimit"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
@@ -88,7 +88,7 @@ const maxFormBytes = 64 << 10
 // and nothing else happens.
 func (h *Handler) form(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := h.limiter.allow(clientIP(r), time.Now()); !ok {
+		if wait, ok := h.limiter.Allow(ratelimit.ClientKey(r), time.Now()); !ok {
 			w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
 			h.message(w, r, http.StatusTooManyRequests, "Too many attempts",
 				[]string{fmt.Sprintf("Too many attempts from your network: wait %d seconds, then try again.", int(math.Ceil(wait.Seconds())))}, nil)
@@ -121,15 +121,4 @@ func (h *Handler) form(next http.HandlerFunc) http.Handler {
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), postedKey{}, posted{secret: secret, sess: sess})))
 	})
-}
-
-// clientIP is the address of the peer. Behind a reverse proxy every client
-// shares the proxy's address; trusting X-Forwarded-For is left to a proxy
-// that sets it reliably (not done here).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
