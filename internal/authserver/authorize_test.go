@@ -164,8 +164,9 @@ func TestAuthRequest_DescribesScopesAndOrgHint(t *testing.T) {
 	}
 }
 
-// TestCode_SingleUse: a code gives tokens once.
-func TestCode_SingleUse(t *testing.T) {
+// TestCode_SingleUse: a code gives tokens once, and a second use of it
+// revokes the tokens of the first (RFC 6749 §4.1.2: it may have been stolen).
+func TestCode_SingleUse_SecondUseRevokesTheFirstTokens(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	lb := newLoopback(t)
@@ -177,11 +178,17 @@ func TestCode_SingleUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	code := lb.follow(t, redirect).Get("code")
-	if _, err := conf.Exchange(e.ctx, code, oauth2.VerifierOption(verifier)); err != nil {
+	first, err := conf.Exchange(e.ctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
 		t.Fatal(err)
 	}
+	e.mustWork(first.AccessToken, "the first exchange's access token")
 	_, err = conf.Exchange(e.ctx, code, oauth2.VerifierOption(verifier))
 	wantOAuthError(t, err, "invalid_grant")
+	e.mustFail(first.AccessToken, "the access token of a code used twice")
+	if _, err := e.refresh(conf, first.RefreshToken); err == nil {
+		t.Error("the refresh token of a code used twice still works")
+	}
 }
 
 // TestCode_Expires: a code not exchanged within two minutes is refused.

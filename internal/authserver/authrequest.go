@@ -52,7 +52,7 @@ func (a *authRequest) GetCodeChallenge() *oidc.CodeChallenge {
 
 // live reports whether the request can still be signed in to.
 func (a *authRequest) live(now time.Time) bool {
-	return a.RevokedAt == nil && now.Before(a.ExpiresAt)
+	return a.RevokedAt == nil && a.UsedAt == nil && now.Before(a.ExpiresAt)
 }
 
 // CreateAuthRequest stores a request zitadel has checked against the
@@ -122,7 +122,9 @@ func (s *storage) liveAuthRequest(ctx context.Context, id string) (*authRequest,
 }
 
 // AuthRequestByCode finds the request of a code that is unexpired and not
-// revoked; the code's single use is enforced when tokens are issued.
+// revoked; the code's single use is enforced when tokens are issued. A code
+// presented again after it gave tokens revokes them (RFC 6749 §4.1.2): one
+// of the two who presented it may have stolen it.
 func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
 	rec, err := s.store.AuthRequestByCode(ctx, workspace.HashSecret(code))
 	if err != nil {
@@ -130,6 +132,14 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 	}
 	a := &authRequest{rec}
 	now := s.now()
+	if rec.UsedAt != nil {
+		if err := s.store.RevokeFamily(ctx, rec.FamilyID, now); err != nil {
+			return nil, err
+		}
+		s.log.Warn("authorization code used twice: the tokens it gave are revoked (RFC 6749 §4.1.2); the code may have been stolen",
+			"user_id", rec.UserID, "family", rec.FamilyID, "client_id", rec.ClientID)
+		return nil, &workspace.NotFoundError{Kind: "authorization code", Key: "(secret)"}
+	}
 	if !a.live(now) || !a.Done() || rec.CodeExpiresAt == nil || !now.Before(*rec.CodeExpiresAt) {
 		return nil, &workspace.NotFoundError{Kind: "authorization code", Key: "(secret)"}
 	}

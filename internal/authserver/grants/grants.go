@@ -32,6 +32,9 @@ type Store interface {
 	CompleteAuthRequest(ctx context.Context, id, userID string, amr []string, authTime time.Time) error
 	// SaveAuthCode records the code issued for a completed request.
 	SaveAuthCode(ctx context.Context, id, codeHash string, expires time.Time) error
+	// DeleteAuthRequest deletes a request not yet exchanged; one whose code
+	// gave tokens stays until it expires, to recognise the code if it is
+	// presented again.
 	DeleteAuthRequest(ctx context.Context, id string) error
 
 	// InsertDeviceRequest stores a new device authorization, removing the
@@ -50,8 +53,9 @@ type Store interface {
 	ConsumeDeviceRequest(ctx context.Context, deviceCodeHash string, at time.Time) error
 
 	// IssueTokens stores the tokens of a new grant. When AuthRequestID is
-	// set, the request is deleted in the same transaction and the tokens are
-	// stored only if it still existed unrevoked: a code gives tokens once.
+	// set, the request is marked used (with the tokens' family) in the same
+	// transaction and the tokens are stored only if it was unused and
+	// unrevoked: a code gives tokens once.
 	// The user must be active (workspace.ErrUnauthenticated otherwise).
 	IssueTokens(ctx context.Context, in Issue) error
 	// RotateRefreshToken marks the refresh token used and stores its
@@ -104,6 +108,10 @@ type AuthRequest struct {
 	ExpiresAt     time.Time
 	// RevokedAt is set when the user's sessions were revoked (R9, R12).
 	RevokedAt *time.Time
+	// UsedAt and FamilyID are set by IssueTokens: the code was exchanged,
+	// for the tokens of that family.
+	UsedAt   *time.Time
+	FamilyID string
 }
 
 // DeviceRequest is a device authorization (RFC 8628).

@@ -83,17 +83,18 @@ func (s *Store) Key(ctx context.Context, name string, create func() (string, err
 }
 
 const authRequestColumns = `id, client_id, redirect_uri, scopes, state, nonce, response_type, response_mode,
-	code_challenge, code_challenge_method, login_hint, user_id, amr, auth_time, code_expires_at, created_at, expires_at, revoked_at`
+	code_challenge, code_challenge_method, login_hint, user_id, amr, auth_time, code_expires_at, created_at, expires_at, revoked_at,
+	used_at, family_id`
 
 func (s *Store) InsertAuthRequest(ctx context.Context, r grants.AuthRequest, now time.Time) error {
 	return s.oauthWrite(ctx, func(t *tx) error {
 		if _, err := t.exec(ctx, `DELETE FROM oauth_auth_requests WHERE expires_at < ?`, ts(now)); err != nil {
 			return err
 		}
-		_, err := t.exec(ctx, `INSERT INTO oauth_auth_requests (`+authRequestColumns+`) VALUES (`+placeholders(18)+`)`,
+		_, err := t.exec(ctx, `INSERT INTO oauth_auth_requests (`+authRequestColumns+`) VALUES (`+placeholders(20)+`)`,
 			r.ID, r.ClientID, r.RedirectURI, spaced(r.Scopes), r.State, r.Nonce, r.ResponseType, r.ResponseMode,
 			r.CodeChallenge, r.CodeChallengeMethod, r.LoginHint, nullable(r.UserID), spaced(r.AMR), tsPtr(r.AuthTime),
-			tsPtr(r.CodeExpiresAt), ts(r.CreatedAt), ts(r.ExpiresAt), tsPtr(r.RevokedAt))
+			tsPtr(r.CodeExpiresAt), ts(r.CreatedAt), ts(r.ExpiresAt), tsPtr(r.RevokedAt), tsPtr(r.UsedAt), nullable(r.FamilyID))
 		return err
 	})
 }
@@ -101,14 +102,15 @@ func (s *Store) InsertAuthRequest(ctx context.Context, r grants.AuthRequest, now
 func scanAuthRequest(row interface{ Scan(...any) error }) (grants.AuthRequest, error) {
 	var r grants.AuthRequest
 	var scopes, amr, created, expires string
-	var userID, authTime, codeExpires, revoked sql.NullString
+	var userID, authTime, codeExpires, revoked, used, family sql.NullString
 	if err := row.Scan(&r.ID, &r.ClientID, &r.RedirectURI, &scopes, &r.State, &r.Nonce, &r.ResponseType, &r.ResponseMode,
-		&r.CodeChallenge, &r.CodeChallengeMethod, &r.LoginHint, &userID, &amr, &authTime, &codeExpires, &created, &expires, &revoked); err != nil {
+		&r.CodeChallenge, &r.CodeChallengeMethod, &r.LoginHint, &userID, &amr, &authTime, &codeExpires, &created, &expires, &revoked,
+		&used, &family); err != nil {
 		return r, err
 	}
-	r.Scopes, r.AMR, r.UserID = unspaced(scopes), unspaced(amr), userID.String
+	r.Scopes, r.AMR, r.UserID, r.FamilyID = unspaced(scopes), unspaced(amr), userID.String, family.String
 	var p timeParser
-	r.AuthTime, r.CodeExpiresAt, r.RevokedAt = p.ptr(authTime), p.ptr(codeExpires), p.ptr(revoked)
+	r.AuthTime, r.CodeExpiresAt, r.RevokedAt, r.UsedAt = p.ptr(authTime), p.ptr(codeExpires), p.ptr(revoked), p.ptr(used)
 	r.CreatedAt, r.ExpiresAt = p.at(created), p.at(expires)
 	return r, p.err
 }
@@ -137,7 +139,7 @@ func (s *Store) CompleteAuthRequest(ctx context.Context, id, userID string, amr 
 			return err
 		}
 		res, err := t.exec(ctx, `UPDATE oauth_auth_requests SET user_id = ?, amr = ?, auth_time = ?
-			WHERE id = ? AND (user_id IS NULL OR user_id = ?) AND revoked_at IS NULL`,
+			WHERE id = ? AND (user_id IS NULL OR user_id = ?) AND revoked_at IS NULL AND used_at IS NULL`,
 			userID, spaced(amr), ts(authTime), id, userID)
 		if err != nil {
 			return err
@@ -149,7 +151,7 @@ func (s *Store) CompleteAuthRequest(ctx context.Context, id, userID string, amr 
 func (s *Store) SaveAuthCode(ctx context.Context, id, codeHash string, expires time.Time) error {
 	return s.oauthWrite(ctx, func(t *tx) error {
 		res, err := t.exec(ctx, `UPDATE oauth_auth_requests SET code_hash = ?, code_expires_at = ?
-			WHERE id = ? AND user_id IS NOT NULL AND revoked_at IS NULL`, codeHash, ts(expires), id)
+			WHERE id = ? AND user_id IS NOT NULL AND revoked_at IS NULL AND used_at IS NULL`, codeHash, ts(expires), id)
 		if err != nil {
 			return err
 		}
@@ -157,9 +159,12 @@ func (s *Store) SaveAuthCode(ctx context.Context, id, codeHash string, expires t
 	})
 }
 
+// DeleteAuthRequest deletes a request not yet exchanged. One whose code
+// gave tokens stays until it expires (zitadel deletes it after issuing):
+// it is what recognises the code if it comes again (RFC 6749 §4.1.2).
 func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
 	return s.oauthWrite(ctx, func(t *tx) error {
-		_, err := t.exec(ctx, `DELETE FROM oauth_auth_requests WHERE id = ?`, id)
+		_, err := t.exec(ctx, `DELETE FROM oauth_auth_requests WHERE id = ? AND used_at IS NULL`, id)
 		return err
 	})
 }

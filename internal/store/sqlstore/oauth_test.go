@@ -170,6 +170,15 @@ func TestOAuthIssue_ConsumesAuthRequestOnce(t *testing.T) {
 		if err := s.IssueTokens(ctx, grants.Issue{AuthRequestID: "ar_1", Access: b}); !errors.As(err, &nf) {
 			t.Fatalf("second issue for one request: %v, want not found", err)
 		}
+		// The used request stays, naming the family its code gave, even when
+		// deleted (zitadel deletes it after issuing), so that the code is
+		// recognised if it comes again.
+		if err := s.DeleteAuthRequest(ctx, "ar_1"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.AuthRequestByCode(ctx, "code-hash"); err != nil || got.UsedAt == nil || got.FamilyID != "fam_1" {
+			t.Errorf("used request: %+v, %v; want used, family fam_1", got, err)
+		}
 	})
 }
 

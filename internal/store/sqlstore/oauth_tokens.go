@@ -18,7 +18,8 @@ func (s *Store) IssueTokens(ctx context.Context, in grants.Issue) error {
 			return err
 		}
 		if in.AuthRequestID != "" {
-			res, err := t.exec(ctx, `DELETE FROM oauth_auth_requests WHERE id = ? AND revoked_at IS NULL`, in.AuthRequestID)
+			res, err := t.exec(ctx, `UPDATE oauth_auth_requests SET used_at = ?, family_id = ?
+				WHERE id = ? AND revoked_at IS NULL AND used_at IS NULL`, ts(in.Access.CreatedAt), in.Access.FamilyID, in.AuthRequestID)
 			if err != nil {
 				return err
 			}
