@@ -76,7 +76,7 @@ func TestToken_WrongOrMissingVerifier_Refused(t *testing.T) {
 	conf := e.config(lb.redirect, allScopes...)
 	verifier := oauth2.GenerateVerifier()
 	id := e.authRequestID(e.authorize(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier))))
-	redirect, err := e.as.CompleteAuthRequest(e.ctx, id, e.admin.ID, []string{"pwd"}, time.Now())
+	redirect, err := e.as.CompleteAuthRequest(e.ctx, id, e.session(e.admin.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestCode_SingleUse_SecondUseRevokesTheFirstTokens(t *testing.T) {
 	conf := e.config(lb.redirect, allScopes...)
 	verifier := oauth2.GenerateVerifier()
 	id := e.authRequestID(e.authorize(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier))))
-	redirect, err := e.as.CompleteAuthRequest(e.ctx, id, e.bob.ID, nil, time.Now())
+	redirect, err := e.as.CompleteAuthRequest(e.ctx, id, e.session(e.bob.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestCode_Expires(t *testing.T) {
 	conf := e.config(lb.redirect, allScopes...)
 	verifier := oauth2.GenerateVerifier()
 	id := e.authRequestID(e.authorize(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier))))
-	redirect, err := e.as.CompleteAuthRequest(e.ctx, id, e.bob.ID, nil, time.Now())
+	redirect, err := e.as.CompleteAuthRequest(e.ctx, id, e.session(e.bob.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestDenyAuthRequest_AccessDenied(t *testing.T) {
 	if q.Get("error") != "access_denied" || q.Get("state") != "st" || q.Get("code") != "" {
 		t.Fatalf("loopback got %v, want error=access_denied with the state", q)
 	}
-	if _, err := e.as.CompleteAuthRequest(e.ctx, id, e.bob.ID, nil, time.Now()); err == nil {
+	if _, err := e.as.CompleteAuthRequest(e.ctx, id, e.session(e.bob.ID)); err == nil {
 		t.Fatal("a denied request was completed afterwards")
 	}
 }
@@ -235,13 +235,14 @@ func TestDenyAuthRequest_AccessDenied(t *testing.T) {
 func TestCompleteAuthRequest_DeactivatedUser_Refused(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
+	sess := e.session(e.bob.ID) // signed in, then deactivated before consenting
 	if _, err := e.svc.Deactivate(e.ctx, e.operator(), e.bob.Email); err != nil {
 		t.Fatal(err)
 	}
 	lb := newLoopback(t)
 	conf := e.config(lb.redirect, allScopes...)
 	id := e.authRequestID(e.authorize(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()))))
-	if _, err := e.as.CompleteAuthRequest(e.ctx, id, e.bob.ID, nil, time.Now()); err == nil {
+	if _, err := e.as.CompleteAuthRequest(e.ctx, id, sess); err == nil {
 		t.Fatal("a deactivated user completed a sign-in")
 	}
 }

@@ -124,7 +124,10 @@ func (s *storage) liveAuthRequest(ctx context.Context, id string) (*authRequest,
 // AuthRequestByCode finds the request of a code that is unexpired and not
 // revoked; the code's single use is enforced when tokens are issued. A code
 // presented again after it gave tokens revokes them (RFC 6749 §4.1.2): one
-// of the two who presented it may have stolen it.
+// of the two who presented it may have stolen it. zitadel asks for the
+// request before it checks the PKCE verifier and the client, so whoever
+// holds a used code can have its tokens revoked; RFC 6749 allows that, and
+// with one public client (wsctl) the client check would add nothing.
 func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
 	rec, err := s.store.AuthRequestByCode(ctx, workspace.HashSecret(code))
 	if err != nil {
@@ -167,16 +170,22 @@ func (s *Server) AuthRequest(ctx context.Context, id string) (signin.AuthRequest
 	return info, nil
 }
 
-// CompleteAuthRequest binds the request to the user who signed in, issues
-// its code and returns the client's loopback redirect carrying it.
-func (s *Server) CompleteAuthRequest(ctx context.Context, id, userID string, amr []string, authTime time.Time) (string, error) {
+// CompleteAuthRequest binds the request to the user of the browser
+// session sess, issues its code and returns the client's loopback redirect
+// carrying it. The session must still be signed in when the request is
+// bound (checked in that transaction: R9 and R12 end sessions).
+func (s *Server) CompleteAuthRequest(ctx context.Context, id string, sess workspace.BrowserSession) (string, error) {
+	by, err := signInOf(sess)
+	if err != nil {
+		return "", err
+	}
 	if _, err := s.storage.liveAuthRequest(ctx, id); err != nil {
 		return "", err
 	}
-	if err := s.storage.requireActive(ctx, userID); err != nil {
+	if err := s.storage.requireActive(ctx, by.UserID); err != nil {
 		return "", err
 	}
-	if err := s.storage.store.CompleteAuthRequest(ctx, id, userID, amr, authTime.UTC()); err != nil {
+	if err := s.storage.store.CompleteAuthRequest(ctx, id, by); err != nil {
 		return "", err
 	}
 	a, err := s.storage.liveAuthRequest(ctx, id)
@@ -203,6 +212,14 @@ func (s *Server) DenyAuthRequest(ctx context.Context, id string) (string, error)
 	e := oidc.ErrAccessDenied().WithDescription("the sign-in was refused")
 	e.State = a.State
 	return op.AuthResponseURL(a.RedirectURI, a.GetResponseType(), a.GetResponseMode(), e, s.provider.Encoder())
+}
+
+// signInOf is what the store checks and records of a signed-in session.
+func signInOf(sess workspace.BrowserSession) (grants.SignIn, error) {
+	if !sess.SignedIn() || sess.AuthTime == nil {
+		return grants.SignIn{}, workspace.ErrSessionInvalid
+	}
+	return grants.SignIn{SessionIDHash: sess.IDHash, UserID: sess.UserID, AMR: sess.AMR, AuthTime: sess.AuthTime.UTC()}, nil
 }
 
 // requireActive refuses a user who is unknown or deactivated (R9).

@@ -101,18 +101,22 @@ func (s *Server) DeviceRequest(ctx context.Context, userCode string) (signin.Dev
 	return signin.DeviceRequestInfo{UserCode: d.UserCode, ClientID: d.ClientID, Scopes: d.Scopes, Expires: d.ExpiresAt}, nil
 }
 
-// CompleteDeviceRequest approves a pending device request for the user who
-// signed in (at authTime) on the device page; the device's next poll gets
-// the tokens.
-func (s *Server) CompleteDeviceRequest(ctx context.Context, userCode, userID string, authTime time.Time) error {
+// CompleteDeviceRequest approves a pending device request for the user of
+// the browser session sess, still signed in when the approval is stored;
+// the device's next poll gets the tokens.
+func (s *Server) CompleteDeviceRequest(ctx context.Context, userCode string, sess workspace.BrowserSession) error {
+	by, err := signInOf(sess)
+	if err != nil {
+		return err
+	}
 	d, err := s.pendingDevice(ctx, userCode)
 	if err != nil {
 		return err
 	}
-	if err := s.storage.requireActive(ctx, userID); err != nil {
+	if err := s.storage.requireActive(ctx, by.UserID); err != nil {
 		return err
 	}
-	return s.storage.store.ApproveDeviceRequest(ctx, d.UserCode, userID, authTime.UTC(), s.storage.now())
+	return s.storage.store.ApproveDeviceRequest(ctx, d.UserCode, by, s.storage.now())
 }
 
 // DenyDeviceRequest refuses it; the device's next poll gets access_denied.

@@ -59,7 +59,7 @@ func TestDeviceFlow_RFC8628(t *testing.T) {
 	if info.UserCode != da.UserCode || info.ClientID != "wsctl" || len(info.Scopes) != len(allScopes) {
 		t.Errorf("device request info %+v", info)
 	}
-	if err := e.as.CompleteDeviceRequest(e.ctx, typed, e.bob.ID, time.Now()); err != nil {
+	if err := e.as.CompleteDeviceRequest(e.ctx, typed, e.session(e.bob.ID)); err != nil {
 		t.Fatalf("CompleteDeviceRequest: %v", err)
 	}
 	if _, err := e.as.DeviceRequest(e.ctx, typed); err == nil {
@@ -96,7 +96,7 @@ func TestDeviceFlow_Denied(t *testing.T) {
 	}
 	_, err := conf.DeviceAccessToken(e.ctx, da)
 	wantOAuthError(t, err, "access_denied")
-	if err := e.as.CompleteDeviceRequest(e.ctx, da.UserCode, e.bob.ID, time.Now()); err == nil {
+	if err := e.as.CompleteDeviceRequest(e.ctx, da.UserCode, e.session(e.bob.ID)); err == nil {
 		t.Fatal("a denied code was approved afterwards")
 	}
 }
@@ -111,7 +111,7 @@ func TestDeviceFlow_Expires(t *testing.T) {
 	if code, _ := e.poll(da); code != "expired_token" {
 		t.Fatalf("poll after expiry: %q, want expired_token", code)
 	}
-	if err := e.as.CompleteDeviceRequest(e.ctx, da.UserCode, e.bob.ID, time.Now()); err == nil {
+	if err := e.as.CompleteDeviceRequest(e.ctx, da.UserCode, e.session(e.bob.ID)); err == nil {
 		t.Fatal("an expired code was approved")
 	}
 }

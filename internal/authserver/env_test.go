@@ -88,6 +88,26 @@ func newEnvOn(t *testing.T, store *sqlstore.Store, opts ...func(*authserver.Conf
 	return e
 }
 
+// session is a browser session of the user signed in with password and
+// TOTP, as the sign-in pages leave it before consent.
+func (e *env) session(userID string) workspace.BrowserSession {
+	e.t.Helper()
+	acc := workspace.NewAccounts(e.svc)
+	u, err := acc.User(e.ctx, e.org.ID, userID)
+	if err != nil {
+		e.t.Fatalf("user %s: %v", userID, err)
+	}
+	secret, _, err := acc.StartBrowserSession(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	_, sess, err := acc.BindBrowserSession(e.ctx, secret, u, []string{"pwd", "otp"}, true)
+	if err != nil {
+		e.t.Fatalf("sign %s in: %v", u.Email, err)
+	}
+	return sess
+}
+
 // newServer builds an authorization server on the env's database and
 // address, as a second workspaced process would.
 func (e *env) newServer(opts ...func(*authserver.Config)) *authserver.Server {
@@ -214,7 +234,7 @@ func (e *env) signIn(user workspace.User, scopes ...string) (*oauth2.Config, *oa
 	verifier := oauth2.GenerateVerifier()
 	state := oauth2.GenerateVerifier()[:16]
 	id := e.authRequestID(e.authorize(conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))))
-	redirect, err := e.as.CompleteAuthRequest(e.ctx, id, user.ID, []string{"pwd", "otp"}, time.Now())
+	redirect, err := e.as.CompleteAuthRequest(e.ctx, id, e.session(user.ID))
 	if err != nil {
 		e.t.Fatalf("CompleteAuthRequest: %v", err)
 	}

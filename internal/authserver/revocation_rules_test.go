@@ -2,7 +2,6 @@ package authserver_test
 
 import (
 	"testing"
-	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -17,7 +16,7 @@ func TestDeactivate_RevokesOAuthTokens_R9(t *testing.T) {
 	_, second := e.signIn(e.bob, allScopes...)
 	pendingCode := e.completedCode(e.bob.ID)
 	_, da := e.startDevice(allScopes...)
-	if err := e.as.CompleteDeviceRequest(e.ctx, da.UserCode, e.bob.ID, time.Now()); err != nil {
+	if err := e.as.CompleteDeviceRequest(e.ctx, da.UserCode, e.session(e.bob.ID)); err != nil {
 		t.Fatal(err)
 	}
 	_, adminTok := e.signIn(e.admin, allScopes...)
@@ -86,7 +85,7 @@ func (e *env) completedCode(userID string) pendingCode {
 	conf := e.config(lb.redirect, allScopes...)
 	verifier := oauth2.GenerateVerifier()
 	id := e.authRequestID(e.authorize(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier))))
-	redirect, err := e.as.CompleteAuthRequest(e.ctx, id, userID, []string{"pwd", "otp"}, time.Now())
+	redirect, err := e.as.CompleteAuthRequest(e.ctx, id, e.session(userID))
 	if err != nil {
 		e.t.Fatal(err)
 	}

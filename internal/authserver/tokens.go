@@ -90,6 +90,10 @@ func (s *storage) issue(ctx context.Context, req op.TokenRequest, withRefresh bo
 	}
 	s.purgeExpired(ctx)
 	if err := s.store.IssueTokens(ctx, in); err != nil {
+		if errors.Is(err, grants.ErrAuthCodeReused) {
+			s.log.Warn("authorization code exchanged twice at once: the tokens it gave are revoked (RFC 6749 §4.1.2); the code may have been stolen",
+				"user_id", u.ID, "client_id", clientID, "auth_request", authRequestID)
+		}
 		return "", "", exp, invalidGrant(err, "the code was already used, has expired, or its user was signed out; sign in again")
 	}
 	return accessID, refresh, access.ExpiresAt, nil

@@ -264,6 +264,9 @@ func (s *Service) acceptInvite(ctx context.Context, tx Tx, in AcceptInput, now t
 	if err := tx.UpdateInvite(ctx, accepted); err != nil {
 		return User{}, err
 	}
+	if err := tx.CancelInviteEmails(ctx, inv.ID, "the invite was accepted", now); err != nil {
+		return User{}, err
+	}
 	if err := tx.InsertUser(ctx, u); err != nil {
 		return User{}, err
 	}

@@ -26,10 +26,11 @@ type Store interface {
 	InsertAuthRequest(ctx context.Context, r AuthRequest, now time.Time) error
 	AuthRequest(ctx context.Context, id string) (AuthRequest, error)
 	AuthRequestByCode(ctx context.Context, codeHash string) (AuthRequest, error)
-	// CompleteAuthRequest binds a pending, unrevoked request to the user
-	// who signed in at authTime; a sign-in from before the user's sessions
-	// were last revoked (R9, R12) gives workspace.ErrSessionInvalid.
-	CompleteAuthRequest(ctx context.Context, id, userID string, amr []string, authTime time.Time) error
+	// CompleteAuthRequest binds a pending, unrevoked request to the user of
+	// the sign-in. The sign-in's browser session must still be live in the
+	// same transaction (workspace.ErrSessionInvalid otherwise): R9 and R12
+	// end sessions, and may have done so since the pages checked it.
+	CompleteAuthRequest(ctx context.Context, id string, by SignIn) error
 	// SaveAuthCode records the code issued for a completed request.
 	SaveAuthCode(ctx context.Context, id, codeHash string, expires time.Time) error
 	// DeleteAuthRequest deletes a request not yet exchanged; one whose code
@@ -44,9 +45,8 @@ type Store interface {
 	DeviceRequestByCode(ctx context.Context, deviceCodeHash string) (DeviceRequest, error)
 	// ApproveDeviceRequest and DenyDeviceRequest decide a pending,
 	// unexpired request; any other gives a *workspace.NotFoundError.
-	// Approval is refused as CompleteAuthRequest is, for a sign-in (at
-	// authTime) from before the user's sessions were last revoked.
-	ApproveDeviceRequest(ctx context.Context, userCode, userID string, authTime, at time.Time) error
+	// Approval needs a live sign-in as CompleteAuthRequest does.
+	ApproveDeviceRequest(ctx context.Context, userCode string, by SignIn, at time.Time) error
 	DenyDeviceRequest(ctx context.Context, userCode string, at time.Time) error
 	// ConsumeDeviceRequest marks an approved request as exchanged for
 	// tokens; it succeeds once.
@@ -81,11 +81,16 @@ type Store interface {
 // family is revoked.
 var ErrRefreshTokenReused = errors.New("refresh token already used: every token of its sign-in was revoked")
 
+// ErrAuthCodeReused is an authorization code exchanged a second time: the
+// tokens of its first exchange were revoked (RFC 6749 §4.1.2).
+var ErrAuthCodeReused = errors.New("authorization code already used: the tokens it gave were revoked")
+
 // ErrUserCodeTaken is a device user code that is already in use.
 var ErrUserCodeTaken = errors.New("user code already in use")
 
 // AuthRequest is an authorization request (code flow with PKCE) from its
-// arrival at /oauth/authorize until its code is exchanged.
+// arrival at /oauth/authorize until it expires; after its code is
+// exchanged it stays, marked used, to recognise the code if it comes again.
 type AuthRequest struct {
 	ID                  string
 	ClientID            string
@@ -112,6 +117,16 @@ type AuthRequest struct {
 	// for the tokens of that family.
 	UsedAt   *time.Time
 	FamilyID string
+}
+
+// SignIn is the browser sign-in that completes an authorization: its
+// session (the SHA-256 of the cookie's secret), its user, how and when the
+// person signed in.
+type SignIn struct {
+	SessionIDHash string
+	UserID        string
+	AMR           []string
+	AuthTime      time.Time
 }
 
 // DeviceRequest is a device authorization (RFC 8628).

@@ -3,6 +3,8 @@ package signin
 import (
 	"context"
 	"time"
+
+	"github.com/wsctl/wsctl/internal/workspace"
 )
 
 // Authorizations is what the sign-in pages need of the OAuth 2.0 server
@@ -12,16 +14,19 @@ import (
 type Authorizations interface {
 	// AuthRequest describes a pending authorization (code flow with PKCE).
 	AuthRequest(ctx context.Context, id string) (AuthRequestInfo, error)
-	// CompleteAuthRequest binds the request to the signed-in user and returns
-	// the URL to send the browser to (the client's loopback redirect with the code).
-	CompleteAuthRequest(ctx context.Context, id, userID string, amr []string, authTime time.Time) (redirectURL string, err error)
+	// CompleteAuthRequest binds the request to the user of the signed-in
+	// session and returns the URL to send the browser to (the client's
+	// loopback redirect with the code). workspace.ErrSessionInvalid: the
+	// session ended meanwhile (R9, R12).
+	CompleteAuthRequest(ctx context.Context, id string, sess workspace.BrowserSession) (redirectURL string, err error)
 	// DenyAuthRequest refuses it (the person said no); the client gets access_denied.
 	DenyAuthRequest(ctx context.Context, id string) (redirectURL string, err error)
 
 	// DeviceRequest describes a pending device authorization by its user code.
 	DeviceRequest(ctx context.Context, userCode string) (DeviceRequestInfo, error)
-	// CompleteDeviceRequest approves it for the user who signed in at authTime.
-	CompleteDeviceRequest(ctx context.Context, userCode, userID string, authTime time.Time) error
+	// CompleteDeviceRequest approves it for the user of the signed-in
+	// session, as CompleteAuthRequest does.
+	CompleteDeviceRequest(ctx context.Context, userCode string, sess workspace.BrowserSession) error
 	// DenyDeviceRequest refuses it.
 	DenyDeviceRequest(ctx context.Context, userCode string) error
 }

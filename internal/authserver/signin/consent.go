@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/wsctl/wsctl/internal/workspace"
 )
@@ -102,36 +101,38 @@ func (h *Handler) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	allow := r.PostForm.Get("decision") == "allow"
 	if n.AuthRequest != "" {
-		h.finishAuthRequest(w, r, sess, u, n, allow)
+		h.finishAuthRequest(w, r, sess, n, allow)
 		return
 	}
 	h.finishDeviceRequest(w, r, sess, u, req, allow)
 }
 
-// authTimeOf is when the session's person signed in. The authorization it
-// completes is refused if the user's sessions were revoked since (R9, R12),
-// which the completing transaction checks.
-func authTimeOf(sess workspace.BrowserSession) time.Time {
-	if sess.AuthTime != nil {
-		return *sess.AuthTime
-	}
-	return time.Now()
-}
-
-func (h *Handler) finishAuthRequest(w http.ResponseWriter, r *http.Request, sess workspace.BrowserSession, u workspace.User, n next, allow bool) {
+func (h *Handler) finishAuthRequest(w http.ResponseWriter, r *http.Request, sess workspace.BrowserSession, n next, allow bool) {
 	var to string
 	var err error
 	if allow {
-		to, err = h.authz.CompleteAuthRequest(r.Context(), n.AuthRequest, u.ID, sess.AMR, authTimeOf(sess))
+		to, err = h.authz.CompleteAuthRequest(r.Context(), n.AuthRequest, sess)
 	} else {
 		to, err = h.authz.DenyAuthRequest(r.Context(), n.AuthRequest)
 	}
 	if err != nil {
 		h.log.Warn("finish authorization", "auth_request", n.AuthRequest, "error", err, "request_id", requestID(r))
-		h.unknownRequest(w, r, n, err)
+		h.notFinished(w, r, n, err)
 		return
 	}
 	see303(w, r, to)
+}
+
+// notFinished answers an authorization that could not be completed: a
+// session ended meanwhile (R9, R12: revoked between the page's check and
+// the completion) means signing in again, with the request still pending;
+// anything else, that the request is gone.
+func (h *Handler) notFinished(w http.ResponseWriter, r *http.Request, n next, err error) {
+	if errors.Is(err, workspace.ErrSessionInvalid) {
+		see303(w, r, "/login"+n.query())
+		return
+	}
+	h.unknownRequest(w, r, n, err)
 }
 
 func (h *Handler) finishDeviceRequest(w http.ResponseWriter, r *http.Request, sess workspace.BrowserSession, u workspace.User, req request, allow bool) {
@@ -143,8 +144,8 @@ func (h *Handler) finishDeviceRequest(w http.ResponseWriter, r *http.Request, se
 		h.message(w, r, http.StatusOK, "Access denied", []string{"The device was not given access. You can close this window."}, nil)
 		return
 	}
-	if err := h.authz.CompleteDeviceRequest(r.Context(), req.UserCode, u.ID, authTimeOf(sess)); err != nil {
-		h.unknownRequest(w, r, next{UserCode: req.UserCode}, err)
+	if err := h.authz.CompleteDeviceRequest(r.Context(), req.UserCode, sess); err != nil {
+		h.notFinished(w, r, next{UserCode: req.UserCode}, err)
 		return
 	}
 	h.message(w, r, http.StatusOK, "Device signed in",

@@ -133,9 +133,10 @@ func (s *Store) AuthRequestByCode(ctx context.Context, codeHash string) (r grant
 
 // CompleteAuthRequest may be repeated by the same user (a page submitted
 // twice); the newest code then replaces the first.
-func (s *Store) CompleteAuthRequest(ctx context.Context, id, userID string, amr []string, authTime time.Time) error {
+func (s *Store) CompleteAuthRequest(ctx context.Context, id string, by grants.SignIn) error {
+	userID, amr, authTime := by.UserID, by.AMR, by.AuthTime
 	return s.oauthWrite(ctx, func(t *tx) error {
-		if err := t.requireSignInSince(ctx, userID, authTime); err != nil {
+		if err := t.requireLiveSignIn(ctx, by); err != nil {
 			return err
 		}
 		res, err := t.exec(ctx, `UPDATE oauth_auth_requests SET user_id = ?, amr = ?, auth_time = ?
@@ -218,12 +219,12 @@ func (s *Store) DeviceRequestByCode(ctx context.Context, deviceCodeHash string) 
 	return d, err
 }
 
-func (s *Store) ApproveDeviceRequest(ctx context.Context, userCode, userID string, authTime, at time.Time) error {
+func (s *Store) ApproveDeviceRequest(ctx context.Context, userCode string, by grants.SignIn, at time.Time) error {
 	return s.oauthWrite(ctx, func(t *tx) error {
-		if err := t.requireSignInSince(ctx, userID, authTime); err != nil {
+		if err := t.requireLiveSignIn(ctx, by); err != nil {
 			return err
 		}
-		return t.decideDeviceRequest(ctx, userCode, `user_id = ?, approved_at = ?`, userID, ts(at), userCode, ts(at))
+		return t.decideDeviceRequest(ctx, userCode, `user_id = ?, approved_at = ?`, by.UserID, ts(at), userCode, ts(at))
 	})
 }
 

@@ -69,6 +69,33 @@ func newGrantFixture(t *testing.T, s *sqlstore.Store) grantFixture {
 
 var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
+// insertAuthRequest stores a pending code-flow request of wsctl made at now.
+func insertAuthRequest(t *testing.T, s *sqlstore.Store, id string, now time.Time) {
+	t.Helper()
+	req := grants.AuthRequest{ID: id, ClientID: "wsctl", RedirectURI: "http://127.0.0.1:1/callback", Scopes: []string{"openid"},
+		ResponseType: "code", CodeChallenge: "c", CodeChallengeMethod: "S256", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := s.InsertAuthRequest(context.Background(), req, now); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// signIn is a browser session of the fixture's user that passed sign-in and
+// MFA, as the sign-in pages make one, and what completing from it records.
+func (f grantFixture) signIn(t *testing.T) grants.SignIn {
+	t.Helper()
+	ctx := context.Background()
+	acc := workspace.NewAccounts(f.svc)
+	secret, _, err := acc.StartBrowserSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sess, err := acc.BindBrowserSession(ctx, secret, f.user, []string{"pwd", "otp"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return grants.SignIn{SessionIDHash: sess.IDHash, UserID: f.user.ID, AMR: sess.AMR, AuthTime: *sess.AuthTime}
+}
+
 func (f grantFixture) tokens(family, suffix string) (grants.AccessToken, grants.RefreshToken) {
 	a := grants.AccessToken{IDHash: "at-" + family + suffix, FamilyID: family, ClientID: "wsctl", UserID: f.user.ID, OrgID: f.org.ID,
 		Scopes: []string{"openid", "users:read"}, CreatedAt: t0, ExpiresAt: t0.Add(10 * time.Minute)}
@@ -146,12 +173,8 @@ func TestOAuthIssue_ConsumesAuthRequestOnce(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		f := newGrantFixture(t, s)
-		req := grants.AuthRequest{ID: "ar_1", ClientID: "wsctl", RedirectURI: "http://127.0.0.1:1/callback", Scopes: []string{"openid"},
-			ResponseType: "code", CodeChallenge: "c", CodeChallengeMethod: "S256", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
-		if err := s.InsertAuthRequest(ctx, req, t0); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.CompleteAuthRequest(ctx, "ar_1", f.user.ID, []string{"pwd"}, t0); err != nil {
+		insertAuthRequest(t, s, "ar_1", t0)
+		if err := s.CompleteAuthRequest(ctx, "ar_1", f.signIn(t)); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.SaveAuthCode(ctx, "ar_1", "code-hash", t0.Add(time.Minute)); err != nil {
@@ -166,9 +189,18 @@ func TestOAuthIssue_ConsumesAuthRequestOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, _ := f.tokens("fam_2", "a")
+		if err := s.IssueTokens(ctx, grants.Issue{AuthRequestID: "ar_1", Access: b}); !errors.Is(err, grants.ErrAuthCodeReused) {
+			t.Fatalf("second issue for one request: %v, want ErrAuthCodeReused", err)
+		}
+		if got, _ := s.AccessToken(ctx, b.IDHash); got.IDHash != "" {
+			t.Errorf("the second issue stored a token: %+v", got)
+		}
+		if got, _ := s.AccessToken(ctx, a.IDHash); got.RevokedAt == nil {
+			t.Error("the first issue's token survived the second use of its code")
+		}
 		var nf *workspace.NotFoundError
-		if err := s.IssueTokens(ctx, grants.Issue{AuthRequestID: "ar_1", Access: b}); !errors.As(err, &nf) {
-			t.Fatalf("second issue for one request: %v, want not found", err)
+		if err := s.IssueTokens(ctx, grants.Issue{AuthRequestID: "ar_unknown", Access: b}); !errors.As(err, &nf) {
+			t.Fatalf("issue for an unknown request: %v, want not found", err)
 		}
 		// The used request stays, naming the family its code gave, even when
 		// deleted (zitadel deletes it after issuing), so that the code is
@@ -196,7 +228,7 @@ func TestOAuthRevokeUserSessions_R9_R12(t *testing.T) {
 		if err := s.InsertDeviceRequest(ctx, dev, t0); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ApproveDeviceRequest(ctx, dev.UserCode, f.user.ID, time.Now(), time.Now()); err != nil {
+		if err := s.ApproveDeviceRequest(ctx, dev.UserCode, f.signIn(t), time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.ResetMFA(ctx, workspace.Operator(f.org.ID), f.user.Email); err != nil {
@@ -249,65 +281,64 @@ func TestOAuthDevice_UserCodesUniqueExpiredPurged(t *testing.T) {
 	})
 }
 
-// An authorization (code or device) is completed only from a sign-in made
-// after the user's sessions were last revoked (R12 here; R9 revokes the
-// same way): the browser session is checked before, in another transaction.
-func TestOAuthComplete_SignInFromBeforeARevocationRefused_R12(t *testing.T) {
+// An authorization (code or device) is completed only from a browser
+// session still signed in, checked in the transaction that binds it: the
+// pages check the session before, in another transaction, and an MFA reset
+// (R12; R9 revokes the same way) may end it in between.
+func TestOAuthComplete_FromAnEndedSessionRefused_R12(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		f := newGrantFixture(t, s)
-		before := time.Now().UTC()
+		ended := f.signIn(t)
 		if _, err := f.svc.ResetMFA(ctx, workspace.Operator(f.org.ID), f.user.Email); err != nil {
 			t.Fatal(err)
 		}
-		after := time.Now().UTC().Add(time.Millisecond)
-		for i, authTime := range []time.Time{before, after} {
-			id := []string{"ar_before", "ar_after"}[i]
-			req := grants.AuthRequest{ID: id, ClientID: "wsctl", RedirectURI: "http://127.0.0.1:1/callback", Scopes: []string{"openid"},
-				ResponseType: "code", CodeChallenge: "c", CodeChallengeMethod: "S256", CreatedAt: before, ExpiresAt: after.Add(time.Hour)}
-			if err := s.InsertAuthRequest(ctx, req, before); err != nil {
-				t.Fatal(err)
-			}
+		live := f.signIn(t) // signed in again after the reset
+		now := time.Now().UTC()
+		for i, by := range []grants.SignIn{ended, live} {
+			id := []string{"ar_ended", "ar_live"}[i]
+			insertAuthRequest(t, s, id, now)
 			dev := grants.DeviceRequest{DeviceCodeHash: "dc-" + id, UserCode: []string{"BCDF-GHJK", "LMNP-QRST"}[i], ClientID: "wsctl",
-				CreatedAt: before, ExpiresAt: after.Add(time.Hour)}
-			if err := s.InsertDeviceRequest(ctx, dev, before); err != nil {
+				CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+			if err := s.InsertDeviceRequest(ctx, dev, now); err != nil {
 				t.Fatal(err)
 			}
-			errCode := s.CompleteAuthRequest(ctx, id, f.user.ID, []string{"pwd", "otp"}, authTime)
-			errDevice := s.ApproveDeviceRequest(ctx, dev.UserCode, f.user.ID, authTime, time.Now())
-			if wantRefused := authTime.Equal(before); wantRefused {
+			errCode := s.CompleteAuthRequest(ctx, id, by)
+			errDevice := s.ApproveDeviceRequest(ctx, dev.UserCode, by, now)
+			if i == 0 { // the ended session
 				if workspace.CodeOf(errCode) != "session_invalid" || workspace.CodeOf(errDevice) != "session_invalid" {
-					t.Errorf("sign-in before the reset: code %v, device %v; want session_invalid", errCode, errDevice)
+					t.Errorf("from the ended session: code %v, device %v; want session_invalid", errCode, errDevice)
 				}
 				if got, _ := s.AuthRequest(ctx, id); got.UserID != "" {
 					t.Errorf("the refused request was bound to %s", got.UserID)
 				}
 			} else if errCode != nil || errDevice != nil {
-				t.Errorf("sign-in after the reset: code %v, device %v", errCode, errDevice)
+				t.Errorf("from the session after the reset: code %v, device %v", errCode, errDevice)
 			}
+		}
+		other := live
+		other.UserID = "usr_someone_else"
+		if err := s.CompleteAuthRequest(ctx, "ar_ended", other); err == nil {
+			t.Error("a session completed an authorization for another user")
 		}
 	})
 }
 
 // Completions racing MFA resets (R12): whatever the interleaving, an
-// authorization completed from a sign-in before a reset never stays usable
-// after it: either the completion was refused or the reset revoked it.
+// authorization completed from a session the reset ends never stays
+// usable: either the completion was refused or the reset revoked it.
 func TestOAuthComplete_RacingResets_NeverLeaveAUsableGrant_R12(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		f := newGrantFixture(t, s)
 		for i := range 25 {
-			signedIn := time.Now().UTC()
+			by := f.signIn(t)
+			now := time.Now().UTC()
 			id := fmt.Sprintf("ar_%d", i)
-			req := grants.AuthRequest{ID: id, ClientID: "wsctl", RedirectURI: "http://127.0.0.1:1/callback", Scopes: []string{"openid"},
-				ResponseType: "code", CodeChallenge: "c", CodeChallengeMethod: "S256", CreatedAt: signedIn, ExpiresAt: signedIn.Add(time.Hour)}
-			if err := s.InsertAuthRequest(ctx, req, signedIn); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(time.Millisecond) // the reset comes after the sign-in
+			insertAuthRequest(t, s, id, now)
 			var wg sync.WaitGroup
 			var completeErr, resetErr error
-			wg.Go(func() { completeErr = s.CompleteAuthRequest(ctx, id, f.user.ID, []string{"pwd"}, signedIn) })
+			wg.Go(func() { completeErr = s.CompleteAuthRequest(ctx, id, by) })
 			wg.Go(func() { _, resetErr = f.svc.ResetMFA(ctx, workspace.Operator(f.org.ID), f.user.Email) })
 			wg.Wait()
 			if resetErr != nil {
@@ -323,6 +354,45 @@ func TestOAuthComplete_RacingResets_NeverLeaveAUsableGrant_R12(t *testing.T) {
 			if completeErr != nil && workspace.CodeOf(completeErr) != "session_invalid" {
 				t.Fatalf("round %d: completion failed with %v", i, completeErr)
 			}
+		}
+	})
+}
+
+// Two exchanges of one code at once (RFC 6749 §4.1.2): one stores its
+// tokens, the other finds the code used and revokes them; neither client
+// keeps a working grant.
+func TestOAuthIssue_ConcurrentExchangesOfOneCodeRevokeBoth(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		f := newGrantFixture(t, s)
+		now := time.Now().UTC()
+		insertAuthRequest(t, s, "ar_1", now)
+		if err := s.CompleteAuthRequest(ctx, "ar_1", f.signIn(t)); err != nil {
+			t.Fatal(err)
+		}
+		var errs [2]error
+		var access [2]grants.AccessToken
+		var wg sync.WaitGroup
+		for i := range 2 {
+			access[i], _ = f.tokens(fmt.Sprintf("fam_%d", i), "a")
+			access[i].CreatedAt, access[i].ExpiresAt = now, now.Add(10*time.Minute)
+			wg.Go(func() { errs[i] = s.IssueTokens(ctx, grants.Issue{AuthRequestID: "ar_1", Access: access[i]}) })
+		}
+		wg.Wait()
+		won := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				won = i
+			case !errors.Is(err, grants.ErrAuthCodeReused):
+				t.Fatalf("exchange %d: %v, want success or ErrAuthCodeReused", i, err)
+			}
+		}
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("exchanges: %v, %v; want exactly one to store its tokens", errs[0], errs[1])
+		}
+		if got, err := s.AccessToken(ctx, access[won].IDHash); err != nil || got.RevokedAt == nil {
+			t.Errorf("the winner's access token: %+v, %v; want it revoked", got, err)
 		}
 	})
 }

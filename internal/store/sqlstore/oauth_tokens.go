@@ -11,9 +11,13 @@ import (
 
 // IssueTokens stores a new grant's tokens. Consuming the authorization
 // request and checking the user happen in the same transaction, so a code
-// gives tokens once and a user deactivated meanwhile gets none.
+// gives tokens once and a user deactivated meanwhile gets none. A code that
+// already gave tokens (two exchanges of it at once: the other won) revokes
+// them, committed, and gives ErrAuthCodeReused (RFC 6749 §4.1.2).
 func (s *Store) IssueTokens(ctx context.Context, in grants.Issue) error {
-	return s.oauthWrite(ctx, func(t *tx) error {
+	reused := false
+	err := s.oauthWrite(ctx, func(t *tx) error {
+		reused = false
 		if err := t.lockActiveUser(ctx, in.Access.UserID); err != nil {
 			return err
 		}
@@ -23,8 +27,16 @@ func (s *Store) IssueTokens(ctx context.Context, in grants.Issue) error {
 			if err != nil {
 				return err
 			}
-			if err := checkAffected(res, "authorization request", in.AuthRequestID); err != nil {
+			if n, err := res.RowsAffected(); err != nil {
 				return err
+			} else if n == 0 {
+				var family sql.NullString
+				err := t.queryRow(ctx, `SELECT family_id FROM oauth_auth_requests WHERE id = ?`, in.AuthRequestID).Scan(&family)
+				if err != nil || !family.Valid { // gone, or revoked unused
+					return &workspace.NotFoundError{Kind: "authorization request", Key: in.AuthRequestID}
+				}
+				reused = true
+				return t.revokeFamily(ctx, family.String, in.Access.CreatedAt)
 			}
 		}
 		if err := t.insertAccessToken(ctx, in.Access); err != nil {
@@ -35,6 +47,10 @@ func (s *Store) IssueTokens(ctx context.Context, in grants.Issue) error {
 		}
 		return nil
 	})
+	if err == nil && reused {
+		return grants.ErrAuthCodeReused
+	}
+	return err
 }
 
 // RotateRefreshToken spends a refresh token with a conditional update, so

@@ -74,8 +74,10 @@ func (t *tx) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil time
 }
 
 func (t *tx) MarkOutboxSent(ctx context.Context, id string, at time.Time) error {
+	// 'cancelled' too: a resend may cancel a message whose lease expired
+	// while its worker was still sending it; once sent, it is sent.
 	res, err := t.exec(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, lease_owner = NULL, lease_until = NULL
-		WHERE id = ? AND status = 'pending'`, ts(at), id)
+		WHERE id = ? AND status IN ('pending', 'cancelled')`, ts(at), id)
 	if err != nil {
 		return err
 	}

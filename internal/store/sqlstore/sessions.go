@@ -2,9 +2,9 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
+	"github.com/wsctl/wsctl/internal/authserver/grants"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
@@ -12,15 +12,9 @@ import (
 // (R9, R12); each takes (at, userID). The OAuth tables (migration 00002) and
 // the browser sessions (00003) add theirs here.
 var userSessionRevocations = []string{
-	// First the mark an authorization completing concurrently checks
-	// (requireSignInSince). Written first, it takes the user's row before
-	// anything else: a completion holding that row finishes first, and the
-	// statements below, each reading what is committed when it starts, then
-	// revoke what it completed; one that comes after finds the mark.
-	`UPDATE users SET sessions_revoked_at = ? WHERE id = ?`,
 	// OAuth (00002): every access and refresh token, every authorization the
-	// user completed but whose code was not yet exchanged, and every device
-	// authorization not yet turned into tokens.
+	// user completed (exchanged ones too: their tokens are revoked above
+	// anyway), and every device authorization not yet turned into tokens.
 	`UPDATE oauth_access_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`,
 	`UPDATE oauth_refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`,
 	`UPDATE oauth_auth_requests SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`,
@@ -29,30 +23,43 @@ var userSessionRevocations = []string{
 	`UPDATE browser_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL`,
 }
 
-// requireSignInSince refuses to complete an authorization for a sign-in
-// made at authTime if the user's sessions were revoked since (R9, R12). It
-// locks the user's row, so that a revocation waits for the completion or
-// the completion sees the revocation (see userSessionRevocations).
-func (t *tx) requireSignInSince(ctx context.Context, userID string, authTime time.Time) error {
-	var revoked sql.NullString
-	err := t.queryRow(ctx, `SELECT sessions_revoked_at FROM users WHERE id = ?`+t.forUpdate(), userID).Scan(&revoked)
-	if err != nil {
-		return notFound(err, "user", userID)
+// requireLiveSignIn refuses to complete an authorization from a browser
+// session that has ended (R9, R12) or is not the user's signed-in one. It
+// first locks the user's row, as RevokeUserSessions does before it ends
+// sessions: so a revocation either waits for the completion and then
+// revokes what it bound (its statements read what is committed when each
+// starts), or the completion waits for the revocation and finds the session
+// ended.
+func (t *tx) requireLiveSignIn(ctx context.Context, by grants.SignIn) error {
+	if err := t.lockUser(ctx, by.UserID); err != nil {
+		return err
 	}
-	if !revoked.Valid {
-		return nil
-	}
-	at, err := parseTime(revoked.String)
+	var n int
+	err := t.queryRow(ctx, `SELECT COUNT(*) FROM browser_sessions
+		WHERE id_hash = ? AND user_id = ? AND mfa_passed = 1 AND ended_at IS NULL`, by.SessionIDHash, by.UserID).Scan(&n)
 	if err != nil {
 		return err
 	}
-	if !authTime.After(at) {
+	if n == 0 {
 		return workspace.ErrSessionInvalid
 	}
 	return nil
 }
 
+// lockUser takes the user's row for the rest of the transaction (FOR
+// UPDATE; SQLite's one writer holds everything already).
+func (t *tx) lockUser(ctx context.Context, userID string) error {
+	var id string
+	err := t.queryRow(ctx, `SELECT id FROM users WHERE id = ?`+t.forUpdate(), userID).Scan(&id)
+	return notFound(err, "user", userID)
+}
+
+// RevokeUserSessions ends the user's sessions, tokens and pending
+// authorizations, the user's row locked first (see requireLiveSignIn).
 func (t *tx) RevokeUserSessions(ctx context.Context, orgID, userID string, at time.Time) error {
+	if err := t.lockUser(ctx, userID); err != nil {
+		return err
+	}
 	for _, q := range userSessionRevocations {
 		if _, err := t.exec(ctx, q, ts(at), userID); err != nil {
 			return err

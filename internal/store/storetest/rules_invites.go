@@ -385,4 +385,17 @@ func testResendRevokeCancelEmails(t *testing.T, e *env) {
 		}
 		return err
 	}), "claim again")
+
+	// Accepting an invite cancels its emails not sent yet too (here Eve
+	// signed up from a link handed over by the operator, before sending).
+	eve := e.mustInvite(o.admin, "eve@acme.example", "flow")
+	_, err = e.svc.AcceptInvite(e.ctx, workspace.AcceptInput{Token: linkToken(t, e, o, "eve@acme.example"), Email: "eve@acme.example"})
+	wantNoErr(t, err, "accept")
+	msgs, err = e.svc.Outbox(e.ctx, workspace.Operator(o.ID))
+	wantNoErr(t, err, "outbox")
+	for _, m := range msgs {
+		if m.InviteID == eve.Invite.ID && (m.Status != workspace.OutboxCancelled || m.LastError != "the invite was accepted") {
+			t.Errorf("eve's email after she signed up: %s %q", m.Status, m.LastError)
+		}
+	}
 }

@@ -188,7 +188,10 @@ func (b *Browser) signIn(authURL string) (string, error) {
 	if b.Deny {
 		redirect, err = b.s.AS.DenyAuthRequest(ctx, id)
 	} else {
-		redirect, err = b.s.AS.CompleteAuthRequest(ctx, id, b.UserID, []string{"pwd", "otp"}, time.Now())
+		var sess workspace.BrowserSession
+		if sess, err = b.s.session(b.UserID); err == nil {
+			redirect, err = b.s.AS.CompleteAuthRequest(ctx, id, sess)
+		}
 	}
 	if err != nil {
 		return "", fmt.Errorf("complete the authorization: %w", err)
@@ -252,6 +255,23 @@ var UserCode = regexp.MustCompile(`one-time code: (?:\x1b\[[0-9;]*m)?([A-Z0-9-]+
 // AuthorizeURL matches the sign-in URL 'wsctl auth login' prints.
 var AuthorizeURL = regexp.MustCompile(`(http://\S+/oauth/authorize\?\S+)`)
 
+// session is a browser session of the user signed in with password and
+// TOTP, as the sign-in pages leave it before consent.
+func (s *Server) session(userID string) (workspace.BrowserSession, error) {
+	ctx := context.Background()
+	acc := workspace.NewAccounts(s.Svc)
+	u, err := acc.User(ctx, s.Org.ID, userID)
+	if err != nil {
+		return workspace.BrowserSession{}, err
+	}
+	secret, _, err := acc.StartBrowserSession(ctx)
+	if err != nil {
+		return workspace.BrowserSession{}, err
+	}
+	_, sess, err := acc.BindBrowserSession(ctx, secret, u, []string{"pwd", "otp"}, true)
+	return sess, err
+}
+
 // ApproveDevice approves a device's user code as the admin would on the
 // device page (or refuses it).
 func (s *Server) ApproveDevice(code string, deny bool) {
@@ -259,7 +279,10 @@ func (s *Server) ApproveDevice(code string, deny bool) {
 	if deny {
 		err = s.AS.DenyDeviceRequest(context.Background(), code)
 	} else {
-		err = s.AS.CompleteDeviceRequest(context.Background(), code, s.Admin.ID, time.Now())
+		var sess workspace.BrowserSession
+		if sess, err = s.session(s.Admin.ID); err == nil {
+			err = s.AS.CompleteDeviceRequest(context.Background(), code, sess)
+		}
 	}
 	if err != nil {
 		s.t.Errorf("approve device code %s: %v", code, err)
@@ -311,7 +334,11 @@ func (s *Server) Tokens() *oauth2.Token {
 	if err != nil {
 		s.t.Fatalf("authorize: %s", resp.Status)
 	}
-	redirect, err := s.AS.CompleteAuthRequest(ctx, loc.Query().Get("authRequest"), s.Admin.ID, []string{"pwd", "otp"}, time.Now())
+	sess, err := s.session(s.Admin.ID)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	redirect, err := s.AS.CompleteAuthRequest(ctx, loc.Query().Get("authRequest"), sess)
 	if err != nil {
 		s.t.Fatal(err)
 	}
