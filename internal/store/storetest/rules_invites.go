@@ -23,6 +23,7 @@ func inviteTests() []test {
 		test{"Invite_ResendReplacesLink_R6", testResendInvite},
 		test{"Invite_RevokeFreesLicenses_R6", testRevokeInvite},
 		test{"Invite_ResendOrRevokeCancelsEmailsNotSent_R6", testResendRevokeCancelEmails},
+		test{"Outbox_SentAfterItsLeaseAndACancel_IsRecordedSent", testOutboxSentAfterCancel},
 		test{"Invite_ExpiryFreesLicenses_R6", testInviteExpiry},
 		test{"Invite_WritesOutboxEmail_R6", testInviteOutbox},
 		test{"Invite_IdempotencyKeyReplays", testInviteIdempotency},
@@ -397,5 +398,33 @@ func testResendRevokeCancelEmails(t *testing.T, e *env) {
 		if m.InviteID == eve.Invite.ID && (m.Status != workspace.OutboxCancelled || m.LastError != "the invite was accepted") {
 			t.Errorf("eve's email after she signed up: %s %q", m.Status, m.LastError)
 		}
+	}
+}
+
+// A worker whose lease ran out while it was still sending, and whose
+// message a revocation cancelled meanwhile: the email did go, and is
+// recorded sent rather than left cancelled.
+func testOutboxSentAfterCancel(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	fay := e.mustInvite(o.admin, "fay@acme.example", "flow")
+	var id string
+	wantNoErr(t, e.store.Update(e.ctx, func(tx workspace.Tx) error {
+		msgs, err := tx.ClaimOutbox(e.ctx, "worker-1", e.now, e.now.Add(time.Minute), 1)
+		if err == nil && len(msgs) == 1 {
+			id = msgs[0].ID
+		}
+		return err
+	}), "claim")
+	e.now = e.now.Add(2 * time.Minute) // the lease is over; the worker is still sending
+	_, err := e.svc.RevokeInvite(e.ctx, o.admin, fay.Invite.ID)
+	wantNoErr(t, err, "revoke")
+	if msgs, _ := e.svc.Outbox(e.ctx, workspace.Operator(o.ID)); len(msgs) != 1 || msgs[0].Status != workspace.OutboxCancelled {
+		t.Fatalf("after the revocation: %+v, want fay's email cancelled (its lease was over)", msgs)
+	}
+	wantNoErr(t, e.store.Update(e.ctx, func(tx workspace.Tx) error { return tx.MarkOutboxSent(e.ctx, id, e.now) }), "mark sent")
+	msgs, err := e.svc.Outbox(e.ctx, workspace.Operator(o.ID))
+	wantNoErr(t, err, "outbox")
+	if len(msgs) != 1 || msgs[0].Status != workspace.OutboxSent || msgs[0].SentAt == nil {
+		t.Errorf("outbox: %+v, want fay's email sent", msgs)
 	}
 }
