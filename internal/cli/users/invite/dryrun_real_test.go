@@ -3,18 +3,15 @@ package invite
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/wsctl/wsctl/internal/api"
 	"github.com/wsctl/wsctl/internal/api/schema"
 	"github.com/wsctl/wsctl/internal/cli/clitest"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 	"github.com/wsctl/wsctl/internal/client"
-	"github.com/wsctl/wsctl/internal/store/sqlite"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
@@ -24,25 +21,8 @@ import (
 func planOrg(t *testing.T) (newClient func() (*client.Client, error), invites func() int) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "workspace.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	svc := workspace.NewService(store)
-	org, err := svc.CreateOrg(ctx, workspace.OrgInput{Slug: "acme", Name: "Acme", AdminName: "Ada Admin", AdminEmail: "ada@acme.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	op := workspace.Operator(org.Org.ID)
-	if err := svc.SetSignupMode(ctx, op, false); err != nil {
-		t.Fatal(err)
-	}
-	for product, total := range map[string]int{"flow": 3, "agent-dialer": 5, "parallel-dialer": 5} {
-		if _, err := svc.SetLicenseTotal(ctx, op, product, total); err != nil {
-			t.Fatal(err)
-		}
-	}
+	live := newLiveServer(t, map[string]int{"flow": 3, "agent-dialer": 5, "parallel-dialer": 5})
+	svc, op := live.svc, workspace.Operator(live.orgID)
 	for _, in := range []workspace.InviteInput{
 		{Name: "Pat Doe", Email: "pat@example.com", Roles: []string{"user"}, Licenses: []string{"agent-dialer"}},
 		{Name: "Fay Wu", Email: "fay@example.com", Roles: []string{"user"}, Licenses: []string{"agent-dialer"}},
@@ -51,8 +31,6 @@ func planOrg(t *testing.T) (newClient func() (*client.Client, error), invites fu
 			t.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer(api.New(svc, api.Options{}))
-	t.Cleanup(srv.Close)
 	invites = func() int {
 		list, _, err := svc.ListInvites(ctx, op, workspace.InviteFilter{Limit: 1000})
 		if err != nil {
@@ -60,7 +38,7 @@ func planOrg(t *testing.T) (newClient func() (*client.Client, error), invites fu
 		}
 		return len(list)
 	}
-	return func() (*client.Client, error) { return client.New(srv.URL, org.Secret, srv.Client()), nil }, invites
+	return live.client, invites
 }
 
 // Five flow rows for a pool of 3, an existing user and a pending invite:

@@ -3,6 +3,7 @@ package invite
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -23,14 +24,16 @@ import (
 )
 
 // liveServer is workspaced's real API handler over loopback on SQLite: an
-// org with signup mode off and 1000 licenses per product.
+// org "acme" (admin ada@acme.example) with signup mode off.
 type liveServer struct {
 	url, token string
 	svc        *workspace.Service
 	orgID      string
 }
 
-func newLiveServer(t *testing.T) *liveServer {
+// newLiveServer starts one with total licenses of each product, 1000 each
+// by default.
+func newLiveServer(t *testing.T, totals ...map[string]int) *liveServer {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "workspace.db"))
@@ -47,8 +50,12 @@ func newLiveServer(t *testing.T) *liveServer {
 	if err := svc.SetSignupMode(ctx, op, false); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"parallel-dialer", "agent-dialer", "flow"} {
-		if _, err := svc.SetLicenseTotal(ctx, op, p, 1000); err != nil {
+	total := map[string]int{"parallel-dialer": 1000, "agent-dialer": 1000, "flow": 1000}
+	for _, m := range totals {
+		maps.Copy(total, m)
+	}
+	for p, n := range total {
+		if _, err := svc.SetLicenseTotal(ctx, op, p, n); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -56,6 +63,9 @@ func newLiveServer(t *testing.T) *liveServer {
 	t.Cleanup(srv.Close)
 	return &liveServer{url: srv.URL, token: org.Secret, svc: svc, orgID: org.Org.ID}
 }
+
+// client is the org's first admin's client, as the factory would make it.
+func (s *liveServer) client() (*client.Client, error) { return client.New(s.url, s.token, nil), nil }
 
 // invitesPerEmail counts the org's invites (any status) and emails queued, per email.
 func (s *liveServer) invitesPerEmail(t *testing.T) (invites, emails map[string]int) {

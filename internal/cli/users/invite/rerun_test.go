@@ -1,19 +1,14 @@
 package invite
 
 import (
-	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/wsctl/wsctl/internal/api"
 	"github.com/wsctl/wsctl/internal/cli/clitest"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 	"github.com/wsctl/wsctl/internal/client"
-	"github.com/wsctl/wsctl/internal/store/sqlite"
-	"github.com/wsctl/wsctl/internal/workspace"
 )
 
 // realServer is workspaced's API handler over loopback with a SQLite store:
@@ -21,29 +16,7 @@ import (
 // its first admin.
 func realServer(t *testing.T) func() (*client.Client, error) {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "workspace.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	svc := workspace.NewService(store)
-	org, err := svc.CreateOrg(ctx, workspace.OrgInput{Slug: "acme", Name: "Acme", AdminName: "Ada Admin", AdminEmail: "ada@acme.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	op := workspace.Operator(org.Org.ID)
-	if err := svc.SetSignupMode(ctx, op, false); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []string{"parallel-dialer", "agent-dialer", "flow"} {
-		if _, err := svc.SetLicenseTotal(ctx, op, p, 20); err != nil {
-			t.Fatal(err)
-		}
-	}
-	srv := httptest.NewServer(api.New(svc, api.Options{}))
-	t.Cleanup(srv.Close)
-	return func() (*client.Client, error) { return client.New(srv.URL, org.Secret, srv.Client()), nil }
+	return newLiveServer(t, map[string]int{"parallel-dialer": 20, "agent-dialer": 20, "flow": 20}).client
 }
 
 // runInvite runs 'users invite --csv' with the file's content and returns its stderr.
