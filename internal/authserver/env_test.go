@@ -23,6 +23,7 @@ import (
 	"github.com/wsctl/wsctl/internal/authserver"
 	"github.com/wsctl/wsctl/internal/store/sqlite"
 	"github.com/wsctl/wsctl/internal/store/sqlstore"
+	"github.com/wsctl/wsctl/internal/testutil/sessiontest"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
@@ -88,24 +89,10 @@ func newEnvOn(t *testing.T, store *sqlstore.Store, opts ...func(*authserver.Conf
 	return e
 }
 
-// session is a browser session of the user signed in with password and
-// TOTP, as the sign-in pages leave it before consent.
+// session is a browser session of the user, signed in and past MFA.
 func (e *env) session(userID string) workspace.BrowserSession {
 	e.t.Helper()
-	acc := workspace.NewAccounts(e.svc)
-	u, err := acc.User(e.ctx, e.org.ID, userID)
-	if err != nil {
-		e.t.Fatalf("user %s: %v", userID, err)
-	}
-	secret, _, err := acc.StartBrowserSession(e.ctx)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	_, sess, err := acc.BindBrowserSession(e.ctx, secret, u, []string{"pwd", "otp"}, true)
-	if err != nil {
-		e.t.Fatalf("sign %s in: %v", u.Email, err)
-	}
-	return sess
+	return sessiontest.SignedIn(e.t, e.svc, e.org.ID, userID)
 }
 
 // newServer builds an authorization server on the env's database and

@@ -15,6 +15,7 @@ import (
 	"github.com/wsctl/wsctl/internal/store/sqlite"
 	"github.com/wsctl/wsctl/internal/store/sqlstore"
 	"github.com/wsctl/wsctl/internal/testutil/pgtest"
+	"github.com/wsctl/wsctl/internal/testutil/sessiontest"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
@@ -79,20 +80,11 @@ func insertAuthRequest(t *testing.T, s *sqlstore.Store, id string, now time.Time
 	}
 }
 
-// signIn is a browser session of the fixture's user that passed sign-in and
-// MFA, as the sign-in pages make one, and what completing from it records.
+// signIn is a sign-in of the fixture's user, past MFA, as the sign-in
+// pages make one, and what completing from it records.
 func (f grantFixture) signIn(t *testing.T) grants.SignIn {
 	t.Helper()
-	ctx := context.Background()
-	acc := workspace.NewAccounts(f.svc)
-	secret, _, err := acc.StartBrowserSession(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, sess, err := acc.BindBrowserSession(ctx, secret, f.user, []string{"pwd", "otp"}, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess := sessiontest.SignedIn(t, f.svc, f.org.ID, f.user.ID)
 	return grants.SignIn{SessionIDHash: sess.IDHash, UserID: f.user.ID, AMR: sess.AMR, AuthTime: *sess.AuthTime}
 }
 

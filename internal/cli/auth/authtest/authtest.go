@@ -29,6 +29,7 @@ import (
 	"github.com/wsctl/wsctl/internal/authserver"
 	"github.com/wsctl/wsctl/internal/cli/authstore"
 	"github.com/wsctl/wsctl/internal/store/sqlite"
+	"github.com/wsctl/wsctl/internal/testutil/sessiontest"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
@@ -189,7 +190,7 @@ func (b *Browser) signIn(authURL string) (string, error) {
 		redirect, err = b.s.AS.DenyAuthRequest(ctx, id)
 	} else {
 		var sess workspace.BrowserSession
-		if sess, err = b.s.session(b.UserID); err == nil {
+		if sess, err = sessiontest.Start(b.s.Svc, b.s.Org.ID, b.UserID); err == nil {
 			redirect, err = b.s.AS.CompleteAuthRequest(ctx, id, sess)
 		}
 	}
@@ -255,23 +256,6 @@ var UserCode = regexp.MustCompile(`one-time code: (?:\x1b\[[0-9;]*m)?([A-Z0-9-]+
 // AuthorizeURL matches the sign-in URL 'wsctl auth login' prints.
 var AuthorizeURL = regexp.MustCompile(`(http://\S+/oauth/authorize\?\S+)`)
 
-// session is a browser session of the user signed in with password and
-// TOTP, as the sign-in pages leave it before consent.
-func (s *Server) session(userID string) (workspace.BrowserSession, error) {
-	ctx := context.Background()
-	acc := workspace.NewAccounts(s.Svc)
-	u, err := acc.User(ctx, s.Org.ID, userID)
-	if err != nil {
-		return workspace.BrowserSession{}, err
-	}
-	secret, _, err := acc.StartBrowserSession(ctx)
-	if err != nil {
-		return workspace.BrowserSession{}, err
-	}
-	_, sess, err := acc.BindBrowserSession(ctx, secret, u, []string{"pwd", "otp"}, true)
-	return sess, err
-}
-
 // ApproveDevice approves a device's user code as the admin would on the
 // device page (or refuses it).
 func (s *Server) ApproveDevice(code string, deny bool) {
@@ -279,10 +263,7 @@ func (s *Server) ApproveDevice(code string, deny bool) {
 	if deny {
 		err = s.AS.DenyDeviceRequest(context.Background(), code)
 	} else {
-		var sess workspace.BrowserSession
-		if sess, err = s.session(s.Admin.ID); err == nil {
-			err = s.AS.CompleteDeviceRequest(context.Background(), code, sess)
-		}
+		err = s.AS.CompleteDeviceRequest(context.Background(), code, sessiontest.SignedIn(s.t, s.Svc, s.Org.ID, s.Admin.ID))
 	}
 	if err != nil {
 		s.t.Errorf("approve device code %s: %v", code, err)
@@ -334,11 +315,7 @@ func (s *Server) Tokens() *oauth2.Token {
 	if err != nil {
 		s.t.Fatalf("authorize: %s", resp.Status)
 	}
-	sess, err := s.session(s.Admin.ID)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	redirect, err := s.AS.CompleteAuthRequest(ctx, loc.Query().Get("authRequest"), sess)
+	redirect, err := s.AS.CompleteAuthRequest(ctx, loc.Query().Get("authRequest"), sessiontest.SignedIn(s.t, s.Svc, s.Org.ID, s.Admin.ID))
 	if err != nil {
 		s.t.Fatal(err)
 	}
