@@ -170,7 +170,12 @@ func TestActivate_NeedsAnAvailableLicense_R10(t *testing.T) {
 	if !u.Active || !slices.Equal(u.Licenses, []string{"flow"}) {
 		t.Errorf("activated user %+v", u)
 	}
-	e.post(path, o.admin, schema.ActivateRequest{Licenses: []string{"flow"}}).problem(t, http.StatusConflict, schema.CodeAlreadyActive)
+	// The same request again changes nothing and says so; asking for another
+	// license of an active user is a conflict.
+	if again := decode[schema.User](t, e.post(path, o.admin, schema.ActivateRequest{Licenses: []string{"flow"}}).want(t, http.StatusOK)); again.Unchanged == "" || !again.UpdatedAt.Equal(u.UpdatedAt) {
+		t.Errorf("activating again = %+v, want unchanged", again)
+	}
+	e.post(path, o.admin, schema.ActivateRequest{Licenses: []string{"agent-dialer"}}).problem(t, http.StatusConflict, schema.CodeAlreadyActive)
 	// Tokens revoked by the deactivation stay revoked (R9).
 	e.get("/api/v1/me", bobToken).problem(t, http.StatusUnauthorized, schema.CodeUnauthenticated)
 }
