@@ -80,7 +80,8 @@ func ifMatchVersion(r *http.Request) (int, error) {
 	unquoted, ok := strings.CutPrefix(v, `"`)
 	unquoted, ok2 := strings.CutSuffix(unquoted, `"`)
 	n, err := strconv.Atoi(unquoted)
-	if !ok || !ok2 || err != nil || n < 0 || strings.HasPrefix(unquoted, "+") {
+	// Versions start at 1; 0 would ask the domain to skip the check.
+	if !ok || !ok2 || err != nil || n < 1 || strings.HasPrefix(unquoted, "+") {
 		return 0, badRequest(`If-Match must be the ETag of a GET of this user, like "7", not %s`, v)
 	}
 	return n, nil

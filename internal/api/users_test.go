@@ -54,6 +54,12 @@ func TestEditUser_ETagAndIfMatch_R8(t *testing.T) {
 	malformed.bad = true
 	e.send(malformed).problem(t, http.StatusBadRequest, schema.CodeInvalidRequest)
 
+	// Versions start at 1: "0" must not pass for "any version" and let an
+	// edit overwrite another admin's unseen.
+	zero := patch(path, o.admin, `"0"`, stale)
+	zero.bad = true
+	e.send(zero).problem(t, http.StatusBadRequest, schema.CodeInvalidRequest)
+
 	unknownField := patch(path, o.admin, `"2"`, `{"nmae":"Bob"}`)
 	p = e.send(unknownField).problem(t, http.StatusBadRequest, schema.CodeInvalidRequest)
 	if !strings.Contains(p.Detail, "nmae") {
