@@ -27,7 +27,10 @@ ws() { bin/wsctl "$@"; }
 wsd() { bin/workspaced --database "sqlite:$demo/workspace.db" "$@"; }
 
 step "Start workspaced on a fresh SQLite file"
-wsd serve --listen 127.0.0.1:0 >"$demo/server.log" 2>&1 &
+# The binary itself goes to the background, not the wsd function: $! of a
+# backgrounded function is the subshell running it, and killing that at the
+# end left workspaced running.
+bin/workspaced serve --database "sqlite:$demo/workspace.db" --listen 127.0.0.1:0 >"$demo/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do
   addr=$(grep -o 'address=http://[0-9.:]*' "$demo/server.log" | head -1 | cut -d= -f2) && [ -n "$addr" ] && break

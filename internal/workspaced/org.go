@@ -23,7 +23,7 @@ func newOrgCreateCmd(e *env) *cobra.Command {
 		Short: "Create an org and its first admin; print the admin's API token",
 		Long: heredoc.Doc(`
 			Create an org with the default product catalog (parallel-dialer, agent-dialer,
-			flow), 3 licenses per product (R5), automatic sign-up on, and its first admin.
+			flow), 3 licenses per product, automatic sign-up on, and its first admin.
 
 			The first admin's API token (every scope) is printed alone on stdout, once:
 			keep it in a secret store or hand it to wsctl through WSCTL_TOKEN.
@@ -65,7 +65,7 @@ func newOrgSetLicensesCmd(e *env) *cobra.Command {
 		Use:   "set-licenses --org S --product P --total N",
 		Short: "Change the number of licenses of a product (never below what is in use)",
 		Long: heredoc.Doc(`
-			Set the total of an org's license pool. Only the operator changes totals (R5);
+			Set the total of an org's license pool. Only the operator changes totals;
 			a total below what is assigned to users plus reserved by pending invites is refused.
 		`),
 		Example: "$ workspaced org set-licenses --org acme --product parallel-dialer --total 25",

@@ -105,7 +105,7 @@ func newOrgSetIdPCmd(e *env) *cobra.Command {
 			where BASE-URL is workspaced serve's --base-url, and the scopes
 			openid email profile. The provider must confirm email addresses
 			(email_verified). While signup mode is on, a person whose verified email is of
-			one of --domains and who is not yet a user is added on first sign-in (R7):
+			one of --domains and who is not yet a user is added on first sign-in:
 			active, role user, no licenses. Existing users sign in whatever their domain.
 
 			The client secret is read from a file (- for stdin), never from a flag.
@@ -142,7 +142,7 @@ func newOrgSetIdPCmd(e *env) *cobra.Command {
 	cmd.Flags().StringVar(&in.Issuer, "issuer", "", "the provider's issuer URL (its discovery document is at ISSUER/.well-known/openid-configuration)")
 	cmd.Flags().StringVar(&in.ClientID, "client-id", "", "the client id the provider gave this server")
 	cmd.Flags().StringVar(&secretFile, "client-secret-file", "", "file holding the client secret (- for stdin)")
-	cmd.Flags().StringSliceVar(&in.Domains, "domains", nil, "email domains whose people may sign up on their own (R7)")
+	cmd.Flags().StringSliceVar(&in.Domains, "domains", nil, "email domains whose people may sign up on their own while signup mode is on")
 	for _, f := range []string{"org", "issuer", "client-id", "client-secret-file"} {
 		_ = cmd.MarkFlagRequired(f)
 	}

@@ -18,7 +18,9 @@ func newUserCmd(e *env) *cobra.Command {
 		Short: "Add an already-known person as an active user",
 		Long: heredoc.Doc(`
 			Import a person as an active user at once, without an invite: for migrations
-			from another system. The fields obey R1 and the licenses R4.
+			from another system. As for an invite, a name, a valid email not yet in
+			use, at least one role and at least one license are needed, and each
+			license must be available in its pool.
 		`),
 		Example: "$ workspaced user add --org acme --name \"Bob Ray\" --email bob@acme.example --role manager,user --license flow",
 		Args:    cobra.NoArgs,

@@ -122,7 +122,7 @@ func fakeServer(t *testing.T) *httptest.Server {
 				Before: json.RawMessage("null"), After: json.RawMessage(`{"status":"pending"}`), RequestID: "req-0",
 			},
 			{
-				ID: "a2", At: now, Actor: "ada@example.com", Action: "user.deactivate", Target: "grace@example.com",
+				ID: "a2", At: now, Actor: "ada@example.com", Action: "user.deactivated", Target: "grace@example.com",
 				Before: json.RawMessage(`{"active":true}`), RequestID: "req-0", // After nil: marshals as null
 			},
 		}})

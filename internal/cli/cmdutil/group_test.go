@@ -38,12 +38,14 @@ func TestGroupRunE_MistypedSubcommandIsUsageErrorWithSuggestion(t *testing.T) {
 	}
 }
 
-func TestGroupRunE_NoSuggestionForNonsense(t *testing.T) {
+// Nothing close to what was typed: the message lists what could have been.
+func TestGroupRunE_NonsenseListsTheGroupsCommands(t *testing.T) {
 	root := groupTree(&bytes.Buffer{})
 	root.SetArgs([]string{"users", "bogus"})
 	err := root.Execute()
-	if ExitCode(err) != ExitUsage || ErrorMessage(err) != `unknown command "bogus" for "wsctl users"` {
-		t.Errorf("err %q (exit %d)", ErrorMessage(err), ExitCode(err))
+	want := "unknown command \"bogus\" for \"wsctl users\"\n\nAvailable commands:\n\tactivate\n\tdeactivate\n"
+	if ExitCode(err) != ExitUsage || ErrorMessage(err) != want {
+		t.Errorf("err %q (exit %d), want %q", ErrorMessage(err), ExitCode(err), want)
 	}
 }
 

@@ -42,11 +42,12 @@ func NewCmdSignupMode(f *cmdutil.Factory, runF func(*SignupModeOptions) error) *
 		Long: heredoc.Doc(`
 			Automatic sign-up ("allow users to sign up automatically") is on for a
 			new workspace: anybody signing in through the workspace's identity
-			provider becomes an active user with role user and no license (R7).
-			While it is on, invites are refused (R2): turn it off to invite people.
+			provider becomes an active user with role user and no license. While
+			it is on, invites are refused, since people can join on their own:
+			turn it off to invite people.
 
 			With no argument or 'status', show the setting. 'on' and 'off' change
-			it after a confirmation (R3); --yes skips the confirmation and is
+			it after a confirmation; --yes skips the confirmation and is
 			required when there is no terminal.
 		`),
 		Example: heredoc.Doc(`

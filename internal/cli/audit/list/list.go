@@ -45,10 +45,14 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 			(2026-01-31, 2026-01-31T12:00:00Z). The newest 100 events are listed
 			unless --limit says otherwise (--limit 0: all of them); when more
 			events match than are shown, a note on stderr says so.
+
+			--action takes one of the actions workspaced records, such as
+			user.deactivated, user.edited or invite.created; shell completion
+			offers them all, and an unknown one is refused with the list.
 		`),
 		Example: heredoc.Doc(`
 			$ wsctl audit list --since 24h
-			$ wsctl audit list --actor admin@example.com --action user.deactivate
+			$ wsctl audit list --actor admin@example.com --action user.deactivated
 			$ wsctl audit list --since 2026-01-01 --limit 0 -o json > audit.json
 		`),
 		Args: cmdutil.NoArgs,
@@ -63,6 +67,9 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 			if opts.Limit < 0 {
 				return cmdutil.FlagErrorf("--limit must be 0 (no limit) or more, not %d", opts.Limit)
 			}
+			if opts.Action != "" && !schema.IsAuditAction(opts.Action) {
+				return cmdutil.FlagErrorf("%s", unknownAction(opts.Action))
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -71,10 +78,45 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	}
 	cmd.Flags().StringVar(&since, "since", "", "only events after this `DURATION|TIME` (e.g. 24h, 7d, 2026-01-31)")
 	cmd.Flags().StringVar(&opts.Actor, "actor", "", "only events by this `EMAIL`")
-	cmd.Flags().StringVar(&opts.Action, "action", "", "only events of this action")
+	cmd.Flags().StringVar(&opts.Action, "action", "", "only events of this `ACTION`, e.g. user.deactivated")
+	_ = cmd.RegisterFlagCompletionFunc("action", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var names []string
+		for _, a := range schema.AuditActions() {
+			names = append(names, a.Name+"\t"+a.Does)
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	})
 	cmd.Flags().IntVarP(&opts.Limit, "limit", "L", 100, "list at most this many events (0: all)")
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd
+}
+
+// unknownAction says that workspaced records no events of action, suggests
+// the actions it may have meant ("user.deactivate": user.deactivated) and
+// lists every action, with what it records.
+func unknownAction(action string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "--action %q is not an action workspaced records", action)
+	var close []string
+	for _, name := range schema.AuditActionNames() {
+		_, verb, _ := strings.Cut(name, ".")
+		if strings.HasPrefix(name, action) || strings.HasPrefix(verb, action) {
+			close = append(close, name)
+		}
+	}
+	if len(close) > 0 {
+		fmt.Fprintf(&b, "; did you mean %s?", strings.Join(close, " or "))
+	}
+	actions := schema.AuditActions()
+	width := 0
+	for _, a := range actions {
+		width = max(width, len(a.Name))
+	}
+	b.WriteString("\n\nThe actions are:\n")
+	for _, a := range actions {
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, a.Name, a.Does)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // ParseSince reads a duration back from now (Go durations plus "d" for

@@ -3,10 +3,13 @@ package list
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
 	"github.com/wsctl/wsctl/internal/cli/clitest"
@@ -45,8 +48,8 @@ func TestParseSince(t *testing.T) {
 func TestNewCmdList_Flags(t *testing.T) {
 	env := clitest.NewEnv(t)
 	var got *ListOptions
-	err := clitest.Run(NewCmdList(env.F, func(o *ListOptions) error { got = o; return nil }), "--since 2026-01-31T00:00:00Z --actor admin@example.com --action user.deactivate --limit 0")
-	if err != nil || got.Actor != "admin@example.com" || got.Action != "user.deactivate" || got.Limit != 0 || got.Since.Year() != 2026 {
+	err := clitest.Run(NewCmdList(env.F, func(o *ListOptions) error { got = o; return nil }), "--since 2026-01-31T00:00:00Z --actor admin@example.com --action user.deactivated --limit 0")
+	if err != nil || got.Actor != "admin@example.com" || got.Action != "user.deactivated" || got.Limit != 0 || got.Since.Year() != 2026 {
 		t.Errorf("err %v opts %+v", err, got)
 	}
 	err = clitest.Run(NewCmdList(env.F, func(*ListOptions) error { return nil }), "--since soon")
@@ -65,7 +68,7 @@ func TestListRun_SendsFiltersAndPrintsJSON(t *testing.T) {
 	srv := clitest.NewServer(t)
 	at := time.Date(2026, 1, 31, 10, 0, 0, 0, time.UTC)
 	srv.JSON("GET", "/api/v1/audit", 200, schema.Page[schema.AuditEvent]{Items: []schema.AuditEvent{
-		{ID: "e1", At: at, Actor: "admin@example.com", Action: "user.deactivate", Target: "ann@example.com", Before: []byte(`{"active":true}`), After: []byte(`{"active":false}`), RequestID: "r1"},
+		{ID: "e1", At: at, Actor: "admin@example.com", Action: "user.deactivated", Target: "ann@example.com", Before: []byte(`{"active":true}`), After: []byte(`{"active":false}`), RequestID: "r1"},
 	}})
 	env.F.Client = srv.ClientFunc()
 	if err := clitest.Run(NewCmdList(env.F, nil), "--since 2026-01-01T00:00:00Z --actor admin@example.com -o json"); err != nil {
@@ -134,5 +137,81 @@ func TestListRun_SaysWhenTheLimitCutTheListOff(t *testing.T) {
 				t.Errorf("%d requests, want %d", calls, tt.wantCalls)
 			}
 		})
+	}
+}
+
+// An action workspaced never records would match nothing, and an empty list
+// reads as "nobody did that": it is a usage error listing the actions, and
+// the API is not called (clitest.NewEnv fails the test if it is).
+func TestNewCmdList_UnknownActionIsUsageErrorListingTheActions(t *testing.T) {
+	env := clitest.NewEnv(t)
+	err := clitest.Run(NewCmdList(env.F, func(*ListOptions) error {
+		t.Error("ran with an unknown action")
+		return nil
+	}), "--action user.deactivate")
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+		t.Fatalf("err %v: exit %d, want %d", err, cmdutil.ExitCode(err), cmdutil.ExitUsage)
+	}
+	msg := cmdutil.ErrorMessage(err)
+	if !strings.HasPrefix(msg, `--action "user.deactivate" is not an action workspaced records; did you mean user.deactivated?`) {
+		t.Errorf("message %q", msg)
+	}
+	for _, a := range schema.AuditActions() {
+		if !strings.Contains(msg, "\n  "+a.Name+" ") || !strings.Contains(msg, a.Does) {
+			t.Errorf("message does not list %s (%s):\n%s", a.Name, a.Does, msg)
+		}
+	}
+}
+
+func TestNewCmdList_EveryKnownActionIsAccepted(t *testing.T) {
+	env := clitest.NewEnv(t)
+	for _, name := range schema.AuditActionNames() {
+		var got *ListOptions
+		if err := clitest.Run(NewCmdList(env.F, func(o *ListOptions) error { got = o; return nil }), "--action "+name); err != nil || got.Action != name {
+			t.Errorf("--action %s: err %v", name, err)
+		}
+	}
+}
+
+// Every --action of the examples is an action workspaced records: an
+// example teaching 'user.deactivate' sent people looking for events that
+// are written as 'user.deactivated'.
+func TestNewCmdList_ExamplesUseKnownActions(t *testing.T) {
+	cmd := NewCmdList(clitest.NewEnv(t).F, nil)
+	n := 0
+	for _, line := range strings.Split(cmd.Example, "\n") {
+		words := strings.Fields(line)
+		for i, w := range words {
+			if w == "--action" && i+1 < len(words) {
+				n++
+				if !schema.IsAuditAction(words[i+1]) {
+					t.Errorf("example %q: %q is not an action workspaced records (%s)", line, words[i+1], strings.Join(schema.AuditActionNames(), ", "))
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Errorf("no example shows --action:\n%s", cmd.Example)
+	}
+}
+
+func TestNewCmdList_CompletesActions(t *testing.T) {
+	cmd := NewCmdList(clitest.NewEnv(t).F, nil)
+	complete, ok := cmd.GetFlagCompletionFunc("action")
+	if !ok {
+		t.Fatal("--action has no completion")
+	}
+	got, directive := complete(cmd, nil, "")
+	if directive != cobra.ShellCompDirectiveNoFileComp {
+		t.Errorf("directive %v", directive)
+	}
+	var names []string
+	for _, c := range got {
+		name, _, _ := strings.Cut(c, "\t")
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, schema.AuditActionNames()) {
+		t.Errorf("completes %q, want %q", names, schema.AuditActionNames())
 	}
 }

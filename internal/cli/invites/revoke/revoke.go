@@ -34,7 +34,7 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(*RevokeOptions) error) *cobra.Co
 		Short: "Revoke a pending invite and free its licenses",
 		Long: heredoc.Doc(`
 			Revoke a pending invite (EMAIL may also be the invite's id): its signup
-			link stops working and its reserved licenses return to the pool (R6).
+			link stops working and the licenses it reserved return to the pool.
 
 			Asks for confirmation on a terminal; --yes skips it and is required
 			when there is no terminal.

@@ -33,7 +33,7 @@ func NewCmdReset(f *cmdutil.Factory, runF func(*ResetOptions) error) *cobra.Comm
 		Use:   "reset USER",
 		Short: "Remove a user's MFA enrollment so they set it up again",
 		Long: heredoc.Doc(`
-			Reset a user's multi-factor authentication (R12), e.g. when they lost
+			Reset a user's multi-factor authentication, e.g. when they lost
 			their authenticator: their MFA enrollment is removed and their sessions
 			and refresh tokens are revoked; at their next sign-in they set MFA up
 			again. USER is an email or an id. Needs the mfa:reset scope.

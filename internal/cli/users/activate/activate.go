@@ -34,8 +34,8 @@ func NewCmdActivate(f *cmdutil.Factory, runF func(*ActivateOptions) error) *cobr
 		Use:   "activate USER --license P[,P]",
 		Short: "Reactivate a deactivated user with at least one license",
 		Long: heredoc.Doc(`
-			Reactivate a deactivated user (R10): they can sign in again. At least
-			one license is needed, and it must be available (R4); see
+			Reactivate a deactivated user: they can sign in again. At least one
+			license is needed, and it must be available in its pool; see
 			'wsctl licenses show'. On a terminal, a missing --license is asked for.
 		`),
 		Example: heredoc.Doc(`
@@ -47,7 +47,7 @@ func NewCmdActivate(f *cmdutil.Factory, runF func(*ActivateOptions) error) *cobr
 			opts.User = args[0]
 			opts.Licenses = cmdutil.SplitList(opts.Licenses)
 			if len(opts.Licenses) == 0 && !opts.IO.CanPrompt() {
-				return cmdutil.FlagErrorf("--license is required: a user is reactivated with at least one license (R10)")
+				return cmdutil.FlagErrorf("--license is required: a user is reactivated with at least one license, e.g. --license flow")
 			}
 			if runF != nil {
 				return runF(opts)

@@ -37,7 +37,7 @@ func NewCmdDeactivate(f *cmdutil.Factory, runF func(*DeactivateOptions) error) *
 		Use:   "deactivate USER",
 		Short: "Deactivate a user: release their licenses and revoke their access",
 		Long: heredoc.Doc(`
-			Deactivate a user (R9): all their licenses return to the pool, their
+			Deactivate a user: all their licenses return to the pool, their
 			sessions and tokens are revoked and they can no longer sign in. They
 			stay listed with 'wsctl users list --inactive' and can be reactivated
 			with 'wsctl users activate USER --license P'.

@@ -35,10 +35,10 @@ func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Comman
 		Use:   "edit USER",
 		Short: "Change a user's name, roles, licenses or call recording",
 		Long: heredoc.Doc(`
-			Change a user's name, roles, licenses or call recording (R8). USER is
+			Change a user's name, roles, licenses or call recording. USER is
 			an email or an id. Only the given changes are sent.
 
-			A license can be added only while one is available (R4): see
+			A license can be added only while one is available in its pool: see
 			'wsctl licenses show'. Taking the last one succeeds with a notice.
 
 			The user is read first and changed only if nobody changed it in

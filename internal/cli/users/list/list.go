@@ -38,7 +38,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 			List the users of the workspace.
 
 			Only active users are listed by default; --inactive lists only the
-			deactivated ones and --all lists both (R11). --role, --license and
+			deactivated ones and --all lists both. --role, --license and
 			--search narrow the list; --search matches names and emails.
 
 			Every page is fetched unless --limit is given; in TSV, CSV, JSON and
