@@ -344,6 +344,12 @@ func TestDocument_SchemasMatchGoTypes(t *testing.T) {
 		"ActivateRequest":     schema.ActivateRequest{},
 		"TokenRequest":        schema.TokenRequest{},
 		"Problem":             schema.Problem{},
+		"SyncRequest":         schema.SyncRequest{},
+		"SyncRow":             schema.SyncRow{},
+		"SyncResponse":        schema.SyncResponse{},
+		"SyncRowResult":       schema.SyncRowResult{},
+		"SyncMissing":         schema.SyncMissing{},
+		"SyncSummary":         schema.SyncSummary{},
 	}
 	doc := New(t).Document()
 	for name, v := range types {
