@@ -32,10 +32,15 @@ func syncTests() []test {
 	}
 }
 
+// person is a roster row.
+func person(name, email string, roles []string, licenses ...string) workspace.RosterRow {
+	return workspace.RosterRow{Name: name, Email: email, Roles: roles, Licenses: licenses}
+}
+
 // member is a roster row for someone made by addUser or mustInvite, whose
 // name is "Test Person".
 func member(email string, roles []string, licenses ...string) workspace.RosterRow {
-	return workspace.RosterRow{Name: "Test Person", Email: email, Roles: roles, Licenses: licenses}
+	return person("Test Person", email, roles, licenses...)
 }
 
 // ada is the row of an org's first admin as newOrg made her.
@@ -149,20 +154,20 @@ func testSyncActions(t *testing.T, e *env) {
 	eveLink := e.pendingInvite(o, "eve@acme.example")
 
 	res := e.sync(o.admin, workspace.Roster{Rows: []workspace.RosterRow{
-		ada(adminRole),                                                                            // 0 the caller, as is
-		member("BOB@acme.example", userRole, "flow"),                                                                     // 1 as is, whatever the case of the email
-		member("cat@acme.example", userRole, "flow", "agent-dialer"),                                                     // 2 a license more
-		{Name: "Dan Diaz", Email: "dan@acme.example", Roles: []string{"manager"}, Licenses: []string{"parallel-dialer"}}, // 3 inactive
-		member("eve@acme.example", []string{"manager"}, "flow"),                                                          // 4 a pending invite, another role
-		member("fay@acme.example", userRole, "parallel-dialer"),                                                          // 5 a pending invite, as is
-		{Name: "Gil Gray", Email: "gil@acme.example", Roles: userRole, Licenses: []string{"agent-dialer"}},               // 6 nobody
-		member("ivy@acme.example", userRole, "agent-dialer"),                                                             // 7 as is: agent-dialer now 3 of 3
-		{Name: "Hal Hill", Email: "hal@acme.example", Roles: userRole, Licenses: []string{"agent-dialer"}},               // 8 none left
-		{Name: "R2-D2", Email: "r2@acme.example", Roles: userRole, Licenses: []string{"flow"}},                           // 9 bad name
-		member("crm@acme.example", userRole, "crm"),                                                                      // 10 unknown product
-		member("boss@acme.example", []string{"boss"}, "flow"),                                                            // 11 unknown role
-		{Name: "Gil Again", Email: "Gil@acme.example", Roles: userRole, Licenses: []string{"flow"}},                      // 12 twice
-		member("nolicense@acme.example", userRole),                                                                       // 13 an invite needs a license
+		ada(adminRole), // 0 the caller, as is
+		member("BOB@acme.example", userRole, "flow"),                                   // 1 as is, whatever the case of the email
+		member("cat@acme.example", userRole, "flow", "agent-dialer"),                   // 2 a license more
+		person("Dan Diaz", "dan@acme.example", []string{"manager"}, "parallel-dialer"), // 3 inactive
+		member("eve@acme.example", []string{"manager"}, "flow"),                        // 4 a pending invite, another role
+		member("fay@acme.example", userRole, "parallel-dialer"),                        // 5 a pending invite, as is
+		person("Gil Gray", "gil@acme.example", userRole, "agent-dialer"),               // 6 nobody
+		member("ivy@acme.example", userRole, "agent-dialer"),                           // 7 as is: agent-dialer now 3 of 3
+		person("Hal Hill", "hal@acme.example", userRole, "agent-dialer"),               // 8 none left
+		person("R2-D2", "r2@acme.example", userRole, "flow"),                           // 9 bad name
+		member("crm@acme.example", userRole, "crm"),                                    // 10 unknown product
+		member("boss@acme.example", []string{"boss"}, "flow"),                          // 11 unknown role
+		person("Gil Again", "Gil@acme.example", userRole, "flow"),                      // 12 twice
+		member("nolicense@acme.example", userRole),                                     // 13 an invite needs a license
 	}}, workspace.Apply)
 	wantList(t, "rows", syncActions(res.Rows), []string{
 		"unchanged", "unchanged", "update", "activate", "update", "unchanged", "invite", "unchanged",
@@ -264,7 +269,7 @@ func testSyncRefusedReleasesNothing(t *testing.T, e *env) {
 	// ann would give flow up for agent-dialer, which is full: refused, so she
 	// keeps flow, and gus, who counted on her flow license, is refused too.
 	rows[1] = member("ann@acme.example", userRole, "agent-dialer")
-	rows = append(rows, workspace.RosterRow{Name: "Gus Gold", Email: "gus@acme.example", Roles: userRole, Licenses: []string{"flow"}})
+	rows = append(rows, person("Gus Gold", "gus@acme.example", userRole, "flow"))
 	res := e.sync(o.admin, workspace.Roster{Rows: rows}, workspace.Apply)
 	wantList(t, "rows", syncActions(res.Rows), []string{"unchanged", "refused license_exhausted", "unchanged", "unchanged",
 		"unchanged", "unchanged", "unchanged", "refused license_exhausted"})
@@ -468,9 +473,9 @@ func testSyncDryRun(t *testing.T, e *env) {
 	rows = append(rows,
 		member("dan@acme.example", []string{"manager"}, "parallel-dialer"), // 7
 		member("pat@acme.example", userRole, "parallel-dialer"),            // 8 expired: invited again
-		workspace.RosterRow{Name: "New Person", Email: "new@acme.example", Roles: userRole, Licenses: []string{"parallel-dialer"}},
-		workspace.RosterRow{Name: "Zed Zane", Email: "zed@acme.example", Roles: userRole, Licenses: []string{"parallel-dialer"}},
-		workspace.RosterRow{Name: "Gus Gold", Email: "gus@acme.example", Roles: userRole, Licenses: []string{"flow"}}, // counted on ann's flow
+		person("New Person", "new@acme.example", userRole, "parallel-dialer"),
+		person("Zed Zane", "zed@acme.example", userRole, "parallel-dialer"),
+		person("Gus Gold", "gus@acme.example", userRole, "flow"), // counted on ann's flow
 		member("bad", userRole, "flow"),
 	)
 	roster := workspace.Roster{Rows: rows, DeactivateMissing: true}
