@@ -168,9 +168,7 @@ func (c *change) sync(ctx context.Context, r Roster) (SyncResult, error) {
 		return SyncResult{}, err
 	}
 	for i, row := range r.Rows {
-		if err := run.decideRow(ctx, i, row); err != nil {
-			return SyncResult{}, err
-		}
+		run.decideRow(i, row)
 	}
 	run.decideMissing()
 	admins := 0
@@ -245,8 +243,8 @@ func (r *syncRun) load(ctx context.Context) error {
 }
 
 // decideRow decides what row i asks for, but for R4 and R9, which settle
-// decides for the whole roster. The error is a store failure.
-func (r *syncRun) decideRow(ctx context.Context, i int, row RosterRow) error {
+// decides for the whole roster.
+func (r *syncRun) decideRow(i int, row RosterRow) {
 	out := &r.rows[i]
 	email := normalizeEmail(row.Email)
 	first, twice := r.listed[email]
@@ -259,23 +257,16 @@ func (r *syncRun) decideRow(ctx context.Context, i int, row RosterRow) error {
 	}
 	if err != nil {
 		*out = failed(SyncInvalid, err)
-		return nil
+		return
 	}
 	if u, ok := r.users[email]; ok {
 		r.decideUser(out, v, u)
-		return nil
+		return
 	}
 	inv, ok := r.invites[email]
-	if ok && inv.StatusAt(r.now) != InvitePending {
-		// Past its expiry the invite holds nothing: it counts as none (R6).
-		if err := r.expireInvite(ctx, inv); err != nil {
-			return err
-		}
-		ok = false
-	}
-	if ok {
+	if ok && inv.StatusAt(r.now) == InvitePending {
 		r.decideInvite(out, v, inv)
-		return nil
+		return
 	}
 	switch {
 	case len(v.licenses) == 0:
@@ -284,9 +275,15 @@ func (r *syncRun) decideRow(ctx context.Context, i int, row RosterRow) error {
 		*out = failed(SyncRefused, ErrSignupModeOn)
 	default:
 		*out = SyncOutcome{Action: SyncInvite, Reason: "invited with " + describeAccess(v.roles, v.licenses) + "; a signup email goes out"}
-		r.changes = append(r.changes, &syncChange{out: out, row: v, claims: v.licenses})
+		ch := &syncChange{out: out, row: v, claims: v.licenses}
+		if ok {
+			// Past its expiry an invite holds nothing and counts as none (R6);
+			// it is marked expired when the new one is made.
+			ch.invite = inv
+			out.Reason = "the last invite had expired; " + out.Reason
+		}
+		r.changes = append(r.changes, ch)
 	}
-	return nil
 }
 
 // decideUser decides a row that names a user: update them if active,
@@ -406,8 +403,13 @@ func (r *syncRun) write(ctx context.Context) error {
 		var err error
 		switch out.Action {
 		case SyncInvite:
-			inv := b.create("", ch.row)
-			out.Invite = &inv
+			if ch.invite.ID != "" {
+				err = r.expireInvite(ctx, ch.invite)
+			}
+			if err == nil {
+				inv := b.create("", ch.row)
+				out.Invite = &inv
+			}
 		case SyncUpdate, SyncActivate:
 			err = r.writeRow(ctx, ch)
 		case SyncDeactivate:
