@@ -230,6 +230,18 @@ func (c *batch) invite(ctx context.Context, key string, v validInvite) (BatchRes
 	if err != nil {
 		return BatchResult{Err: err}, nil
 	}
+	inv := c.create(key, v)
+	c.pending[email] = inv
+	if key != "" {
+		c.byKey[key] = inv
+	}
+	return BatchResult{Outcome: InviteOutcome{Invite: inv, Notices: notices}}, nil
+}
+
+// create makes the invite of a row that every rule allowed, licenses
+// claimed: the invite and its email (R6) are written by write, its audit
+// event (R14) with the change.
+func (c *batch) create(key string, v validInvite) Invite {
 	s, now := c.s, c.now
 	token, hash := newSecret("wsi_")
 	inv := Invite{
@@ -240,11 +252,7 @@ func (c *batch) invite(ctx context.Context, key string, v validInvite) (BatchRes
 	c.created = append(c.created, inv)
 	c.emails = append(c.emails, s.inviteEmail(c.org, inv, token, now))
 	c.record("invite.created", inv.Email, nil, snapshotInvite(inv))
-	c.pending[email] = inv
-	if key != "" {
-		c.byKey[key] = inv
-	}
-	return BatchResult{Outcome: InviteOutcome{Invite: inv, Notices: notices}}, nil
+	return inv
 }
 
 func (c *batch) write(ctx context.Context) error {

@@ -44,6 +44,8 @@ type Tx interface {
 
 	// Invites.
 	InsertInvite(ctx context.Context, inv Invite) error
+	// UpdateInvite writes the invite's name, roles, licenses, status, link
+	// and expiry.
 	UpdateInvite(ctx context.Context, inv Invite) error
 	InviteByID(ctx context.Context, orgID, id string) (Invite, error)
 	// PendingInviteByEmail finds the newest invite of the email whose status is pending.

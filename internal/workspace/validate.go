@@ -112,6 +112,16 @@ type validInvite struct {
 // validateInvite checks every field of R1 that needs no storage, in the
 // order a form shows them, and reports the first bad one.
 func validateInvite(in InviteInput, pools []LicensePool) (validInvite, error) {
+	v, err := validatePerson(in, pools)
+	if err == nil && len(v.licenses) == 0 {
+		err = errNoLicense()
+	}
+	return v, err
+}
+
+// validatePerson is validateInvite but for the licenses, which may be
+// none: a roster's row may describe an active user who holds none (R7).
+func validatePerson(in InviteInput, pools []LicensePool) (validInvite, error) {
 	var v validInvite
 	var err error
 	if v.name, err = validateName(in.Name); err != nil {
@@ -123,13 +133,13 @@ func validateInvite(in InviteInput, pools []LicensePool) (validInvite, error) {
 	if v.roles, err = ParseRoles(in.Roles); err != nil {
 		return v, err
 	}
-	if v.licenses, err = parseLicenses(in.Licenses, pools); err != nil {
-		return v, err
-	}
-	if len(v.licenses) == 0 {
-		return v, &ValidationError{Field: "licenses", Reason: "at least one license is required"}
-	}
-	return v, nil
+	v.licenses, err = parseLicenses(in.Licenses, pools)
+	return v, err
+}
+
+// errNoLicense is R1's refusal of an invite without a license.
+func errNoLicense() error {
+	return &ValidationError{Field: "licenses", Reason: "at least one license is required"}
 }
 
 // sameAs reports whether an earlier invite was made from this same input,

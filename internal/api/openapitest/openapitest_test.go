@@ -348,6 +348,12 @@ func TestDocument_SchemasMatchGoTypes(t *testing.T) {
 		"UserBatchItem":       schema.UserBatchItem{},
 		"UserBatchResponse":   schema.UserBatchResponse{},
 		"UserBatchResult":     schema.UserBatchResult{},
+		"SyncRequest":         schema.SyncRequest{},
+		"SyncRow":             schema.SyncRow{},
+		"SyncResponse":        schema.SyncResponse{},
+		"SyncRowResult":       schema.SyncRowResult{},
+		"SyncMissing":         schema.SyncMissing{},
+		"SyncSummary":         schema.SyncSummary{},
 	}
 	doc := New(t).Document()
 	for name, v := range types {

@@ -30,18 +30,26 @@ func reservedUntil(inv workspace.Invite) any {
 	return ts(inv.ExpiresAt)
 }
 
-// UpdateInvite writes the mutable fields; an invite's licenses never change.
+// UpdateInvite writes everything of an invite but its identity: a sync
+// sets a pending invite's name, roles and licenses to a roster's row, and
+// the licenses' rows carry the reservation's end (reserved_until).
 func (t *tx) UpdateInvite(ctx context.Context, inv workspace.Invite) error {
-	res, err := t.exec(ctx, `UPDATE invites SET status = ?, token_hash = ?, expires_at = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
-		string(inv.Status), nullable(inv.TokenHash), ts(inv.ExpiresAt), ts(inv.UpdatedAt), inv.OrgID, inv.ID)
+	res, err := t.exec(ctx, `UPDATE invites SET name = ?, roles = ?, status = ?, token_hash = ?, expires_at = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
+		inv.Name, joinList(inv.Roles), string(inv.Status), nullable(inv.TokenHash), ts(inv.ExpiresAt), ts(inv.UpdatedAt), inv.OrgID, inv.ID)
 	if err != nil {
 		return err
 	}
 	if err := checkAffected(res, "invite", inv.ID); err != nil {
 		return err
 	}
-	_, err = t.exec(ctx, `UPDATE invite_licenses SET reserved_until = ? WHERE invite_id = ?`, reservedUntil(inv), inv.ID)
-	return err
+	if _, err := t.exec(ctx, `DELETE FROM invite_licenses WHERE invite_id = ?`, inv.ID); err != nil {
+		return err
+	}
+	lics := make([]any, 0, 4*len(inv.Licenses))
+	for _, p := range inv.Licenses {
+		lics = append(lics, inv.OrgID, inv.ID, p, reservedUntil(inv))
+	}
+	return t.insertRows(ctx, `INSERT INTO invite_licenses (org_id, invite_id, product, reserved_until) VALUES `, 4, lics)
 }
 
 func scanInvite(row rowScanner) (workspace.Invite, error) {
