@@ -119,6 +119,14 @@ type InviteRequest struct {
 	Licenses []string `json:"licenses"`
 }
 
+// MaxBatchRows bounds the rows of one batch request (POST /invites/batch):
+// more is refused with 400, so a client sends a larger file in several.
+const MaxBatchRows = 1000
+
+// Roles are the roles a user can hold, for prompts and completion (the
+// server decides which it accepts).
+func Roles() []string { return []string{"admin", "manager", "user"} }
+
 // InviteBatchRequest creates many invites in one request (POST /invites/batch).
 type InviteBatchRequest struct {
 	Invites []InviteBatchItem `json:"invites"`
