@@ -19,6 +19,14 @@ func userJSON(u workspace.User, notices []string) schema.User {
 	}
 }
 
+// changedUserJSON is the user a change left, with its notices and, when
+// nothing changed, why.
+func changedUserJSON(c workspace.Changed[workspace.User]) schema.User {
+	u := userJSON(c.Value, c.Notices)
+	u.Unchanged = c.NoOp
+	return u
+}
+
 func inviteJSON(i workspace.Invite, notices []string) schema.Invite {
 	return schema.Invite{
 		ID: i.ID, Name: i.Name, Email: i.Email, Roles: roleNames(i.Roles), Licenses: list(i.Licenses),

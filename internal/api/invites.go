@@ -65,14 +65,15 @@ func (s *server) createInvite(w http.ResponseWriter, r *http.Request, p workspac
 // answer is about the whole request (auth, malformed body, too many rows).
 func (s *server) createInviteBatch(w http.ResponseWriter, r *http.Request, p workspace.Principal) error {
 	var in schema.InviteBatchRequest
-	if err := s.decode(w, r, &in); err != nil {
+	if err := s.decodeBatch(w, r, &in, func() bool { return in.DryRun }); err != nil {
 		return err
 	}
+	mode, limit := batchMode(in.DryRun)
 	if len(in.Invites) == 0 {
 		return badRequest("invites must hold at least one invite")
 	}
-	if len(in.Invites) > workspace.MaxInviteBatch {
-		return badRequest("invites holds %d invites; at most %d per request", len(in.Invites), workspace.MaxInviteBatch)
+	if len(in.Invites) > limit {
+		return badRequest("invites holds %d invites; at most %d per request", len(in.Invites), limit)
 	}
 	inputs := make([]workspace.InviteInput, len(in.Invites))
 	badKey := map[int]error{}
@@ -92,11 +93,11 @@ func (s *server) createInviteBatch(w http.ResponseWriter, r *http.Request, p wor
 			index = append(index, i)
 		}
 	}
-	results, err := s.svc.InviteBatch(r.Context(), p, run)
+	results, pools, err := s.svc.InviteBatch(r.Context(), p, run, mode)
 	if err != nil {
 		return err
 	}
-	out := schema.InviteBatchResponse{Results: make([]schema.InviteBatchResult, len(inputs))}
+	out := schema.InviteBatchResponse{Results: make([]schema.InviteBatchResult, len(inputs)), DryRun: in.DryRun, Licenses: mapList(pools, poolJSON)}
 	for i, err := range badKey {
 		out.Results[i] = s.batchFailure(r, i, err)
 	}
@@ -115,6 +116,15 @@ func (s *server) createInviteBatch(w http.ResponseWriter, r *http.Request, p wor
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// batchMode is the mode of a batch request and the rows it may hold: a dry
+// run may hold a whole file.
+func batchMode(dryRun bool) (workspace.Mode, int) {
+	if dryRun {
+		return workspace.DryRun, workspace.MaxPlanRows
+	}
+	return workspace.Apply, workspace.MaxInviteBatch
 }
 
 // batchFailure is a failed row: the problem POST /invites would answer.

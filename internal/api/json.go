@@ -18,13 +18,51 @@ import (
 // unknown fields, trailing data and oversized bodies are refused (400); a
 // field of the wrong type is 422 naming the field, like any other bad field.
 func (s *server) decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	return s.decodeLimit(w, r, dst, s.maxBody)
+}
+
+// MaxPlanBodyBytes bounds the body of a batch request: a dry run may carry
+// a whole file (workspace.MaxPlanRows rows), since its decisions must see
+// every row before it. A batch that is applied keeps the usual limit.
+const MaxPlanBodyBytes = 32 << 20
+
+// decodeBatch decodes the body of a batch request, which may be as large
+// as MaxPlanBodyBytes when dryRun (read from the decoded body) says it is a
+// plan, and no larger than the usual limit otherwise.
+func (s *server) decodeBatch(w http.ResponseWriter, r *http.Request, dst any, dryRun func() bool) error {
+	counted := &countingReader{r: r.Body}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{counted, r.Body}
+	if err := s.decodeLimit(w, r, dst, max(s.maxBody, MaxPlanBodyBytes)); err != nil {
+		return err
+	}
+	if counted.n > s.maxBody && !dryRun() {
+		return decodeError(&http.MaxBytesError{Limit: s.maxBody})
+	}
+	return nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (s *server) decodeLimit(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 			return badRequest("the body must be JSON (Content-Type: application/json), not %q", ct)
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.maxBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)

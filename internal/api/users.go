@@ -65,7 +65,7 @@ func (s *server) editUser(w http.ResponseWriter, r *http.Request, p workspace.Pr
 		return err
 	}
 	w.Header().Set("ETag", etag(out.Value))
-	writeJSON(w, http.StatusOK, userJSON(out.Value, out.Notices))
+	writeJSON(w, http.StatusOK, changedUserJSON(out))
 	return nil
 }
 
@@ -80,7 +80,8 @@ func ifMatchVersion(r *http.Request) (int, error) {
 	unquoted, ok := strings.CutPrefix(v, `"`)
 	unquoted, ok2 := strings.CutSuffix(unquoted, `"`)
 	n, err := strconv.Atoi(unquoted)
-	if !ok || !ok2 || err != nil || n < 0 || strings.HasPrefix(unquoted, "+") {
+	// Versions start at 1; 0 would ask the domain to skip the check.
+	if !ok || !ok2 || err != nil || n < 1 || strings.HasPrefix(unquoted, "+") {
 		return 0, badRequest(`If-Match must be the ETag of a GET of this user, like "7", not %s`, v)
 	}
 	return n, nil
@@ -88,11 +89,11 @@ func ifMatchVersion(r *http.Request) (int, error) {
 
 // POST /api/v1/users/{user}/deactivate (R9).
 func (s *server) deactivateUser(w http.ResponseWriter, r *http.Request, p workspace.Principal) error {
-	u, err := s.svc.Deactivate(r.Context(), p, r.PathValue("user"))
+	out, err := s.svc.Deactivate(r.Context(), p, r.PathValue("user"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, userJSON(u, nil))
+	writeJSON(w, http.StatusOK, changedUserJSON(out))
 	return nil
 }
 
@@ -106,17 +107,17 @@ func (s *server) activateUser(w http.ResponseWriter, r *http.Request, p workspac
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, userJSON(out.Value, out.Notices))
+	writeJSON(w, http.StatusOK, changedUserJSON(out))
 	return nil
 }
 
 // POST /api/v1/users/{user}/mfa-reset (R12).
 func (s *server) resetMFA(w http.ResponseWriter, r *http.Request, p workspace.Principal) error {
-	u, err := s.svc.ResetMFA(r.Context(), p, r.PathValue("user"))
+	out, err := s.svc.ResetMFA(r.Context(), p, r.PathValue("user"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, userJSON(u, nil))
+	writeJSON(w, http.StatusOK, changedUserJSON(out))
 	return nil
 }
 

@@ -54,6 +54,12 @@ func TestEditUser_ETagAndIfMatch_R8(t *testing.T) {
 	malformed.bad = true
 	e.send(malformed).problem(t, http.StatusBadRequest, schema.CodeInvalidRequest)
 
+	// Versions start at 1: "0" must not pass for "any version" and let an
+	// edit overwrite another admin's unseen.
+	zero := patch(path, o.admin, `"0"`, stale)
+	zero.bad = true
+	e.send(zero).problem(t, http.StatusBadRequest, schema.CodeInvalidRequest)
+
 	unknownField := patch(path, o.admin, `"2"`, `{"nmae":"Bob"}`)
 	p = e.send(unknownField).problem(t, http.StatusBadRequest, schema.CodeInvalidRequest)
 	if !strings.Contains(p.Detail, "nmae") {
@@ -170,7 +176,12 @@ func TestActivate_NeedsAnAvailableLicense_R10(t *testing.T) {
 	if !u.Active || !slices.Equal(u.Licenses, []string{"flow"}) {
 		t.Errorf("activated user %+v", u)
 	}
-	e.post(path, o.admin, schema.ActivateRequest{Licenses: []string{"flow"}}).problem(t, http.StatusConflict, schema.CodeAlreadyActive)
+	// The same request again changes nothing and says so; asking for another
+	// license of an active user is a conflict.
+	if again := decode[schema.User](t, e.post(path, o.admin, schema.ActivateRequest{Licenses: []string{"flow"}}).want(t, http.StatusOK)); again.Unchanged == "" || !again.UpdatedAt.Equal(u.UpdatedAt) {
+		t.Errorf("activating again = %+v, want unchanged", again)
+	}
+	e.post(path, o.admin, schema.ActivateRequest{Licenses: []string{"agent-dialer"}}).problem(t, http.StatusConflict, schema.CodeAlreadyActive)
 	// Tokens revoked by the deactivation stay revoked (R9).
 	e.get("/api/v1/me", bobToken).problem(t, http.StatusUnauthorized, schema.CodeUnauthenticated)
 }

@@ -228,7 +228,7 @@ func (s *storage) requireActive(ctx context.Context, userID string) error {
 	if err != nil {
 		return err
 	}
-	if !u.Active {
+	if u.CanSignIn() != nil {
 		return &workspace.ForbiddenError{Reason: u.Email + " is deactivated and cannot sign in; an admin can reactivate them ('wsctl users activate')"}
 	}
 	return nil

@@ -176,7 +176,7 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 		s.logReuse(rt)
 		return nil, grants.ErrRefreshTokenReused
 	}
-	if rt.RevokedAt != nil || !now.Before(rt.ExpiresAt) || !rt.Holder.Active {
+	if rt.RevokedAt != nil || !now.Before(rt.ExpiresAt) || rt.Holder.CanSignIn() != nil {
 		return nil, op.ErrInvalidRefreshToken
 	}
 	return &refreshTokenRequest{rt: rt, scopes: rt.Scopes}, nil
@@ -251,7 +251,7 @@ func (s *storage) liveAccessToken(ctx context.Context, id, subject string) (gran
 		return a, err
 	}
 	if a.UserID != subject || a.RevokedAt != nil || !s.now().Before(a.ExpiresAt) ||
-		!a.Holder.Active || a.Holder.OrgID != a.OrgID {
+		a.Holder.CanSignIn() != nil || a.Holder.OrgID != a.OrgID {
 		return a, workspace.ErrUnauthenticated
 	}
 	return a, nil

@@ -79,15 +79,23 @@ func (c *Client) AcceptInvite(ctx context.Context, req schema.AcceptInviteReques
 // one result per row, in order, each row idempotent by its own key. An
 // error is about the whole request (the rows' own failures are results).
 func (c *Client) InviteBatch(ctx context.Context, items []schema.InviteBatchItem) ([]schema.InviteBatchResult, error) {
-	for i := range items {
-		items[i].Roles, items[i].Licenses = nonNil(items[i].Roles), nonNil(items[i].Licenses)
+	out, err := c.SendInviteBatch(ctx, schema.InviteBatchRequest{Invites: items})
+	return out.Results, err
+}
+
+// SendInviteBatch sends a whole batch request, a dry run (the server's plan:
+// every row decided as now, nothing kept) or not, and returns the whole
+// answer: the results and the license pools as the batch leaves them.
+func (c *Client) SendInviteBatch(ctx context.Context, req schema.InviteBatchRequest) (schema.InviteBatchResponse, error) {
+	for i := range req.Invites {
+		req.Invites[i].Roles, req.Invites[i].Licenses = nonNil(req.Invites[i].Roles), nonNil(req.Invites[i].Licenses)
 	}
 	var out schema.InviteBatchResponse
-	if _, err := c.do(ctx, request{method: http.MethodPost, path: "/invites/batch", body: schema.InviteBatchRequest{Invites: items}, scope: ScopeUsersWrite, out: &out}); err != nil {
-		return nil, err
+	if _, err := c.do(ctx, request{method: http.MethodPost, path: "/invites/batch", body: req, scope: ScopeUsersWrite, out: &out}); err != nil {
+		return out, err
 	}
-	if len(out.Results) != len(items) {
-		return nil, fmt.Errorf("POST /invites/batch: %d results for %d rows", len(out.Results), len(items))
+	if len(out.Results) != len(req.Invites) {
+		return out, fmt.Errorf("POST /invites/batch: %d results for %d rows", len(out.Results), len(req.Invites))
 	}
-	return out.Results, nil
+	return out, nil
 }

@@ -228,7 +228,7 @@ func (a *Accounts) CheckPassword(ctx context.Context, orgSlug, email, password s
 		}
 		return User{}, ErrBadCredentials
 	}
-	if !u.Active {
+	if u.CanSignIn() != nil {
 		return User{}, ErrUserDeactivated
 	}
 	return u, nil
@@ -319,8 +319,8 @@ func (a *Accounts) SetPassword(ctx context.Context, p Principal, ref, password s
 	if err != nil {
 		return out, err
 	}
-	err = a.svc.store.Update(ctx, func(tx Tx) error {
-		now := a.svc.clock()
+	err = a.svc.decide(ctx, p, Apply, func(c *change) error {
+		tx, now := c.tx, c.now
 		u, err := userByRef(ctx, tx, p.OrgID, ref)
 		if err != nil {
 			return err
@@ -343,7 +343,8 @@ func (a *Accounts) SetPassword(ctx context.Context, p Principal, ref, password s
 			return err
 		}
 		out = u
-		return tx.InsertAudit(ctx, a.svc.audit(p, p.OrgID, "user.password_set", u.Email, nil, nil, now))
+		c.record("user.password_set", u.Email, nil, nil)
+		return nil
 	})
 	return out, err
 }

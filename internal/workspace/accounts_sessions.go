@@ -87,7 +87,7 @@ func (a *Accounts) SessionUser(ctx context.Context, secret string) (s BrowserSes
 		if u, err = tx.UserByID(ctx, s.OrgID, s.UserID); err != nil {
 			return err
 		}
-		if !u.Active {
+		if u.CanSignIn() != nil {
 			return ErrSessionInvalid
 		}
 		return nil
@@ -103,7 +103,7 @@ func (a *Accounts) SessionUser(ctx context.Context, secret string) (s BrowserSes
 func (a *Accounts) BindBrowserSession(ctx context.Context, secret string, u User, amr []string, mfaPassed bool) (newSecret string, out BrowserSession, err error) {
 	err = a.svc.store.Update(ctx, func(tx Tx) error {
 		now := a.svc.clock()
-		if !u.Active {
+		if u.CanSignIn() != nil {
 			return ErrUserDeactivated
 		}
 		old, err := liveSession(ctx, tx, secret, now)

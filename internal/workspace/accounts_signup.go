@@ -39,9 +39,9 @@ func (a *Accounts) CompleteInviteSignup(ctx context.Context, in AcceptInput, acc
 	if acct.TOTPSecret == "" {
 		return User{}, ErrMFANotEnrolled
 	}
-	err = a.svc.store.Update(ctx, func(tx Tx) error {
-		now := a.svc.clock()
-		u, err := a.svc.acceptInvite(ctx, tx, in, now)
+	err = a.svc.decide(ctx, Principal{RequestID: in.RequestID}, Apply, func(c *change) error {
+		tx, now := c.tx, c.now
+		u, err := c.acceptInvite(ctx, in)
 		if err != nil {
 			return err
 		}
@@ -50,7 +50,7 @@ func (a *Accounts) CompleteInviteSignup(ctx context.Context, in AcceptInput, acc
 		if err := tx.PutCredentials(ctx, cred); err != nil {
 			return err
 		}
-		out, err = a.markEnrolled(ctx, tx, u, in.RequestID, now)
+		out, err = a.markEnrolled(ctx, c, u, in.RequestID)
 		return err
 	})
 	return out, err

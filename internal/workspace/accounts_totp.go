@@ -131,7 +131,7 @@ func (a *Accounts) BeginTOTPEnrollment(ctx context.Context, orgID, userID string
 		if err != nil {
 			return err
 		}
-		if !u.Active {
+		if u.CanSignIn() != nil {
 			return ErrUserDeactivated
 		}
 		cred, err := tx.Credentials(ctx, orgID, userID)
@@ -163,8 +163,8 @@ func (a *Accounts) BeginTOTPEnrollment(ctx context.Context, orgID, userID string
 func (a *Accounts) ConfirmTOTP(ctx context.Context, orgID, userID, code, requestID string) (User, error) {
 	var out User
 	var result error
-	err := a.svc.store.Update(ctx, func(tx Tx) error {
-		now := a.svc.clock()
+	err := a.svc.decide(ctx, Principal{OrgID: orgID, UserID: userID, RequestID: requestID}, Apply, func(c *change) error {
+		tx, now := c.tx, c.now
 		u, cred, err := signInState(ctx, tx, orgID, userID, now)
 		if err != nil {
 			return err
@@ -184,7 +184,7 @@ func (a *Accounts) ConfirmTOTP(ctx context.Context, orgID, userID, code, request
 		if err := tx.PutCredentials(ctx, cred); err != nil {
 			return err
 		}
-		out, err = a.markEnrolled(ctx, tx, u, requestID, now)
+		out, err = a.markEnrolled(ctx, c, u, requestID)
 		return err
 	})
 	if err != nil {
@@ -194,17 +194,16 @@ func (a *Accounts) ConfirmTOTP(ctx context.Context, orgID, userID, code, request
 }
 
 // markEnrolled records the user's enrollment and completed sign-in.
-func (a *Accounts) markEnrolled(ctx context.Context, tx Tx, u User, requestID string, now time.Time) (User, error) {
+// The person enrolling is the actor of the change.
+func (a *Accounts) markEnrolled(ctx context.Context, c *change, u User, requestID string) (User, error) {
 	after := u
-	after.MFAEnrolled, after.UpdatedAt, after.Version = true, now, u.Version+1
-	if err := tx.UpdateUser(ctx, after); err != nil {
+	after.MFAEnrolled, after.UpdatedAt, after.Version = true, c.now, u.Version+1
+	if err := c.tx.UpdateUser(ctx, after); err != nil {
 		return User{}, err
 	}
 	person := Principal{OrgID: u.OrgID, UserID: u.ID, Email: u.Email, RequestID: requestID}
-	if err := tx.InsertAudit(ctx, a.svc.audit(person, u.OrgID, "user.mfa_enrolled", u.Email, snapshotUser(u), snapshotUser(after), now)); err != nil {
-		return User{}, err
-	}
-	return a.signedIn(ctx, tx, after, now)
+	c.recordAs(person, "user.mfa_enrolled", u.Email, snapshotUser(u), snapshotUser(after))
+	return a.signedIn(ctx, c.tx, after, c.now)
 }
 
 // signedIn records a completed sign-in: last_sign_in_at, and no more failures.
@@ -263,7 +262,7 @@ func signInState(ctx context.Context, tx Tx, orgID, userID string, now time.Time
 	if err != nil {
 		return User{}, Credentials{}, err
 	}
-	if !u.Active {
+	if u.CanSignIn() != nil {
 		return User{}, Credentials{}, ErrUserDeactivated
 	}
 	if err := checkLock(ctx, tx, orgID, normalizeEmail(u.Email), now); err != nil {

@@ -51,8 +51,8 @@ func (a *Accounts) SetIdentityProvider(ctx context.Context, p Principal, in Iden
 	if err != nil {
 		return out, err
 	}
-	err = a.svc.store.Update(ctx, func(tx Tx) error {
-		now := a.svc.clock()
+	err = a.svc.decide(ctx, p, Apply, func(c *change) error {
+		tx, now := c.tx, c.now
 		org, err := tx.OrgByID(ctx, p.OrgID)
 		if err != nil {
 			return err
@@ -62,8 +62,9 @@ func (a *Accounts) SetIdentityProvider(ctx context.Context, p Principal, in Iden
 			return err
 		}
 		out = v
-		return tx.InsertAudit(ctx, a.svc.audit(p, org.ID, "identity_provider.set", org.Slug, nil,
-			map[string]any{"name": v.Name, "issuer": v.Issuer, "client_id": v.ClientID, "domains": v.Domains}, now))
+		c.record("identity_provider.set", org.Slug, nil,
+			map[string]any{"name": v.Name, "issuer": v.Issuer, "client_id": v.ClientID, "domains": v.Domains})
+		return nil
 	})
 	return out, err
 }
@@ -112,8 +113,8 @@ func (a *Accounts) RemoveIdentityProvider(ctx context.Context, p Principal) erro
 	if !p.IsOperator() {
 		return &ForbiddenError{Reason: "only the operator configures identity providers"}
 	}
-	return a.svc.store.Update(ctx, func(tx Tx) error {
-		now := a.svc.clock()
+	return a.svc.decide(ctx, p, Apply, func(c *change) error {
+		tx := c.tx
 		before, err := tx.IdentityProvider(ctx, p.OrgID)
 		if err != nil {
 			return err
@@ -121,8 +122,9 @@ func (a *Accounts) RemoveIdentityProvider(ctx context.Context, p Principal) erro
 		if err := tx.DeleteIdentityProvider(ctx, p.OrgID); err != nil {
 			return err
 		}
-		return tx.InsertAudit(ctx, a.svc.audit(p, p.OrgID, "identity_provider.removed", before.Issuer,
-			map[string]any{"name": before.Name, "issuer": before.Issuer, "client_id": before.ClientID, "domains": before.Domains}, nil, now))
+		c.record("identity_provider.removed", before.Issuer,
+			map[string]any{"name": before.Name, "issuer": before.Issuer, "client_id": before.ClientID, "domains": before.Domains}, nil)
+		return nil
 	})
 }
 
@@ -173,7 +175,7 @@ func (a *Accounts) SignInUpstream(ctx context.Context, orgID string, id Upstream
 		return err
 	})
 	switch {
-	case err == nil && !u.Active:
+	case err == nil && u.CanSignIn() != nil:
 		return User{}, ErrUserDeactivated
 	case err == nil:
 		if err := a.bindUpstream(ctx, orgID, u, idp, id.Subject); err != nil {
@@ -193,7 +195,7 @@ func (a *Accounts) SignInUpstream(ctx context.Context, orgID string, id Upstream
 	if errors.As(err, &forbidden) {
 		return User{}, &UpstreamRefusedError{Reason: forbidden.Reason}
 	}
-	if err == nil && !u.Active { // added meanwhile by someone else, and deactivated
+	if err == nil && u.CanSignIn() != nil { // added meanwhile by someone else, and deactivated
 		return User{}, ErrUserDeactivated
 	}
 	if err != nil {

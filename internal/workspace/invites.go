@@ -21,91 +21,35 @@ type InviteOutcome struct {
 
 // Invite invites a person (R1, R2, R4, R6): it reserves the licenses, and
 // writes the email with the single-use signup link to the outbox, in one
-// transaction with the audit event.
-func (s *Service) Invite(ctx context.Context, p Principal, in InviteInput) (out InviteOutcome, err error) {
-	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
-		return out, err
+// transaction with the audit event. It is a batch of one (InviteBatch), so
+// one and many invites are decided by the same code.
+func (s *Service) Invite(ctx context.Context, p Principal, in InviteInput) (InviteOutcome, error) {
+	results, _, err := s.InviteBatch(ctx, p, []InviteInput{in}, Apply)
+	if err != nil {
+		return InviteOutcome{}, err
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
-		pools, err := tx.Pools(ctx, p.OrgID, now)
-		if err != nil {
-			return err
-		}
-		v, err := validateInvite(in, pools)
-		if err != nil {
-			return err
-		}
-		if in.IdempotencyKey != "" {
-			prior, err := tx.InviteByIdempotencyKey(ctx, p.OrgID, in.IdempotencyKey)
-			if err == nil {
-				if !v.sameAs(prior) {
-					return &IdempotencyKeyReusedError{Key: in.IdempotencyKey}
-				}
-				prior.Status = prior.StatusAt(now)
-				out = InviteOutcome{Invite: prior, Replayed: true}
-				return nil
-			}
-			if !isNotFound(err) {
-				return err
-			}
-		}
-		org, err := tx.OrgByID(ctx, p.OrgID)
-		if err != nil {
-			return err
-		}
-		if org.AutoSignup {
-			return ErrSignupModeOn
-		}
-		if err := s.emailFree(ctx, tx, p.OrgID, v.email, now); err != nil {
-			return err
-		}
-		if out.Notices, err = claimLicenses(ctx, tx, p.OrgID, v.licenses, now); err != nil {
-			return err
-		}
-		token, hash := newSecret("wsi_")
-		inv := Invite{
-			ID: s.ids.next("inv", now), OrgID: p.OrgID, Name: v.name, Email: v.email, Roles: v.roles,
-			Licenses: v.licenses, Status: InvitePending, TokenHash: hash, IdempotencyKey: in.IdempotencyKey,
-			InvitedBy: p.UserID, ExpiresAt: now.Add(InviteTTL), CreatedAt: now, UpdatedAt: now,
-		}
-		if err := tx.InsertInvite(ctx, inv); err != nil {
-			return err
-		}
-		if err := tx.InsertOutbox(ctx, s.inviteEmail(org, inv, token, now)); err != nil {
-			return err
-		}
-		out.Invite = inv
-		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "invite.created", inv.Email, nil, snapshotInvite(inv), now))
-	})
-	return out, err
+	return results[0].Outcome, results[0].Err
 }
 
 // emailFree checks R1's uniqueness: no user and no live pending invite has
 // the email. A pending invite found past its expiry is marked expired.
-func (s *Service) emailFree(ctx context.Context, tx Tx, orgID, email string, now time.Time) error {
-	if _, err := tx.UserByEmail(ctx, orgID, normalizeEmail(email)); err == nil {
+func (c *change) emailFree(ctx context.Context, email string) error {
+	if _, err := c.tx.UserByEmail(ctx, c.p.OrgID, normalizeEmail(email)); err == nil {
 		return &EmailTakenError{Email: email, By: "user"}
 	} else if !isNotFound(err) {
 		return err
 	}
-	inv, err := tx.PendingInviteByEmail(ctx, orgID, normalizeEmail(email))
+	inv, err := c.tx.PendingInviteByEmail(ctx, c.p.OrgID, normalizeEmail(email))
 	if isNotFound(err) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if inv.StatusAt(now) == InvitePending {
+	if inv.StatusAt(c.now) == InvitePending {
 		return &EmailTakenError{Email: email, By: "invite"}
 	}
-	expired := inv
-	expired.Status, expired.UpdatedAt = InviteExpired, now
-	if err := tx.UpdateInvite(ctx, expired); err != nil {
-		return err
-	}
-	system := Principal{OrgID: orgID, Email: "system"}
-	return tx.InsertAudit(ctx, s.audit(system, orgID, "invite.expired", inv.Email, snapshotInvite(inv), snapshotInvite(expired), now))
+	return c.expireInvite(ctx, inv)
 }
 
 func isNotFound(err error) bool {
@@ -157,30 +101,25 @@ func (s *Service) ResendInvite(ctx context.Context, p Principal, ref string) (ou
 	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
 		return out, err
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
-		before, err := pendingInvite(ctx, tx, p.OrgID, ref, now)
+	err = s.decide(ctx, p, Apply, func(c *change) error {
+		before, err := pendingInvite(ctx, c.tx, p.OrgID, ref, c.now)
 		if err != nil {
 			return err
 		}
-		org, err := tx.OrgByID(ctx, p.OrgID)
+		org, err := c.tx.OrgByID(ctx, p.OrgID)
 		if err != nil {
 			return err
 		}
 		token, hash := newSecret("wsi_")
 		after := before
-		after.TokenHash, after.ExpiresAt, after.UpdatedAt = hash, now.Add(InviteTTL), now
-		if err := tx.UpdateInvite(ctx, after); err != nil {
+		after.TokenHash, after.ExpiresAt = hash, c.now.Add(InviteTTL)
+		if out, err = c.saveInvite(ctx, "invite.resent", before, after); err != nil {
 			return err
 		}
-		if err := tx.CancelInviteEmails(ctx, after.ID, "the invite was resent with a new link", now); err != nil {
+		if err := c.tx.CancelInviteEmails(ctx, after.ID, "the invite was resent with a new link", c.now); err != nil {
 			return err
 		}
-		if err := tx.InsertOutbox(ctx, s.inviteEmail(org, after, token, now)); err != nil {
-			return err
-		}
-		out = after
-		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "invite.resent", after.Email, snapshotInvite(before), snapshotInvite(after), now))
+		return c.tx.InsertOutbox(ctx, s.inviteEmail(org, out, token, c.now))
 	})
 	return out, err
 }
@@ -190,24 +129,27 @@ func (s *Service) RevokeInvite(ctx context.Context, p Principal, ref string) (ou
 	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
 		return out, err
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
-		before, err := pendingInvite(ctx, tx, p.OrgID, ref, now)
+	err = s.decide(ctx, p, Apply, func(c *change) error {
+		before, err := pendingInvite(ctx, c.tx, p.OrgID, ref, c.now)
 		if err != nil {
 			return err
 		}
-		after := before
-		after.Status, after.UpdatedAt = InviteRevoked, now
-		if err := tx.UpdateInvite(ctx, after); err != nil {
-			return err
-		}
-		if err := tx.CancelInviteEmails(ctx, after.ID, "the invite was revoked", now); err != nil {
-			return err
-		}
-		out = after
-		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "invite.revoked", after.Email, snapshotInvite(before), snapshotInvite(after), now))
+		out, err = c.revokeInvite(ctx, before)
+		return err
 	})
 	return out, err
+}
+
+// revokeInvite revokes a pending invite: its reserved licenses are free
+// again and its emails not sent yet are cancelled.
+func (c *change) revokeInvite(ctx context.Context, before Invite) (Invite, error) {
+	after := before
+	after.Status = InviteRevoked
+	after, err := c.saveInvite(ctx, "invite.revoked", before, after)
+	if err != nil {
+		return before, err
+	}
+	return after, c.tx.CancelInviteEmails(ctx, after.ID, "the invite was revoked", c.now)
 }
 
 // AcceptInvite completes signup from an invite link (R6): the person becomes
@@ -222,16 +164,18 @@ type AcceptInput struct {
 }
 
 func (s *Service) AcceptInvite(ctx context.Context, in AcceptInput) (out User, err error) {
-	err = s.store.Update(ctx, func(tx Tx) error {
-		out, err = s.acceptInvite(ctx, tx, in, s.clock())
+	err = s.decide(ctx, Principal{RequestID: in.RequestID}, Apply, func(c *change) error {
+		out, err = c.acceptInvite(ctx, in)
 		return err
 	})
 	return out, err
 }
 
-// acceptInvite is AcceptInvite within tx, so that a signup can store the
-// person's credentials in the same transaction.
-func (s *Service) acceptInvite(ctx context.Context, tx Tx, in AcceptInput, now time.Time) (User, error) {
+// acceptInvite is AcceptInvite within a change, so that a signup can store
+// the person's credentials in the same transaction. The person signing up
+// is the actor of the change.
+func (c *change) acceptInvite(ctx context.Context, in AcceptInput) (User, error) {
+	s, tx, now := c.s, c.tx, c.now
 	inv, err := tx.InviteByTokenHash(ctx, HashSecret(in.Token))
 	if isNotFound(err) || (err == nil && inv.StatusAt(now) != InvitePending) {
 		return User{}, ErrInviteInvalid
@@ -271,9 +215,7 @@ func (s *Service) acceptInvite(ctx context.Context, tx Tx, in AcceptInput, now t
 		return User{}, err
 	}
 	person := Principal{OrgID: inv.OrgID, UserID: u.ID, Email: u.Email, RequestID: in.RequestID}
-	if err := tx.InsertAudit(ctx, s.audit(person, inv.OrgID, "invite.accepted", u.Email, snapshotInvite(inv), snapshotUser(u), now)); err != nil {
-		return User{}, err
-	}
+	c.recordAs(person, "invite.accepted", u.Email, snapshotInvite(inv), snapshotUser(u))
 	return u, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 )
 
 // MaxInviteBatch bounds the rows of one InviteBatch call (one API request).
@@ -24,10 +23,12 @@ type BatchResult struct {
 // back.
 var errBatchConflict = errors.New("invite batch: concurrent conflict")
 
-// InviteBatch invites many people at once, each row with its own outcome, as
-// if Invite had been called for each in turn (R1, R2, R4, R6): a row that
-// breaks a rule fails alone, a row whose IdempotencyKey was seen is replayed,
-// and every invite writes its email to the outbox and its audit event (R14).
+// InviteBatch invites many people at once, each row with its own outcome
+// (R1, R2, R4, R6): a row that breaks a rule fails alone, a row whose
+// IdempotencyKey was seen is replayed, and every invite writes its email to
+// the outbox and its audit event (R14). Invite is a batch of one: there is
+// one path for these rules. With DryRun every row is decided as Apply would
+// decide it now, and nothing is kept.
 //
 // The rows run in one write transaction under the pool lock, so R4 holds
 // across them and against any concurrent writer. One transaction for up to
@@ -42,48 +43,72 @@ var errBatchConflict = errors.New("invite batch: concurrent conflict")
 // both stores; other invites of the org wait that long at most.
 //
 // When a concurrent writer took an email or key between the checks and the
-// inserts, the transaction is rolled back and the rows run one by one. The
-// error is for the whole call: forbidden (R13), too many rows, or a store
-// failure (nothing of the transaction stays; on the one-by-one path the rows
-// done before it do, and a retry with the same keys replays them).
-func (s *Service) InviteBatch(ctx context.Context, p Principal, ins []InviteInput) ([]BatchResult, error) {
+// inserts, the transaction is rolled back and the rows run one by one, each
+// a batch of one decided again until it meets no conflict. The error is for
+// the whole call: forbidden (R13), too many rows, or a store failure
+// (nothing of the transaction stays; on the one-by-one path the rows done
+// before it do, and a retry with the same keys replays them).
+//
+// pools are the org's license pools as the batch leaves them (for a dry
+// run, as it would leave them), counted in its transaction.
+func (s *Service) InviteBatch(ctx context.Context, p Principal, ins []InviteInput, mode Mode) (results []BatchResult, pools []LicensePool, err error) {
 	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if len(ins) > MaxInviteBatch {
-		return nil, &ValidationError{Field: "invites", Reason: fmt.Sprintf("at most %d invites per request, not %d; send them in several requests", MaxInviteBatch, len(ins))}
+	if limit := maxRows(mode); len(ins) > limit {
+		return nil, nil, &ValidationError{Field: "invites", Reason: fmt.Sprintf("at most %d invites per request, not %d; send them in several requests", limit, len(ins))}
 	}
-	results := make([]BatchResult, len(ins))
-	err := s.inviteInOneTransaction(ctx, p, ins, results)
+	results = make([]BatchResult, len(ins))
+	pools, err = s.inviteInOneTransaction(ctx, p, ins, results, mode)
 	if errors.Is(err, errBatchConflict) {
-		err = s.inviteOneByOne(ctx, p, ins, results)
+		pools, err = s.inviteOneByOne(ctx, p, ins, results, mode)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return results, nil
+	return results, pools, nil
 }
+
+// maxRows bounds the rows of one batch call: a plan may be as large as a
+// whole file, since its decisions must see every row before it.
+func maxRows(mode Mode) int {
+	if mode == DryRun {
+		return MaxPlanRows
+	}
+	return MaxInviteBatch
+}
+
+// MaxPlanRows bounds the rows of one dry run (a plan of a whole file).
+const MaxPlanRows = 50000
+
+// maxConflictRetries bounds how often one row is decided again after
+// meeting a concurrent writer's insert; each retry sees that insert, so the
+// second attempt normally settles it.
+const maxConflictRetries = 5
 
 // inviteOneByOne runs each row in its own transaction: the slow path of a
 // batch that met a concurrent writer.
-func (s *Service) inviteOneByOne(ctx context.Context, p Principal, ins []InviteInput, results []BatchResult) error {
-	for i, in := range ins {
-		out, err := s.Invite(ctx, p, in)
-		if err != nil && CodeOf(err) == "internal" {
-			return err
+func (s *Service) inviteOneByOne(ctx context.Context, p Principal, ins []InviteInput, results []BatchResult, mode Mode) (pools []LicensePool, err error) {
+	for i := range ins {
+		for range maxConflictRetries {
+			if pools, err = s.inviteInOneTransaction(ctx, p, ins[i:i+1], results[i:i+1], mode); !errors.Is(err, errBatchConflict) {
+				break
+			}
 		}
-		results[i] = BatchResult{Outcome: out, Err: err}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return nil
+	return pools, nil
 }
 
 // inviteInOneTransaction decides every row in memory, from a few lookups
 // made under the pool lock, then writes the invites, emails and audit
 // events, many rows per statement where the store can. results are filled
 // anew on every attempt of the transaction.
-func (s *Service) inviteInOneTransaction(ctx context.Context, p Principal, ins []InviteInput, results []BatchResult) error {
-	return s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
+func (s *Service) inviteInOneTransaction(ctx context.Context, p Principal, ins []InviteInput, results []BatchResult, mode Mode) (after []LicensePool, err error) {
+	err = s.decide(ctx, p, mode, func(ch *change) error {
+		tx, now := ch.tx, ch.now
 		pools, err := tx.LockPools(ctx, p.OrgID, now)
 		if err != nil {
 			return err
@@ -92,7 +117,7 @@ func (s *Service) inviteInOneTransaction(ctx context.Context, p Principal, ins [
 		if err != nil {
 			return err
 		}
-		c := batch{s: s, tx: tx, p: p, org: org, now: now, ledger: licenseLedger(pools)}
+		c := batch{change: ch, org: org, ledger: licenseLedger(pools)}
 		valid := make([]validInvite, len(ins))
 		var keys, emails []string
 		for i, in := range ins {
@@ -116,19 +141,21 @@ func (s *Service) inviteInOneTransaction(ctx context.Context, p Principal, ins [
 				return err
 			}
 		}
-		return c.write(ctx)
+		if err := c.write(ctx); err != nil {
+			return err
+		}
+		after, err = tx.Pools(ctx, p.OrgID, now)
+		return err
 	})
+	return after, err
 }
 
 // batch is the state of one InviteBatch transaction: what the store holds
 // for the rows' keys and emails, updated as rows are decided, and the
 // writes to make.
 type batch struct {
-	s      *Service
-	tx     Tx
-	p      Principal
+	*change
 	org    Org
-	now    time.Time
 	ledger licenseLedger
 
 	byKey   map[string]Invite // idempotency key → invite, stored or created in this batch
@@ -136,7 +163,6 @@ type batch struct {
 	pending map[string]Invite // normalized email → pending invite, stored or created
 	created []Invite          // to insert
 	emails  []OutboxMessage   // to insert
-	events  []AuditEvent      // to insert
 }
 
 func (c *batch) load(ctx context.Context, keys, emails []string) error {
@@ -173,9 +199,9 @@ func (c *batch) load(ctx context.Context, keys, emails []string) error {
 	return nil
 }
 
-// invite decides one valid row in the order Invite checks it: replay,
-// signup mode (R2), email taken (R1), licenses (R4). The error is a store
-// failure; a broken rule is the result's Err.
+// invite decides one valid row: replay, signup mode (R2), email taken (R1),
+// licenses (R4). The error is a store failure; a broken rule is the
+// result's Err.
 func (c *batch) invite(ctx context.Context, key string, v validInvite) (BatchResult, error) {
 	if prior, ok := c.byKey[key]; ok && key != "" {
 		if !v.sameAs(prior) {
@@ -195,9 +221,10 @@ func (c *batch) invite(ctx context.Context, key string, v validInvite) (BatchRes
 		if inv.StatusAt(c.now) == InvitePending {
 			return BatchResult{Err: &EmailTakenError{Email: v.email, By: "invite"}}, nil
 		}
-		if err := c.expire(ctx, inv); err != nil {
+		if err := c.expireInvite(ctx, inv); err != nil {
 			return BatchResult{}, err
 		}
+		delete(c.pending, email)
 	}
 	notices, err := c.ledger.claim(v.licenses)
 	if err != nil {
@@ -212,26 +239,12 @@ func (c *batch) invite(ctx context.Context, key string, v validInvite) (BatchRes
 	}
 	c.created = append(c.created, inv)
 	c.emails = append(c.emails, s.inviteEmail(c.org, inv, token, now))
-	c.events = append(c.events, s.audit(c.p, c.p.OrgID, "invite.created", inv.Email, nil, snapshotInvite(inv), now))
+	c.record("invite.created", inv.Email, nil, snapshotInvite(inv))
 	c.pending[email] = inv
 	if key != "" {
 		c.byKey[key] = inv
 	}
 	return BatchResult{Outcome: InviteOutcome{Invite: inv, Notices: notices}}, nil
-}
-
-// expire marks a pending invite found past its expiry as expired, as
-// emailFree does for one invite.
-func (c *batch) expire(ctx context.Context, inv Invite) error {
-	expired := inv
-	expired.Status, expired.UpdatedAt = InviteExpired, c.now
-	if err := c.tx.UpdateInvite(ctx, expired); err != nil {
-		return err
-	}
-	delete(c.pending, normalizeEmail(inv.Email))
-	system := Principal{OrgID: c.p.OrgID, Email: "system"}
-	c.events = append(c.events, c.s.audit(system, c.p.OrgID, "invite.expired", inv.Email, snapshotInvite(inv), snapshotInvite(expired), c.now))
-	return nil
 }
 
 func (c *batch) write(ctx context.Context) error {
@@ -242,8 +255,5 @@ func (c *batch) write(ctx context.Context) error {
 		}
 		return err
 	}
-	if err := c.tx.InsertOutbox(ctx, c.emails...); err != nil {
-		return err
-	}
-	return c.tx.InsertAudits(ctx, c.events)
+	return c.tx.InsertOutbox(ctx, c.emails...)
 }

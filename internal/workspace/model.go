@@ -81,6 +81,16 @@ type User struct {
 // HasRole reports whether the user holds r.
 func (u User) HasRole(r Role) bool { return slices.Contains(u.Roles, r) }
 
+// CanSignIn is the one rule of who may sign in, hold a session or use a
+// token: an active user (R9, R10). It is ErrUserDeactivated otherwise.
+// Every sign-in, session and token check asks it, so the rule changes here.
+func (u User) CanSignIn() error {
+	if !u.Active {
+		return ErrUserDeactivated
+	}
+	return nil
+}
+
 // InviteStatus is where an invite is in its life.
 type InviteStatus string
 

@@ -41,8 +41,8 @@ func (s *Service) CreateOrg(ctx context.Context, in OrgInput) (out NewOrg, err e
 	if err != nil {
 		return out, &ValidationError{Field: "admin-email", Reason: err.(*ValidationError).Reason}
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
+	err = s.decide(ctx, Principal{}, Apply, func(c *change) error {
+		tx, now := c.tx, c.now
 		if _, err := tx.OrgBySlug(ctx, slug); err == nil {
 			return &ValidationError{Field: "slug", Reason: "an org " + quote(slug) + " already exists"}
 		}
@@ -65,8 +65,9 @@ func (s *Service) CreateOrg(ctx context.Context, in OrgInput) (out NewOrg, err e
 			return err
 		}
 		out = NewOrg{Org: org, Admin: admin, Secret: secret}
-		return tx.InsertAudit(ctx, s.audit(op, org.ID, "org.created", slug, nil,
-			map[string]any{"name": name, "admin": adminEmail, "licenses_per_product": DefaultLicensesPerProduct}, now))
+		c.recordAs(op, "org.created", slug, nil,
+			map[string]any{"name": name, "admin": adminEmail, "licenses_per_product": DefaultLicensesPerProduct})
+		return nil
 	})
 	return out, err
 }
@@ -89,8 +90,8 @@ func (s *Service) SetLicenseTotal(ctx context.Context, p Principal, product stri
 	if total < 0 {
 		return out, &ValidationError{Field: "total", Reason: "cannot be negative"}
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
+	err = s.decide(ctx, p, Apply, func(c *change) error {
+		tx, now := c.tx, c.now
 		pools, err := tx.LockPools(ctx, p.OrgID, now)
 		if err != nil {
 			return err
@@ -107,8 +108,9 @@ func (s *Service) SetLicenseTotal(ctx context.Context, p Principal, product stri
 		}
 		out = before
 		out.Total = total
-		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "licenses.total_changed", product,
-			map[string]int{"total": before.Total}, map[string]int{"total": total}, now))
+		c.record("licenses.total_changed", product,
+			map[string]int{"total": before.Total}, map[string]int{"total": total})
+		return nil
 	})
 	return out, err
 }
@@ -119,8 +121,8 @@ func (s *Service) AddUser(ctx context.Context, p Principal, in InviteInput) (out
 	if !p.IsOperator() {
 		return out, &ForbiddenError{Reason: "only the operator adds users directly; admins invite them"}
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
+	err = s.decide(ctx, p, Apply, func(c *change) error {
+		tx, now := c.tx, c.now
 		pools, err := tx.Pools(ctx, p.OrgID, now)
 		if err != nil {
 			return err
@@ -129,7 +131,7 @@ func (s *Service) AddUser(ctx context.Context, p Principal, in InviteInput) (out
 		if err != nil {
 			return err
 		}
-		if err := s.emailFree(ctx, tx, p.OrgID, v.email, now); err != nil {
+		if err := c.emailFree(ctx, v.email); err != nil {
 			return err
 		}
 		if out.Notices, err = claimLicenses(ctx, tx, p.OrgID, v.licenses, now); err != nil {
@@ -141,7 +143,8 @@ func (s *Service) AddUser(ctx context.Context, p Principal, in InviteInput) (out
 			return err
 		}
 		out.Value = u
-		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "user.added", u.Email, nil, snapshotUser(u), now))
+		c.record("user.added", u.Email, nil, snapshotUser(u))
+		return nil
 	})
 	return out, err
 }
@@ -150,14 +153,14 @@ func (s *Service) AddUser(ctx context.Context, p Principal, in InviteInput) (out
 // provider while signup mode is on (R7): active, role user, no licenses.
 // It returns the existing user if the person is one already.
 func (s *Service) SignUpAutomatically(ctx context.Context, orgID, name, email, requestID string) (out User, err error) {
-	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
+	err = s.decide(ctx, Principal{OrgID: orgID, RequestID: requestID}, Apply, func(c *change) error {
+		tx, now := c.tx, c.now
 		org, err := tx.OrgByID(ctx, orgID)
 		if err != nil {
 			return err
 		}
 		if u, err := tx.UserByEmail(ctx, orgID, normalizeEmail(email)); err == nil {
-			if !u.Active {
+			if u.CanSignIn() != nil {
 				return &ForbiddenError{Reason: u.Email + " is deactivated in " + org.Name + "; ask an admin to activate the account"}
 			}
 			out = u
@@ -181,7 +184,8 @@ func (s *Service) SignUpAutomatically(ctx context.Context, orgID, name, email, r
 		}
 		out = u
 		person := Principal{OrgID: orgID, UserID: u.ID, Email: u.Email, RequestID: requestID}
-		return tx.InsertAudit(ctx, s.audit(person, orgID, "user.signed_up", u.Email, nil, snapshotUser(u), now))
+		c.recordAs(person, "user.signed_up", u.Email, nil, snapshotUser(u))
+		return nil
 	})
 	return out, err
 }

@@ -26,8 +26,8 @@ func (s *Service) SetSignupMode(ctx context.Context, p Principal, on bool) error
 	if err := p.requireAdmin(ScopeSettingsWrite); err != nil {
 		return err
 	}
-	return s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
+	return s.decide(ctx, p, Apply, func(c *change) error {
+		tx := c.tx
 		org, err := tx.OrgByID(ctx, p.OrgID)
 		if err != nil || org.AutoSignup == on {
 			return err
@@ -35,8 +35,9 @@ func (s *Service) SetSignupMode(ctx context.Context, p Principal, on bool) error
 		if err := tx.SetAutoSignup(ctx, p.OrgID, on); err != nil {
 			return err
 		}
-		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "signup_mode.changed", org.Slug,
-			map[string]bool{"auto_signup": org.AutoSignup}, map[string]bool{"auto_signup": on}, now))
+		c.record("signup_mode.changed", org.Slug,
+			map[string]bool{"auto_signup": org.AutoSignup}, map[string]bool{"auto_signup": on})
+		return nil
 	})
 }
 

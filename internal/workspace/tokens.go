@@ -41,8 +41,8 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, name string, sco
 			return out, &ForbiddenError{Reason: "a token cannot have more scopes than yours; you lack " + string(sc), Scope: string(sc)}
 		}
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
+	err = s.decide(ctx, p, Apply, func(c *change) error {
+		tx, now := c.tx, c.now
 		if key != "" {
 			prior, err := tx.TokenByIdempotencyKey(ctx, p.OrgID, p.UserID, key)
 			if err == nil {
@@ -65,8 +65,9 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, name string, sco
 			return err
 		}
 		out = NewTokenOutcome{Token: tok, Secret: secret}
-		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "token.created", tok.ID, nil,
-			map[string]any{"name": name, "scopes": scopes, "user": u.Email}, now))
+		c.record("token.created", tok.ID, nil,
+			map[string]any{"name": name, "scopes": scopes, "user": u.Email})
+		return nil
 	})
 	return out, err
 }
@@ -88,8 +89,8 @@ func (s *Service) RevokeToken(ctx context.Context, p Principal, id string) error
 	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
 		return err
 	}
-	return s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
+	return s.decide(ctx, p, Apply, func(c *change) error {
+		tx, now := c.tx, c.now
 		tok, err := tx.TokenByID(ctx, p.OrgID, id)
 		if err != nil || tok.RevokedAt != nil {
 			return err
@@ -97,7 +98,8 @@ func (s *Service) RevokeToken(ctx context.Context, p Principal, id string) error
 		if err := tx.RevokeToken(ctx, p.OrgID, id, now); err != nil {
 			return err
 		}
-		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "token.revoked", id, map[string]any{"name": tok.Name, "user": tok.UserEmail}, nil, now))
+		c.record("token.revoked", id, map[string]any{"name": tok.Name, "user": tok.UserEmail}, nil)
+		return nil
 	})
 }
 
@@ -111,8 +113,8 @@ func (s *Service) IssueToken(ctx context.Context, p Principal, email, name strin
 	if err != nil {
 		return tok, "", err
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
+	err = s.decide(ctx, p, Apply, func(c *change) error {
+		tx, now := c.tx, c.now
 		u, err := tx.UserByEmail(ctx, p.OrgID, normalizeEmail(email))
 		if err != nil {
 			return err
@@ -121,8 +123,9 @@ func (s *Service) IssueToken(ctx context.Context, p Principal, email, name strin
 		if err := tx.InsertToken(ctx, tok); err != nil {
 			return err
 		}
-		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "token.created", tok.ID, nil,
-			map[string]any{"name": name, "scopes": scopes, "user": u.Email}, now))
+		c.record("token.created", tok.ID, nil,
+			map[string]any{"name": name, "scopes": scopes, "user": u.Email})
+		return nil
 	})
 	return tok, secret, err
 }
@@ -142,7 +145,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (p Principal,
 		u, err = tx.UserByID(ctx, tok.OrgID, tok.UserID)
 		return err
 	})
-	if isNotFound(err) || (err == nil && (tok.RevokedAt != nil || !u.Active)) {
+	if isNotFound(err) || (err == nil && (tok.RevokedAt != nil || u.CanSignIn() != nil)) {
 		return p, ErrUnauthenticated
 	}
 	if err != nil {

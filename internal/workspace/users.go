@@ -69,66 +69,197 @@ func (s *Service) GetUser(ctx context.Context, p Principal, ref string) (u User,
 }
 
 // UserEdit is a change to a user (R8). IfVersion is the version the caller
-// read; the edit is refused if the user changed since.
+// read; the edit is refused if the user changed since. 0 skips the check:
+// a batch reads and writes each user in its own transaction.
+//
+// SetRoles and SetLicenses, when not nil, replace the user's roles or
+// licenses (an edit from a file says what a user should hold); the Add and
+// Remove lists change them one by one.
 type UserEdit struct {
 	Name           *string
 	AddRoles       []string
 	RemoveRoles    []string
+	SetRoles       []string
 	AddLicenses    []string
 	RemoveLicenses []string
+	SetLicenses    []string
 	CallRecording  *bool
 	IfVersion      int
 }
 
-// Changed is the result of a change: the new state and notices for the
-// person who asked (R4's "that was the last license").
+// Changed is the result of a change: the new state, notices for the person
+// who asked (R4's "that was the last license"), and, when nothing needed
+// changing, why (NoOp: "already inactive").
 type Changed[T any] struct {
 	Value   T
 	Notices []string
+	NoOp    string
 }
 
-// EditUser applies an edit (R8), claiming added licenses under R4.
-func (s *Service) EditUser(ctx context.Context, p Principal, ref string, e UserEdit) (out Changed[User], err error) {
-	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
-		return out, err
+// UserAction is what a UserBatch does to each of its users.
+type UserAction string
+
+// The actions of UserBatch, one per single-user change.
+const (
+	ActionDeactivate UserAction = "deactivate"
+	ActionActivate   UserAction = "activate"
+	ActionEdit       UserAction = "edit"
+	ActionResetMFA   UserAction = "mfa_reset"
+)
+
+// UserActions lists every UserAction.
+var UserActions = []UserAction{ActionDeactivate, ActionActivate, ActionEdit, ActionResetMFA}
+
+// UserOp is one row of a UserBatch: the user (id or email), the licenses
+// to activate with, or the edit to make.
+type UserOp struct {
+	User     string
+	Licenses []string
+	Edit     UserEdit
+}
+
+// UserResult is one row's outcome of a UserBatch: the change, or the rule
+// the row broke (a Coded error, as the single-user call would return it).
+type UserResult struct {
+	Changed[User]
+	Err error
+}
+
+// scope is what a token needs for the action.
+func (a UserAction) scope() (Scope, error) {
+	switch a {
+	case ActionDeactivate, ActionActivate, ActionEdit:
+		return ScopeUsersWrite, nil
+	case ActionResetMFA:
+		return ScopeMFAReset, nil
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
-		before, err := userByRef(ctx, tx, p.OrgID, ref)
-		if err != nil {
-			return err
-		}
-		if e.IfVersion != before.Version {
-			return &ConflictError{Email: before.Email, Version: before.Version}
-		}
-		after, added, err := s.applyEdit(ctx, tx, before, e, now)
-		if err != nil {
-			return err
-		}
-		if reflect.DeepEqual(snapshotUser(before), snapshotUser(after)) {
-			out.Value = before // nothing to change: no write, no event, same ETag
-			return nil
-		}
-		if before.HasRole(RoleAdmin) && !after.HasRole(RoleAdmin) && before.Active {
-			if err := keepAnAdmin(ctx, tx, p.OrgID); err != nil {
+	return "", &ValidationError{Field: "action", Reason: fmt.Sprintf("unknown action %s (one of deactivate, activate, edit, mfa_reset)", quote(string(a)))}
+}
+
+// UserBatch applies one action to many users, each row with its own
+// outcome, as the single-user calls would one after the other (R8, R9,
+// R10, R12, R4): a row that breaks a rule fails alone and changes nothing.
+// The rows run in one write transaction, so R4 and the last-admin rule of
+// R9 hold across them. With DryRun every row is decided as Apply would
+// decide it now, and nothing is kept. The error is for the whole call:
+// forbidden (R13), too many rows, an unknown action, or a store failure
+// (then nothing stays).
+//
+// pools are the org's license pools as the batch leaves them (for a dry
+// run, as it would leave them), counted in its transaction.
+func (s *Service) UserBatch(ctx context.Context, p Principal, action UserAction, ops []UserOp, mode Mode) (results []UserResult, pools []LicensePool, err error) {
+	scope, err := action.scope()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := p.requireAdmin(scope); err != nil {
+		return nil, nil, err
+	}
+	if limit := maxRows(mode); len(ops) > limit {
+		return nil, nil, &ValidationError{Field: "users", Reason: fmt.Sprintf("at most %d users per request, not %d; send them in several requests", limit, len(ops))}
+	}
+	results = make([]UserResult, len(ops))
+	err = s.decide(ctx, p, mode, func(c *change) error {
+		for i, op := range ops {
+			out, err := c.userOp(ctx, action, op)
+			if err != nil && CodeOf(err) == "internal" {
 				return err
 			}
+			results[i] = UserResult{Changed: out, Err: err}
 		}
-		if out.Notices, err = claimLicenses(ctx, tx, p.OrgID, added, now); err != nil {
-			return err
-		}
-		after.UpdatedAt, after.Version = now, before.Version+1
-		if err := tx.UpdateUser(ctx, after); err != nil {
-			return err
-		}
-		out.Value = after
-		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "user.edited", after.Email, snapshotUser(before), snapshotUser(after), now))
+		pools, err = c.tx.Pools(ctx, p.OrgID, c.now)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return results, pools, nil
+}
+
+// userOp is one row of a batch: every rule is checked before the row's
+// first write, so a row refused leaves nothing behind in the transaction.
+func (c *change) userOp(ctx context.Context, action UserAction, op UserOp) (Changed[User], error) {
+	switch action {
+	case ActionDeactivate:
+		return c.deactivate(ctx, op.User)
+	case ActionActivate:
+		return c.activate(ctx, op.User, op.Licenses)
+	case ActionEdit:
+		return c.edit(ctx, op.User, op.Edit)
+	case ActionResetMFA:
+		return c.resetMFA(ctx, op.User)
+	}
+	_, err := action.scope()
+	return Changed[User]{}, err
+}
+
+// single runs one user change: a batch of one, whose rule errors are the
+// call's error.
+func (s *Service) single(ctx context.Context, p Principal, scope Scope, fn func(c *change) (Changed[User], error)) (out Changed[User], err error) {
+	if err := p.requireAdmin(scope); err != nil {
+		return out, err
+	}
+	err = s.decide(ctx, p, Apply, func(c *change) error {
+		out, err = fn(c)
+		return err
 	})
 	return out, err
 }
 
+// EditUser applies an edit (R8), claiming added licenses under R4.
+func (s *Service) EditUser(ctx context.Context, p Principal, ref string, e UserEdit) (Changed[User], error) {
+	return s.single(ctx, p, ScopeUsersWrite, func(c *change) (Changed[User], error) { return c.edit(ctx, ref, e) })
+}
+
+// Deactivate releases the user's licenses, revokes their tokens and stops
+// them signing in (R9). Deactivating an inactive user changes nothing, and
+// the result says so.
+func (s *Service) Deactivate(ctx context.Context, p Principal, ref string) (Changed[User], error) {
+	return s.single(ctx, p, ScopeUsersWrite, func(c *change) (Changed[User], error) { return c.deactivate(ctx, ref) })
+}
+
+// Activate makes an inactive user active again with at least one license
+// (R10). Activating a user who is active and holds every license asked for
+// changes nothing, and the result says so.
+func (s *Service) Activate(ctx context.Context, p Principal, ref string, licenses []string) (Changed[User], error) {
+	return s.single(ctx, p, ScopeUsersWrite, func(c *change) (Changed[User], error) { return c.activate(ctx, ref, licenses) })
+}
+
+// ResetMFA removes the user's MFA enrollment and revokes their sessions and
+// refresh tokens, so the next sign-in enrolls again (R12).
+func (s *Service) ResetMFA(ctx context.Context, p Principal, ref string) (Changed[User], error) {
+	return s.single(ctx, p, ScopeMFAReset, func(c *change) (Changed[User], error) { return c.resetMFA(ctx, ref) })
+}
+
+func (c *change) edit(ctx context.Context, ref string, e UserEdit) (out Changed[User], err error) {
+	before, err := userByRef(ctx, c.tx, c.p.OrgID, ref)
+	if err != nil {
+		return out, err
+	}
+	if e.IfVersion != 0 && e.IfVersion != before.Version {
+		return out, &ConflictError{Email: before.Email, Version: before.Version}
+	}
+	after, added, err := applyEdit(ctx, c.tx, before, e, c.now)
+	if err != nil {
+		return out, err
+	}
+	if reflect.DeepEqual(snapshotUser(before), snapshotUser(after)) {
+		return Changed[User]{Value: before, NoOp: "nothing to change"}, nil // no write, no event, same ETag
+	}
+	if before.HasRole(RoleAdmin) && !after.HasRole(RoleAdmin) && before.Active {
+		if err := keepAnAdmin(ctx, c.tx, c.p.OrgID); err != nil {
+			return out, err
+		}
+	}
+	if out.Notices, err = claimLicenses(ctx, c.tx, c.p.OrgID, added, c.now); err != nil {
+		return out, err
+	}
+	out.Value, err = c.saveUser(ctx, "user.edited", before, after)
+	return out, err
+}
+
 // applyEdit computes the edited user and the licenses it newly takes.
-func (s *Service) applyEdit(ctx context.Context, tx Tx, u User, e UserEdit, now time.Time) (User, []string, error) {
+func applyEdit(ctx context.Context, tx Tx, u User, e UserEdit, now time.Time) (User, []string, error) {
 	after := u
 	after.Roles = slices.Clone(u.Roles)
 	after.Licenses = slices.Clone(u.Licenses)
@@ -138,6 +269,13 @@ func (s *Service) applyEdit(ctx context.Context, tx Tx, u User, e UserEdit, now 
 			return u, nil, err
 		}
 		after.Name = name
+	}
+	if e.SetRoles != nil {
+		roles, err := ParseRoles(e.SetRoles)
+		if err != nil && len(e.SetRoles) > 0 {
+			return u, nil, err
+		}
+		after.Roles = roles
 	}
 	if len(e.AddRoles) > 0 || len(e.RemoveRoles) > 0 {
 		add, err := ParseRoles(e.AddRoles)
@@ -154,13 +292,13 @@ func (s *Service) applyEdit(ctx context.Context, tx Tx, u User, e UserEdit, now 
 			}
 		}
 		after.Roles = slices.DeleteFunc(after.Roles, func(r Role) bool { return slices.Contains(remove, r) })
-		if len(after.Roles) == 0 {
-			return u, nil, &ValidationError{Field: "roles", Reason: "a user keeps at least one role"}
-		}
-		sortRoles(after.Roles)
 	}
+	if len(after.Roles) == 0 {
+		return u, nil, &ValidationError{Field: "roles", Reason: "a user keeps at least one role"}
+	}
+	sortRoles(after.Roles)
 	var added []string
-	if len(e.AddLicenses) > 0 || len(e.RemoveLicenses) > 0 {
+	if e.SetLicenses != nil || len(e.AddLicenses) > 0 || len(e.RemoveLicenses) > 0 {
 		pools, err := tx.Pools(ctx, u.OrgID, now)
 		if err != nil {
 			return u, nil, err
@@ -173,11 +311,23 @@ func (s *Service) applyEdit(ctx context.Context, tx Tx, u User, e UserEdit, now 
 		if err != nil {
 			return u, nil, err
 		}
-		if len(add) > 0 && !u.Active {
-			return u, nil, &ValidationError{Field: "licenses", Reason: fmt.Sprintf("%s is inactive; give licenses by activating: 'wsctl users activate %s --license ...'", u.Email, u.Email)}
+		if e.SetLicenses != nil {
+			set, err := parseLicenses(e.SetLicenses, pools)
+			if err != nil {
+				return u, nil, err
+			}
+			add = append(add, set...)
+			for _, l := range u.Licenses {
+				if !slices.Contains(set, l) {
+					remove = append(remove, l)
+				}
+			}
 		}
 		for _, l := range add {
 			if !slices.Contains(after.Licenses, l) && !slices.Contains(remove, l) {
+				if !u.Active {
+					return u, nil, &ValidationError{Field: "licenses", Reason: fmt.Sprintf("%s is inactive; give licenses by activating: 'wsctl users activate %s --license ...'", u.Email, u.Email)}
+				}
 				after.Licenses = append(after.Licenses, l)
 				added = append(added, l)
 			}
@@ -204,116 +354,84 @@ func keepAnAdmin(ctx context.Context, tx Tx, orgID string) error {
 	return nil
 }
 
-// Deactivate releases the user's licenses, revokes their tokens and stops
-// them signing in (R9). Deactivating an inactive user changes nothing.
-func (s *Service) Deactivate(ctx context.Context, p Principal, ref string) (out User, err error) {
-	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
+func (c *change) deactivate(ctx context.Context, ref string) (out Changed[User], err error) {
+	before, err := userByRef(ctx, c.tx, c.p.OrgID, ref)
+	if err != nil {
 		return out, err
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
-		before, err := userByRef(ctx, tx, p.OrgID, ref)
-		if err != nil {
-			return err
+	if before.ID == c.p.UserID {
+		return out, ErrSelfDeactivation
+	}
+	if !before.Active {
+		return Changed[User]{Value: before, NoOp: "already inactive"}, nil
+	}
+	if before.HasRole(RoleAdmin) {
+		if err := keepAnAdmin(ctx, c.tx, c.p.OrgID); err != nil {
+			return out, err
 		}
-		if before.ID == p.UserID {
-			return ErrSelfDeactivation
+	}
+	return c.offboard(ctx, before)
+}
+
+// offboard deactivates an active user whom the rules allow to go (R9):
+// their licenses return to the pool and their sessions and tokens end.
+func (c *change) offboard(ctx context.Context, before User) (out Changed[User], err error) {
+	after := before
+	after.Active, after.Licenses = false, []string{}
+	if out.Value, err = c.saveUser(ctx, "user.deactivated", before, after); err != nil {
+		return out, err
+	}
+	if err := c.tx.RevokeUserTokens(ctx, c.p.OrgID, before.ID, c.now); err != nil {
+		return out, err
+	}
+	return out, c.tx.RevokeUserSessions(ctx, c.p.OrgID, before.ID, c.now)
+}
+
+func (c *change) activate(ctx context.Context, ref string, licenses []string) (out Changed[User], err error) {
+	before, err := userByRef(ctx, c.tx, c.p.OrgID, ref)
+	if err != nil {
+		return out, err
+	}
+	pools, err := c.tx.Pools(ctx, c.p.OrgID, c.now)
+	if err != nil {
+		return out, err
+	}
+	products, err := parseLicenses(licenses, pools)
+	if err != nil {
+		return out, err
+	}
+	if before.Active {
+		if len(products) > 0 && !slices.ContainsFunc(products, func(l string) bool { return !slices.Contains(before.Licenses, l) }) {
+			return Changed[User]{Value: before, NoOp: "already active with these licenses"}, nil
 		}
-		if !before.Active {
-			out = before
-			return nil
-		}
-		if before.HasRole(RoleAdmin) {
-			if err := keepAnAdmin(ctx, tx, p.OrgID); err != nil {
-				return err
-			}
-		}
-		after := before
-		after.Active, after.Licenses = false, []string{}
-		after.UpdatedAt, after.Version = now, before.Version+1
-		if err := tx.UpdateUser(ctx, after); err != nil {
-			return err
-		}
-		if err := tx.RevokeUserTokens(ctx, p.OrgID, before.ID, now); err != nil {
-			return err
-		}
-		if err := tx.RevokeUserSessions(ctx, p.OrgID, before.ID, now); err != nil {
-			return err
-		}
-		out = after
-		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "user.deactivated", after.Email, snapshotUser(before), snapshotUser(after), now))
-	})
+		return out, ErrAlreadyActive
+	}
+	if len(products) == 0 {
+		return out, ErrLicenseRequired
+	}
+	if out.Notices, err = claimLicenses(ctx, c.tx, c.p.OrgID, products, c.now); err != nil {
+		return out, err
+	}
+	after := before
+	after.Active, after.Licenses = true, products
+	out.Value, err = c.saveUser(ctx, "user.activated", before, after)
 	return out, err
 }
 
-// Activate makes an inactive user active again with at least one license (R10).
-func (s *Service) Activate(ctx context.Context, p Principal, ref string, licenses []string) (out Changed[User], err error) {
-	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
+func (c *change) resetMFA(ctx context.Context, ref string) (out Changed[User], err error) {
+	before, err := userByRef(ctx, c.tx, c.p.OrgID, ref)
+	if err != nil {
 		return out, err
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
-		before, err := userByRef(ctx, tx, p.OrgID, ref)
-		if err != nil {
-			return err
-		}
-		if before.Active {
-			return ErrAlreadyActive
-		}
-		pools, err := tx.Pools(ctx, p.OrgID, now)
-		if err != nil {
-			return err
-		}
-		products, err := parseLicenses(licenses, pools)
-		if err != nil {
-			return err
-		}
-		if len(products) == 0 {
-			return ErrLicenseRequired
-		}
-		if out.Notices, err = claimLicenses(ctx, tx, p.OrgID, products, now); err != nil {
-			return err
-		}
-		after := before
-		after.Active, after.Licenses = true, products
-		after.UpdatedAt, after.Version = now, before.Version+1
-		if err := tx.UpdateUser(ctx, after); err != nil {
-			return err
-		}
-		out.Value = after
-		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "user.activated", after.Email, snapshotUser(before), snapshotUser(after), now))
-	})
-	return out, err
-}
-
-// ResetMFA removes the user's MFA enrollment and revokes their sessions and
-// refresh tokens, so the next sign-in enrolls again (R12).
-func (s *Service) ResetMFA(ctx context.Context, p Principal, ref string) (out User, err error) {
-	if err := p.requireAdmin(ScopeMFAReset); err != nil {
+	// API tokens are not sessions and stay; sessions and OAuth tokens go.
+	after := before
+	after.MFAEnrolled = false
+	if out.Value, err = c.saveUser(ctx, "user.mfa_reset", before, after); err != nil {
 		return out, err
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.clock()
-		before, err := userByRef(ctx, tx, p.OrgID, ref)
-		if err != nil {
-			return err
-		}
-		// API tokens are not sessions and stay; sessions and OAuth tokens go.
-		after := before
-		after.MFAEnrolled = false
-		after.UpdatedAt, after.Version = now, before.Version+1
-		if err := tx.UpdateUser(ctx, after); err != nil {
-			return err
-		}
-		// The secret goes too, so the next sign-in enrolls a new one.
-		if err := tx.DeleteTOTP(ctx, p.OrgID, before.ID); err != nil {
-			return err
-		}
-		if err := tx.RevokeUserSessions(ctx, p.OrgID, before.ID, now); err != nil {
-			return err
-		}
-		out = after
-		return tx.InsertAudit(ctx, s.audit(p, p.OrgID, "user.mfa_reset", after.Email, snapshotUser(before), snapshotUser(after), now))
-	})
-	return out, err
+	// The secret goes too, so the next sign-in enrolls a new one.
+	if err := c.tx.DeleteTOTP(ctx, c.p.OrgID, before.ID); err != nil {
+		return out, err
+	}
+	return out, c.tx.RevokeUserSessions(ctx, c.p.OrgID, before.ID, c.now)
 }

@@ -37,6 +37,9 @@ type User struct {
 	// "that was the last parallel-dialer license: 3 of 3 in use". Only on
 	// responses to changes.
 	Notices []string `json:"notices,omitempty"`
+	// Unchanged says why a change changed nothing ("already inactive"); it
+	// is absent when something changed. Only on responses to changes.
+	Unchanged string `json:"unchanged,omitempty"`
 }
 
 // Invite is a pending (or past) invitation.
@@ -128,8 +131,11 @@ const MaxBatchRows = 1000
 func Roles() []string { return []string{"admin", "manager", "user"} }
 
 // InviteBatchRequest creates many invites in one request (POST /invites/batch).
+// With DryRun the server decides every row exactly as it would now, and
+// keeps nothing: the plan of a file is the real decision, rolled back.
 type InviteBatchRequest struct {
 	Invites []InviteBatchItem `json:"invites"`
+	DryRun  bool              `json:"dry_run,omitempty"`
 }
 
 // InviteBatchItem is one row of a batch: an invite and, optionally, the key
@@ -140,8 +146,12 @@ type InviteBatchItem struct {
 }
 
 // InviteBatchResponse holds one result per row, in the rows' order.
+// Licenses are the org's pools as the batch left them (for a dry run, as
+// it would leave them).
 type InviteBatchResponse struct {
-	Results []InviteBatchResult `json:"results"`
+	Results  []InviteBatchResult `json:"results"`
+	DryRun   bool                `json:"dry_run"`
+	Licenses []LicensePool       `json:"licenses"`
 }
 
 // Statuses of an InviteBatchResult.

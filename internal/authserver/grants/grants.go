@@ -195,3 +195,9 @@ type User struct {
 	Roles  []workspace.Role
 	Active bool
 }
+
+// CanSignIn asks the domain's one rule of who may hold a session or a
+// token (workspace.User.CanSignIn).
+func (u User) CanSignIn() error {
+	return workspace.User{ID: u.ID, OrgID: u.OrgID, Email: u.Email, Roles: u.Roles, Active: u.Active}.CanSignIn()
+}

@@ -38,7 +38,7 @@ func BenchInviteBatch(b *testing.B, st workspace.Store) {
 			rows[i] = workspace.InviteInput{Name: "Bench Person", Email: fmt.Sprintf("p%07d@acme.example", n), Roles: []string{"user"},
 				Licenses: []string{"flow"}, IdempotencyKey: fmt.Sprintf("k%07d", n)}
 		}
-		res, err := svc.InviteBatch(ctx, admin, rows)
+		res, _, err := svc.InviteBatch(ctx, admin, rows, workspace.Apply)
 		if err != nil {
 			b.Fatal(err)
 		}

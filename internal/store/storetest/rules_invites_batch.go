@@ -29,7 +29,7 @@ func row(name, email string, key string, licenses ...string) workspace.InviteInp
 
 func (e *env) batch(p workspace.Principal, rows ...workspace.InviteInput) []workspace.BatchResult {
 	e.t.Helper()
-	res, err := e.svc.InviteBatch(e.ctx, p, rows)
+	res, _, err := e.svc.InviteBatch(e.ctx, p, rows, workspace.Apply)
 	if err != nil {
 		e.t.Fatalf("invite batch: %v", err)
 	}
@@ -100,7 +100,7 @@ func testInviteBatchConcurrent(t *testing.T, e *env) {
 			for i := range perBatch {
 				rows = append(rows, row("Racer", fmt.Sprintf("r%d-%d@acme.example", b, i), fmt.Sprintf("k%d-%d", b, i), "parallel-dialer"))
 			}
-			results[b], errs[b] = e.svc.InviteBatch(e.ctx, o.admin, rows)
+			results[b], _, errs[b] = e.svc.InviteBatch(e.ctx, o.admin, rows, workspace.Apply)
 		})
 	}
 	wg.Wait()

@@ -161,8 +161,12 @@ func testDeactivate(t *testing.T, e *env) {
 	bob := e.addUser(o, "bob@acme.example", []string{"admin"}, "flow", "parallel-dialer")
 	_, secret, err := e.svc.IssueToken(e.ctx, workspace.Operator(o.ID), "bob@acme.example", "ci", []string{"licenses:read"})
 	wantNoErr(t, err, "issue")
-	u, err := e.svc.Deactivate(e.ctx, o.admin, "bob@acme.example")
+	out, err := e.svc.Deactivate(e.ctx, o.admin, "bob@acme.example")
 	wantNoErr(t, err, "deactivate")
+	u := out.Value
+	if out.NoOp != "" {
+		t.Errorf("deactivating an active user reported no change: %q", out.NoOp)
+	}
 	if u.Active || len(u.Licenses) != 0 {
 		t.Errorf("deactivated = %+v", u)
 	}
@@ -174,8 +178,8 @@ func testDeactivate(t *testing.T, e *env) {
 	}
 	again, err := e.svc.Deactivate(e.ctx, o.admin, bob.ID)
 	wantNoErr(t, err, "deactivate twice")
-	if again.Version != u.Version {
-		t.Error("deactivating an inactive user must change nothing")
+	if again.Value.Version != u.Version || again.NoOp != "already inactive" {
+		t.Errorf("deactivating an inactive user must change nothing and say so: version %d→%d, no-op %q", u.Version, again.Value.Version, again.NoOp)
 	}
 }
 
@@ -197,7 +201,12 @@ func testDeactivateGuards(t *testing.T, e *env) {
 func testActivate(t *testing.T, e *env) {
 	o := e.invitingOrg("acme")
 	bob := e.addUser(o, "bob@acme.example", []string{"user"}, "flow")
-	_, err := e.svc.Activate(e.ctx, o.admin, bob.ID, []string{"flow"})
+	same, err := e.svc.Activate(e.ctx, o.admin, bob.ID, []string{"flow"})
+	wantNoErr(t, err, "activate an active user with the licenses they hold")
+	if same.NoOp == "" || same.Value.Version != bob.Version {
+		t.Errorf("activating an active user with their own licenses must change nothing and say so: %+v", same)
+	}
+	_, err = e.svc.Activate(e.ctx, o.admin, bob.ID, []string{"agent-dialer"})
 	wantCode(t, err, "already_active")
 	_, err = e.svc.Deactivate(e.ctx, o.admin, bob.ID)
 	wantNoErr(t, err, "deactivate")
@@ -287,8 +296,9 @@ func testResetMFA(t *testing.T, e *env) {
 		u.MFAEnrolled, u.Version = true, u.Version+1
 		return tx.UpdateUser(e.ctx, u)
 	}), "enroll mfa")
-	u, err := e.svc.ResetMFA(e.ctx, o.admin, "bob@acme.example")
+	out, err := e.svc.ResetMFA(e.ctx, o.admin, "bob@acme.example")
 	wantNoErr(t, err, "reset")
+	u := out.Value
 	if u.MFAEnrolled {
 		t.Error("MFA still enrolled after reset")
 	}
