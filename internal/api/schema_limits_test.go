@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/wsctl/wsctl/internal/api"
 	"github.com/wsctl/wsctl/internal/api/schema"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
@@ -13,6 +14,10 @@ import (
 func TestSchemaConstantsAgreeWithTheDomain(t *testing.T) {
 	if schema.MaxBatchRows != workspace.MaxInviteBatch {
 		t.Errorf("schema.MaxBatchRows = %d, the domain takes %d rows per batch", schema.MaxBatchRows, workspace.MaxInviteBatch)
+	}
+	if schema.MaxPlanRows != workspace.MaxPlanRows || schema.MaxPlanBytes != api.MaxPlanBodyBytes {
+		t.Errorf("schema: dry runs of %d rows, %d bytes; the server takes %d rows, %d bytes",
+			schema.MaxPlanRows, schema.MaxPlanBytes, workspace.MaxPlanRows, api.MaxPlanBodyBytes)
 	}
 	var roles []string
 	for _, r := range workspace.Roles {

@@ -143,6 +143,10 @@ var planView = cmdutil.View[Plan]{
 	Row:     func(_ *cmdutil.Cells, p Plan) []string { return []string{fmt.Sprint(p.Summary.Rows)} },
 }
 
+// maxPlanBytes keeps a dry run's request below the server's limit for
+// plans, with room for the request around the rows.
+const maxPlanBytes = schema.MaxPlanBytes - 1<<20
+
 // maxListed bounds the rows a dry run lists on stderr; the plan on stdout
 // has every row.
 const maxListed = 1000
@@ -243,9 +247,9 @@ func readPlan[R any](v Verb[R], f *File) (plan Plan, reqs []R, sent []int, err e
 		}
 		plan.Rows = append(plan.Rows, row)
 	}
-	if len(reqs) > schema.MaxBatchRows || bytes > maxBatchBytes {
-		return plan, nil, nil, cmdutil.FlagErrorf("a dry run asks the server about every row in one request, which holds at most %d rows and %d KiB; %s has %d rows to send (%d KiB): dry-run it in parts",
-			schema.MaxBatchRows, maxBatchBytes>>10, f.Name(), len(reqs), bytes>>10)
+	if len(reqs) > schema.MaxPlanRows || bytes > maxPlanBytes {
+		return plan, nil, nil, cmdutil.FlagErrorf("a dry run asks the server about every row in one request, which holds at most %d rows and %d MiB; %s has %d rows to send (%d MiB): dry-run it in parts",
+			schema.MaxPlanRows, maxPlanBytes>>20, f.Name(), len(reqs), bytes>>20)
 	}
 	return plan, reqs, sent, nil
 }

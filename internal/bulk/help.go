@@ -53,7 +53,7 @@ func (v Verb[R]) Help() string {
 		outputs += fmt.Sprintf(", and %[1]s: the API's %[1]s for the rows done", a.object)
 	}
 	outputs += ". status is " + strings.Join(statuses, ", ") + ", failed, invalid (refused before sending) or skipped; error says why a row failed. -o csv gives line, email, status, error."
-	dry := fmt.Sprintf("--dry-run sends every row in one request (at most %d rows) that the server decides as it would for real and then undoes: nothing changes, nothing is journaled. ", schema.MaxBatchRows) +
+	dry := fmt.Sprintf("--dry-run sends every row in one request (at most %d rows) that the server decides as it would for real and then undoes: nothing changes, nothing is journaled. ", schema.MaxPlanRows) +
 		"stdout gets a row per line: line, action, email, reason; action is " + strings.Join(actions, ", ") + ", invalid or refused (the server would refuse the row). " +
 		"stderr gets a summary and the rows that need attention. With -o json or yaml, stdout gets the plan as one object: rows (line, action, email, reason and what the row asks for) and summary (rows per action). " +
 		"The exit status is 3 when some row is invalid or would be refused."
