@@ -315,9 +315,9 @@ func printPlanNotes(o Options, v about, f *File, plan Plan, notes []string) {
 			fmt.Fprintln(w, "Rows that need attention:")
 		}
 		listed++
-		fmt.Fprintf(w, "  line %d %s: %s\n", r.Line, r.Email, planReason(r))
+		fmt.Fprintf(w, "  %s: %s\n", where(r.Line, r.Email), planReason(r))
 		for _, n := range r.Notices {
-			fmt.Fprintf(w, "  line %d %s: %s\n", r.Line, r.Email, n)
+			fmt.Fprintf(w, "  %s: %s\n", where(r.Line, r.Email), n)
 		}
 	}
 	if more > 0 {

@@ -148,11 +148,11 @@ func (out *Outputs) print(o Outcome) {
 		if reason == "" {
 			reason = "done in an earlier run (--resume)"
 		}
-		line = fmt.Sprintf("%sline %d %s: skipped: %s", cs.Gray("- "), o.Line, o.Email, reason)
+		line = fmt.Sprintf("%s%s: skipped: %s", cs.Gray("- "), where(o.Line, o.Email), reason)
 	case StatusFailed, StatusInvalid:
-		line, quiet = fmt.Sprintf("%sline %d %s: %s: %s", cs.FailureIcon(), o.Line, o.Email, o.Status, o.Error), false
+		line, quiet = fmt.Sprintf("%s%s: %s: %s", cs.FailureIcon(), where(o.Line, o.Email), o.Status, o.Error), false
 	default:
-		line = fmt.Sprintf("%sline %d %s: %s", cs.SuccessIcon(), o.Line, o.Email, out.verb.status(o.Status).row())
+		line = fmt.Sprintf("%s%s: %s", cs.SuccessIcon(), where(o.Line, o.Email), out.verb.status(o.Status).row())
 		if o.Detail != "" {
 			line += "; " + o.Detail
 		}
@@ -164,8 +164,17 @@ func (out *Outputs) print(o Outcome) {
 		fmt.Fprintln(ios.ErrOut, line)
 	}
 	for _, n := range o.Notices {
-		fmt.Fprintf(ios.ErrOut, "%sline %d %s: %s\n", cs.WarningIcon(), o.Line, o.Email, n)
+		fmt.Fprintf(ios.ErrOut, "%s%s: %s\n", cs.WarningIcon(), where(o.Line, o.Email), n)
 	}
+}
+
+// where names a row in messages: "line 4 ann@example.com", or "line 4"
+// when its email is empty.
+func where(line int, email string) string {
+	if email == "" {
+		return fmt.Sprintf("line %d", line)
+	}
+	return fmt.Sprintf("line %d %s", line, email)
 }
 
 // notice prints a message about the run as a whole.
