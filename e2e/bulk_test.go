@@ -61,7 +61,7 @@ func TestInviteCSV_InterruptThenResume_EachRowOnce(t *testing.T) {
 		t.Errorf("the interrupted run does not say what it did:\n%s", tail(out))
 	}
 	invitedFirst := strings.Count(out, ": invited\n") + boolInt(strings.HasSuffix(out, ": invited"))
-	journal, err := os.ReadFile(path + ".wsctl-journal")
+	journal, err := os.ReadFile(path + ".users-invite.wsctl-journal")
 	if err != nil {
 		t.Fatalf("no journal after Ctrl-C: %v", err)
 	}

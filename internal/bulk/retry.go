@@ -17,13 +17,31 @@ import (
 type Retry struct {
 	Attempts  int
 	Base, Max time.Duration
+
+	// wait, when set, stands in for the waits (tests).
+	wait func(ctx context.Context, d time.Duration) error
 }
 
 func (p Retry) orDefault() Retry {
 	if p.Attempts == 0 {
-		return Retry{Attempts: 8, Base: 250 * time.Millisecond, Max: 15 * time.Second}
+		return Retry{Attempts: 8, Base: 250 * time.Millisecond, Max: 15 * time.Second, wait: p.wait}
 	}
 	return p
+}
+
+// sleep waits d, or until ctx is done.
+func (p Retry) sleep(ctx context.Context, d time.Duration) error {
+	if p.wait != nil {
+		return p.wait(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (p Retry) backoff(attempt int) time.Duration {
@@ -37,9 +55,9 @@ func (p Retry) backoff(attempt int) time.Duration {
 // maxRetryAfter bounds the wait a 429 may ask for.
 const maxRetryAfter = 2 * time.Minute
 
-// wait says whether err is worth another attempt, after how long, and
+// after says whether err is worth another attempt, after how long, and
 // whether the server asked every worker to slow down (429).
-func (p Retry) wait(err error, attempt int) (wait time.Duration, transient, rateLimited bool) {
+func (p Retry) after(err error, attempt int) (wait time.Duration, transient, rateLimited bool) {
 	var apiErr *client.APIError
 	switch {
 	case errors.Is(err, context.Canceled):

@@ -263,7 +263,7 @@ func (r *run[R]) sendBatch(ctx context.Context, batch []row[R]) {
 func (r *run[R]) send(ctx context.Context, request func(context.Context) error) error {
 	policy := r.o.Retry.orDefault()
 	for attempt := 1; ; attempt++ {
-		if err := r.waitPause(ctx); err != nil {
+		if err := r.waitPause(ctx, policy); err != nil {
 			return err
 		}
 		err := request(ctx)
@@ -277,17 +277,14 @@ func (r *run[R]) send(ctx context.Context, request func(context.Context) error) 
 			}
 			return err
 		}
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-		}
+		_ = policy.sleep(ctx, wait)
 	}
 }
 
 // retryWait says whether err is worth another attempt, and after how long.
 // A 429 pauses every worker.
 func (r *run[R]) retryWait(policy Retry, err error, attempt int) (time.Duration, bool) {
-	wait, transient, rateLimited := policy.wait(err, attempt)
+	wait, transient, rateLimited := policy.after(err, attempt)
 	if rateLimited {
 		r.pause(wait)
 	}
@@ -303,19 +300,14 @@ func (r *run[R]) pause(d time.Duration) {
 }
 
 // waitPause waits while a 429 asked every worker to hold back.
-func (r *run[R]) waitPause(ctx context.Context) error {
+func (r *run[R]) waitPause(ctx context.Context, policy Retry) error {
 	r.mu.Lock()
 	wait := time.Until(r.pauseUntil)
 	r.mu.Unlock()
 	if wait <= 0 {
 		return nil
 	}
-	select {
-	case <-time.After(wait):
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return policy.sleep(ctx, wait)
 }
 
 // failAll reports every row of a batch that got no answer as failed, with
