@@ -91,8 +91,10 @@ func (r *run[R]) run(ctx context.Context, rows *Reader) error {
 	reqCtx, abandon := context.WithCancel(context.WithoutCancel(ctx))
 	defer abandon()
 	finished := make(chan struct{})
+	var watcher sync.WaitGroup
+	watcher.Go(func() { r.watchInterrupt(ctx, abandon, finished) })
+	defer watcher.Wait() // its notice comes before the summary
 	defer close(finished)
-	go r.watchInterrupt(ctx, abandon, finished)
 
 	work := make(chan []row[R])
 	var wg sync.WaitGroup
@@ -211,7 +213,9 @@ func (r *run[R]) skipAll(rows []row[R]) {
 func (r *run[R]) watchInterrupt(ctx context.Context, abandon func(), finished <-chan struct{}) {
 	select {
 	case <-finished:
-		return
+		if ctx.Err() == nil {
+			return
+		}
 	case <-ctx.Done():
 	}
 	sig := make(chan os.Signal, 1)

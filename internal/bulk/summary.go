@@ -72,12 +72,13 @@ func (out *Outputs) summarize(st *stats, stopped error) error {
 	case st.failed == 0:
 		return nil
 	}
-	next := fmt.Sprintf("fix them and run 'wsctl %s --csv %s --resume' to send only the rows not done yet (the rows done are recognised and not sent again)", name, f.Path)
+	them := pluralize(st.failed, "it", "them")
+	next := fmt.Sprintf("fix %s and run 'wsctl %s --csv %s --resume' to send only the rows not done yet (the rows done are recognised and not sent again)", them, name, f.Path)
 	switch {
 	case out.journal == nil:
-		next = fmt.Sprintf("fix them and run 'wsctl %s --csv %s' again", name, f.Path)
+		next = fmt.Sprintf("fix %s and run 'wsctl %s --csv %s' again", them, name, f.Path)
 	case f.IsStdin():
-		next = "fix them and send them again (--failed FILE writes them ready to fix)"
+		next = fmt.Sprintf("fix %s and send %[1]s again (--failed FILE writes the failed rows ready to fix)", them)
 	}
 	fmt.Fprintf(w, "Failed lines: %s; %s\n", st.failedLines(out.o.Report), next)
 	return &cmdutil.PartialError{}
@@ -174,10 +175,11 @@ func (s *stats) failedLines(report string) string {
 	return text
 }
 
-// pluralize says n things: one when n is 1, else many with n for its %d.
+// pluralize says n things: one when n is 1, else many with n for its %d
+// (if it has one).
 func pluralize(n int, one, many string) string {
 	if n == 1 {
 		return one
 	}
-	return fmt.Sprintf(many, n)
+	return strings.ReplaceAll(many, "%d", strconv.Itoa(n))
 }

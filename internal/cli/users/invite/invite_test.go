@@ -403,7 +403,7 @@ func TestInviteCSV_NextStepFitsTheFailure(t *testing.T) {
 		wantAbsent []string
 	}{
 		{name: "row failures without a report: run the file again", flags: "",
-			wantCode: cmdutil.ExitPartial, wantNext: "Failed lines: 4; fix them and run 'wsctl users invite --csv ",
+			wantCode: cmdutil.ExitPartial, wantNext: "Failed lines: 4; fix it and run 'wsctl users invite --csv ",
 			wantAbsent: []string{"--report"}},
 		{name: "row failures with a report: resume", flags: "--report REPORT",
 			wantCode: cmdutil.ExitPartial, wantNext: "--resume' to send only the rows not done yet"},
