@@ -32,12 +32,13 @@ func (v Verb[R]) Help() string {
 			"each command keeps its own. The journal of stdin is always under $XDG_STATE_HOME, found again only when the very same input is sent again. " +
 			"Ctrl-C lets the requests in flight finish and writes the journal (Ctrl-C again stops at once). It is removed when every row is done.",
 	}
-	flags := fmt.Sprintf(`  --dry-run      ask the server what it would do with each row; change nothing
+	flags := fmt.Sprintf(`  --dry-run      ask the server what it would do with each row, and
+                 change nothing
   --resume       skip the rows the journal records as done
   --report FILE  write a CSV of line,email,status,error as rows finish
   --failed FILE  write the failed and invalid rows, with the file's own
                  header, ready to fix and run again
-  --concurrency  requests in flight at once (default %d, batches of %d rows)`, DefaultConcurrency, DefaultBatchRows)
+  --concurrency  requests in flight at once (default %d; %d rows a request)`, DefaultConcurrency, DefaultBatchRows)
 
 	var statuses, actions []string
 	for _, s := range a.statuses {

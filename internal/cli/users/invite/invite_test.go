@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -443,9 +444,12 @@ func TestInviteCSV_NextStepFitsTheFailure(t *testing.T) {
 
 func TestInviteHelp_DocumentsTheRowReportOfMachineOutput(t *testing.T) {
 	cmd := NewCmdInvite(clitest.NewEnv(t).F, nil)
-	for _, want := range []string{"-o json", "line, email, status, error", "invite"} {
+	for _, want := range []string{"-o json", "line, email, status, error", "invite", "name,email,roles,licenses", "FILE.users-invite.wsctl-journal"} {
 		if !strings.Contains(cmd.Long, want) {
 			t.Errorf("help lacks %q", want)
 		}
+	}
+	if label := regexp.MustCompile(`\bR[0-9]+\b`).FindString(cmd.Long + cmd.Example); label != "" {
+		t.Errorf("help cites the rule label %s:\n%s", label, cmd.Long)
 	}
 }
