@@ -17,10 +17,14 @@ func (v Verb[R]) Help() string {
 		header = fmt.Sprintf("The file needs the column `%s`, and may have any of `%s` (in any order, no others).",
 			v.Columns.Header(), strings.Join(v.Columns.Optional, ","))
 	}
+	repeated := ""
+	if v.Columns.Key != "" {
+		repeated = ", or whose " + v.Columns.Key + " is already on an earlier line,"
+	}
 	paragraphs := []string{
 		header + " UTF-8 with or without a BOM, LF or CRLF line ends, quoted fields and spaces around cells are all fine; --csv - reads the file from stdin. " +
-			"The whole file is read and checked before anything is sent: a bad header or malformed line is a usage error (exit 2); a row with an empty required cell, or whose " +
-			v.Columns.Key + " is already on an earlier line, is reported by line and not sent. The server decides the rest, row by row.",
+			"The whole file is read and checked before anything is sent: a bad header or malformed line is a usage error (exit 2); a row with an empty required cell" +
+			repeated + " is reported by line and not sent. The server decides the rest, row by row.",
 
 		"Rows are sent in batches, a few requests at a time (--concurrency); a 429 answer pauses every worker for its Retry-After, and 5xx answers and network failures are retried with growing, jittered waits. " +
 			"A failed row never stops the others; an error every row would meet (not signed in, forbidden, the server gone) stops the run. " +

@@ -78,9 +78,14 @@ func openOutputs(o *Options, verb about, f *File) (*Outputs, error) {
 	return out, nil
 }
 
-// Add takes the outcome of rec, the row after the one added last.
+// Add takes the outcome of rec, the row after the one added last (for a
+// caller that has the outcomes in the file's order, such as a run of one
+// request).
 func (out *Outputs) Add(o Outcome, rec Record) {
-	out.put(out.next, o, rec)
+	out.mu.Lock()
+	seq := out.next + len(out.held)
+	out.mu.Unlock()
+	out.put(seq, o, rec)
 }
 
 // put takes the outcome of the row read seq-th and passes on every outcome
