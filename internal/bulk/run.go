@@ -15,9 +15,9 @@ import (
 	"github.com/wsctl/wsctl/internal/client"
 )
 
-// Run does v for every row of the file o.File (or, with o.DryRun, asks the
-// server what it would do: see DryRun). The file is read and checked whole
-// first, and the client made only then.
+// Run does v for every row of the file o.File, or with o.DryRun asks the
+// server what it would do and prints the plan (see dryRun). The file is
+// read and checked whole first, and the client made only then.
 //
 // Rows are read one at a time, grouped into batches of o.BatchRows rows and
 // at most maxBatchBytes of JSON, and sent by o.Concurrency workers; every
