@@ -93,6 +93,7 @@ func (s *server) routes() {
 	s.authenticated("GET /api/v1/me", s.me)
 
 	s.authenticated("GET /api/v1/users", s.listUsers)
+	s.authenticated("POST /api/v1/users/batch", s.userBatch)
 	s.authenticated("GET /api/v1/users/{user}", s.getUser)
 	s.authenticated("PATCH /api/v1/users/{user}", s.editUser)
 	s.authenticated("POST /api/v1/users/{user}/deactivate", s.deactivateUser)

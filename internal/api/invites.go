@@ -129,9 +129,15 @@ func batchMode(dryRun bool) (workspace.Mode, int) {
 
 // batchFailure is a failed row: the problem POST /invites would answer.
 func (s *server) batchFailure(r *http.Request, i int, err error) schema.InviteBatchResult {
+	return schema.InviteBatchResult{Index: i, Status: schema.BatchFailed, Error: rowProblem(r, err)}
+}
+
+// rowProblem is the problem of a batch row that failed: the one the route
+// for that row alone would answer, with the batch request's id.
+func rowProblem(r *http.Request, err error) *schema.Problem {
 	p := problemOf(err)
 	p.RequestID = infoOf(r).id
-	return schema.InviteBatchResult{Index: i, Status: schema.BatchFailed, Error: &p}
+	return &p
 }
 
 // idempotencyKey reads Idempotency-Key: optional, short, printable ASCII.

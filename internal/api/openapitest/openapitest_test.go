@@ -322,7 +322,7 @@ func TestDocument_ProblemCodes(t *testing.T) {
 }
 
 // Every object schema has exactly the JSON fields of its Go type, and requires
-// exactly those without omitempty.
+// exactly those without omitempty or omitzero.
 func TestDocument_SchemasMatchGoTypes(t *testing.T) {
 	types := map[string]any{
 		"User":                schema.User{},
@@ -344,6 +344,10 @@ func TestDocument_SchemasMatchGoTypes(t *testing.T) {
 		"ActivateRequest":     schema.ActivateRequest{},
 		"TokenRequest":        schema.TokenRequest{},
 		"Problem":             schema.Problem{},
+		"UserBatchRequest":    schema.UserBatchRequest{},
+		"UserBatchItem":       schema.UserBatchItem{},
+		"UserBatchResponse":   schema.UserBatchResponse{},
+		"UserBatchResult":     schema.UserBatchResult{},
 	}
 	doc := New(t).Document()
 	for name, v := range types {
@@ -381,7 +385,7 @@ func schemaFields(s *openapi3.Schema) (fields, required []string) {
 }
 
 // jsonFields gives the sorted JSON names of a struct's fields, and of those the
-// ones always present (no omitempty), following embedded structs like encoding/json.
+// ones always present (neither omitempty nor omitzero), following embedded structs like encoding/json.
 func jsonFields(t reflect.Type) (fields, required []string) {
 	for f := range t.Fields() {
 		tag := f.Tag.Get("json")
@@ -399,7 +403,7 @@ func jsonFields(t reflect.Type) (fields, required []string) {
 			name = f.Name
 		}
 		fields = append(fields, name)
-		if !slices.Contains(strings.Split(opts, ","), "omitempty") {
+		if o := strings.Split(opts, ","); !slices.Contains(o, "omitempty") && !slices.Contains(o, "omitzero") {
 			required = append(required, name)
 		}
 	}

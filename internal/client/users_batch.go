@@ -1,0 +1,32 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/wsctl/wsctl/internal/api/schema"
+)
+
+// UserBatch applies one action to many users in one request (POST
+// /users/batch), a dry run (the server's plan: every row decided as now,
+// nothing kept) or not, and returns the whole answer: one result per row,
+// in order, and the license pools as the batch leaves them. An error is
+// about the whole request (the rows' own failures are results).
+//
+// The rows are sent as given: for edit, a nil list is a field left
+// unchanged and an empty one replaces the user's with none.
+func (c *Client) UserBatch(ctx context.Context, req schema.UserBatchRequest) (schema.UserBatchResponse, error) {
+	scope := ScopeUsersWrite
+	if req.Action == schema.UserActionMFAReset {
+		scope = ScopeMFAReset
+	}
+	var out schema.UserBatchResponse
+	if _, err := c.do(ctx, request{method: http.MethodPost, path: "/users/batch", body: req, scope: scope, out: &out}); err != nil {
+		return out, err
+	}
+	if len(out.Results) != len(req.Users) {
+		return out, fmt.Errorf("POST /users/batch: %d results for %d rows", len(out.Results), len(req.Users))
+	}
+	return out, nil
+}
