@@ -44,8 +44,8 @@ type Verb[R any] struct {
 type Item[R any] struct {
 	// Key names what the row asks for, not where it is, so that the same
 	// row in an edited or reordered file has the same key: the journal
-	// records done rows by it (per verb), and a verb sends it as the row's
-	// idempotency key.
+	// records done rows by it (per verb), and a verb whose route takes
+	// idempotency keys sends it as the row's.
 	Key     string
 	Email   string // whom the row is about, for messages
 	Request R
