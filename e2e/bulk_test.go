@@ -61,7 +61,7 @@ func TestInviteCSV_InterruptThenResume_EachRowOnce(t *testing.T) {
 		t.Errorf("the interrupted run does not say what it did:\n%s", tail(out))
 	}
 	invitedFirst := strings.Count(out, ": invited\n") + boolInt(strings.HasSuffix(out, ": invited"))
-	journal, err := os.ReadFile(path + ".wsctl-journal")
+	journal, err := os.ReadFile(path + ".users-invite.wsctl-journal")
 	if err != nil {
 		t.Fatalf("no journal after Ctrl-C: %v", err)
 	}
@@ -103,4 +103,42 @@ func tail(s string) string {
 		return "…" + s[len(s)-2000:]
 	}
 	return s
+}
+
+// A file piped to 'users invite --csv -': the dry run is the server's
+// decision and changes nothing; the run invites; interrupted or not, the
+// same input sent again with --resume skips what is done.
+func TestInviteCSV_StdinDryRunThenRun(t *testing.T) {
+	s := startServer(t)
+	s.invitingOrg("acme")
+	must(t, s.operator("org", "set-licenses", "--org", "acme", "--product", "flow", "--total", "2"), 0, "set-licenses")
+	input := "name,email,roles,licenses\n" +
+		"Ann Lee,ann@acme.example,user,flow\n" +
+		"Bob Stone,bob@acme.example,user,flow\n" +
+		"Cy Young,cy@acme.example,user,flow\n"
+	env := []string{"WSCTL_TOKEN=" + s.adminTok}
+
+	r := must(t, s.run(bins.wsctl, env, input, "users", "invite", "--csv", "-", "--dry-run"), 3, "dry run from stdin")
+	if !strings.HasPrefix(r.stdout, "2\tinvite\tann@acme.example\t\n3\tinvite\tbob@acme.example\t\n4\trefused\tcy@acme.example\tno flow license left: 2 of 2 in use") {
+		t.Errorf("plan:\n%s", r)
+	}
+	for _, want := range []string{"Dry run of 3 rows of stdin, nothing changed: invite 2, already invited 0, invalid 0, refused 1",
+		"flow: 3 needed, 2 available (2 total, 0 assigned, 0 reserved): 1 short"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, r)
+		}
+	}
+	if list := must(t, s.admin("invites", "list", "-o", "json"), 0, "invites list"); strings.TrimSpace(list.stdout) != "[]" {
+		t.Fatalf("the dry run invited: %s", list.stdout)
+	}
+
+	r = must(t, s.run(bins.wsctl, env, input, "users", "invite", "--csv", "-"), 3, "run from stdin")
+	if !strings.Contains(r.stderr, "3 rows: 2 invited, 0 already invited, 0 skipped, 1 failed") {
+		t.Errorf("run:\n%s", r)
+	}
+	must(t, s.operator("org", "set-licenses", "--org", "acme", "--product", "flow", "--total", "3"), 0, "set-licenses")
+	r = must(t, s.run(bins.wsctl, env, input, "users", "invite", "--csv", "-", "--resume"), 0, "resume from stdin")
+	if !strings.Contains(r.stderr, "3 rows: 1 invited, 0 already invited, 2 skipped, 0 failed") {
+		t.Errorf("resume:\n%s", r)
+	}
 }

@@ -122,6 +122,21 @@ type InviteRequest struct {
 	Licenses []string `json:"licenses"`
 }
 
+// MaxBatchRows bounds the rows of one batch request (POST /invites/batch):
+// more is refused with 400, so a client sends a larger file in several.
+const MaxBatchRows = 1000
+
+// A dry run may hold a whole file, since its decisions must see every row
+// before it: at most MaxPlanRows rows in a body of at most MaxPlanBytes.
+const (
+	MaxPlanRows  = 50000
+	MaxPlanBytes = 32 << 20
+)
+
+// Roles are the roles a user can hold, for prompts and completion (the
+// server decides which it accepts).
+func Roles() []string { return []string{"admin", "manager", "user"} }
+
 // InviteBatchRequest creates many invites in one request (POST /invites/batch).
 // With DryRun the server decides every row exactly as it would now, and
 // keeps nothing: the plan of a file is the real decision, rolled back.

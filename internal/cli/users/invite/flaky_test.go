@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wsctl/wsctl/internal/api"
+	"github.com/wsctl/wsctl/internal/bulk"
 	"github.com/wsctl/wsctl/internal/cli/clitest"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 	"github.com/wsctl/wsctl/internal/client"
@@ -133,6 +134,9 @@ func newFlakyProxy(t *testing.T, target string) *flakyProxy {
 	return p
 }
 
+// journalName ends the name of the journal of 'users invite' beside a file.
+const journalName = ".users-invite.wsctl-journal"
+
 func peopleCSV(n int) string {
 	var b strings.Builder
 	b.WriteString("name,email,roles,licenses\n")
@@ -156,7 +160,7 @@ func TestInviteCSV_FailingServerThenResume_EachRowExactlyOnce(t *testing.T) {
 		env := clitest.NewEnv(t)
 		env.F.Client = func() (*client.Client, error) { return client.New(proxy.URL, live.token, nil), nil }
 		cmd := NewCmdInvite(env.F, func(o *InviteOptions) error {
-			o.retry = retryPolicy{attempts: attempts, base: time.Millisecond, max: 5 * time.Millisecond}
+			o.retry = bulk.Retry{Attempts: attempts, Base: time.Millisecond, Max: 5 * time.Millisecond}
 			return inviteRun(context.Background(), o)
 		})
 		err := clitest.Run(cmd, "--csv "+path+" --batch-size 10 --concurrency 3 "+flags)
@@ -169,7 +173,7 @@ func TestInviteCSV_FailingServerThenResume_EachRowExactlyOnce(t *testing.T) {
 	if err == nil || !strings.Contains(stderr, "failed") || !strings.Contains(stderr, "--resume") {
 		t.Fatalf("flaky run: err %v\n%s", err, stderr)
 	}
-	if _, err := os.Stat(path + journalSuffix); err != nil {
+	if _, err := os.Stat(path + journalName); err != nil {
 		t.Fatalf("no journal after a partial run: %v", err)
 	}
 
@@ -191,7 +195,7 @@ func TestInviteCSV_FailingServerThenResume_EachRowExactlyOnce(t *testing.T) {
 			t.Errorf("%s: %d invites, %d emails; want exactly one of each", email, n, emails[email])
 		}
 	}
-	if _, err := os.Stat(path + journalSuffix); !os.IsNotExist(err) {
+	if _, err := os.Stat(path + journalName); !os.IsNotExist(err) {
 		t.Errorf("the journal of a finished import is left behind: %v", err)
 	}
 

@@ -1,17 +1,20 @@
 package invite
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
+	"github.com/wsctl/wsctl/internal/bulk"
 	"github.com/wsctl/wsctl/internal/cli/clitest"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 )
@@ -23,11 +26,12 @@ func TestNewCmdInvite_Flags(t *testing.T) {
 		wantCode int
 	}{
 		{argv: "--name 'Ann Lee' --email ann@example.com --role admin,user --license flow --license parallel-dialer",
-			want: InviteOptions{Name: "Ann Lee", Email: "ann@example.com", Roles: []string{"admin", "user"}, Licenses: []string{"flow", "parallel-dialer"}, Concurrency: DefaultConcurrency, BatchSize: DefaultBatchSize}},
-		{argv: "--csv people.csv --dry-run", want: InviteOptions{CSVFile: "people.csv", DryRun: true, Concurrency: DefaultConcurrency, BatchSize: DefaultBatchSize}},
+			want: InviteOptions{Name: "Ann Lee", Email: "ann@example.com", Roles: []string{"admin", "user"}, Licenses: []string{"flow", "parallel-dialer"}, CSV: csvFlags(bulk.Flags{})}},
+		{argv: "--csv people.csv --dry-run", want: InviteOptions{CSV: csvFlags(bulk.Flags{File: "people.csv", DryRun: true})}},
 		{argv: "--csv p.csv --report r.csv --failed f.csv --resume --concurrency 4",
-			want: InviteOptions{CSVFile: "p.csv", Report: "r.csv", Failed: "f.csv", Resume: true, Concurrency: 4, BatchSize: DefaultBatchSize}},
-		{argv: "--csv p.csv --resume", want: InviteOptions{CSVFile: "p.csv", Resume: true, Concurrency: DefaultConcurrency, BatchSize: DefaultBatchSize}},
+			want: InviteOptions{CSV: csvFlags(bulk.Flags{File: "p.csv", Report: "r.csv", Failed: "f.csv", Resume: true, Concurrency: 4})}},
+		{argv: "--csv p.csv --resume", want: InviteOptions{CSV: csvFlags(bulk.Flags{File: "p.csv", Resume: true})}},
+		{argv: "--csv - --batch-size 10", want: InviteOptions{CSV: csvFlags(bulk.Flags{File: "-", BatchRows: 10})}},
 		{argv: "--csv p.csv --email ann@example.com", wantCode: cmdutil.ExitUsage},
 		{argv: "--csv p.csv --dry-run --report r.csv", wantCode: cmdutil.ExitUsage},
 		{argv: "--csv p.csv --dry-run --failed f.csv", wantCode: cmdutil.ExitUsage},
@@ -35,6 +39,7 @@ func TestNewCmdInvite_Flags(t *testing.T) {
 		{argv: "--email a@example.com --failed f.csv", wantCode: cmdutil.ExitUsage},
 		{argv: "--csv p.csv --concurrency 0", wantCode: cmdutil.ExitUsage},
 		{argv: "--email a@example.com --dry-run", wantCode: cmdutil.ExitUsage},
+		{argv: "--csv p.csv --report p.csv", wantCode: cmdutil.ExitUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.argv, func(t *testing.T) {
@@ -51,12 +56,19 @@ func TestNewCmdInvite_Flags(t *testing.T) {
 				t.Fatal(err)
 			}
 			g := *got
-			g.IO, g.Prompter, g.Client, g.Output, g.retry = nil, nil, nil, cmdutil.OutputOptions{}, retryPolicy{}
+			g.IO, g.Prompter, g.Client, g.Output = nil, nil, nil, cmdutil.OutputOptions{}
 			if !reflect.DeepEqual(g, tt.want) {
 				t.Errorf("options\n%+v\nwant\n%+v", g, tt.want)
 			}
 		})
 	}
+}
+
+// csvFlags is f with the defaults of the flags it leaves unset.
+func csvFlags(f bulk.Flags) bulk.Flags {
+	f.Concurrency = cmp.Or(f.Concurrency, bulk.DefaultConcurrency)
+	f.BatchRows = cmp.Or(f.BatchRows, bulk.DefaultBatchRows)
+	return f
 }
 
 // inviteServer is a loopback stand-in for workspaced's POST /invites (the real
@@ -216,7 +228,7 @@ func writeFile(t *testing.T, name, content string) string {
 const people = "name,email,roles,licenses\r\n" +
 	"Ann Lee,ann@example.com,user,flow\r\n" +
 	"Bob,bob@example.com,user,parallel-dialer\r\n" +
-	"Cy,not-an-email,user,flow\r\n" +
+	"Cy,cy@example.com,,flow\r\n" +
 	"Di,last@example.com,admin|user,flow;parallel-dialer\r\n"
 
 func TestInviteCSV_FailedRowsDoNotStopOthers_PartialExit(t *testing.T) {
@@ -236,7 +248,7 @@ func TestInviteCSV_FailedRowsDoNotStopOthers_PartialExit(t *testing.T) {
 	for _, want := range []string{
 		"line 2 ann@example.com: invited",
 		"line 3 bob@example.com: failed: no parallel-dialer license left: 3 of 3 in use",
-		"line 4 not-an-email: invalid: email:",
+		"line 4 cy@example.com: invalid: roles: is required",
 		"line 5 last@example.com: invited",
 		"line 5 last@example.com: that was the last flow license",
 		"4 rows: 2 invited, 0 already invited, 0 skipped, 2 failed",
@@ -257,7 +269,7 @@ func TestInviteCSV_FailedRowsDoNotStopOthers_PartialExit(t *testing.T) {
 	}
 	got, _ := os.ReadFile(report)
 	wantReport := "line,email,status,error\n2,ann@example.com,invited,\n3,bob@example.com,failed,"
-	if !strings.HasPrefix(string(got), wantReport) || !strings.Contains(string(got), "4,not-an-email,invalid,") {
+	if !strings.HasPrefix(string(got), wantReport) || !strings.Contains(string(got), "4,cy@example.com,invalid,roles: is required") {
 		t.Errorf("report:\n%s", got)
 	}
 }
@@ -354,26 +366,17 @@ func TestInviteCSV_Concurrency(t *testing.T) {
 	if err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "p.csv", b.String())+" --concurrency 8 --report "+out+" -o json"); err != nil {
 		t.Fatal(err)
 	}
-	var outcomes []Outcome
-	if err := json.Unmarshal([]byte(env.Stdout()), &outcomes); err != nil || len(outcomes) != 40 || outcomes[0].Line != 2 || outcomes[39].Line != 41 {
-		t.Errorf("outcomes %d (%v)", len(outcomes), err)
+	var outcomes []struct {
+		bulk.Outcome
+		Invite *schema.Invite `json:"invite"`
 	}
-}
-
-func TestInviteCSV_DryRunSendsNothing(t *testing.T) {
-	env := clitest.NewEnv(t)
-	srv := licensesServer(t) // answers GET /licenses; anything else fails the test
-	env.F.Client = srv.ClientFunc()
-	err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "p.csv", people)+" --dry-run")
-	if cmdutil.ExitCode(err) != cmdutil.ExitPartial {
-		t.Errorf("err %v: an invalid row makes a dry run exit 3", err)
+	if err := json.Unmarshal([]byte(env.Stdout()), &outcomes); err != nil || len(outcomes) != 40 {
+		t.Fatalf("%d outcomes (%v)\n%s", len(outcomes), err, env.Stdout())
 	}
-	lines := strings.Split(strings.TrimSpace(env.Stdout()), "\n")
-	if len(lines) != 4 || !strings.HasPrefix(lines[0], "2\tinvite\tann@example.com") || !strings.HasPrefix(lines[2], "4\tinvalid\tnot-an-email") {
-		t.Errorf("plan:\n%s", env.Stdout())
-	}
-	if !strings.Contains(env.Stderr(), "3 rows would be sent, 1 invalid; 3 would be invited, 0 would be refused, 0 already invited. Nothing was sent.") {
-		t.Errorf("stderr %q", env.Stderr())
+	for i, o := range outcomes {
+		if o.Line != i+2 || o.Status != "invited" || o.Invite == nil || o.Invite.Email != o.Email {
+			t.Errorf("outcome %d: %+v, invite %+v; want line %d invited, with its invite", i, o.Outcome, o.Invite, i+2)
+		}
 	}
 }
 
@@ -386,5 +389,67 @@ func TestInviteCSV_BadHeaderIsUsageError(t *testing.T) {
 	err = clitest.Run(NewCmdInvite(env.F, nil), "--csv /nonexistent/p.csv")
 	if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// The summary lists the failed lines only when the failures are about rows;
+// --resume (the file's journal) continues after any failure.
+func TestInviteCSV_NextStepFitsTheFailure(t *testing.T) {
+	tests := []struct {
+		name       string
+		refuse     *schema.Problem
+		flags      string
+		wantCode   int
+		wantNext   string
+		wantAbsent []string
+	}{
+		{name: "row failures without a report: run the file again", flags: "",
+			wantCode: cmdutil.ExitPartial, wantNext: "Failed lines: 4; fix it and run 'wsctl users invite --csv ",
+			wantAbsent: []string{"--report"}},
+		{name: "row failures with a report: resume", flags: "--report REPORT",
+			wantCode: cmdutil.ExitPartial, wantNext: "--resume' to send only the rows not done yet"},
+		{name: "signup mode on stops the run: no row to fix", refuse: &schema.Problem{Status: 409, Code: schema.CodeSignupModeOn, Detail: "invites are refused while users can sign up on their own"},
+			wantCode: cmdutil.ExitError, wantNext: "run the same command with --resume", wantAbsent: []string{"Failed lines", "--report"}},
+		{name: "forbidden stops the run", refuse: &schema.Problem{Status: 403, Code: schema.CodeForbidden, Detail: "only admins can do this"}, flags: "--report REPORT",
+			wantCode: cmdutil.ExitAuth, wantAbsent: []string{"Failed lines"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := clitest.NewEnv(t)
+			srv := newInviteServer(t)
+			if tt.refuse != nil {
+				for _, e := range []string{"ann@example.com", "bob@example.com", "last@example.com"} {
+					srv.refuse[e] = *tt.refuse
+				}
+			}
+			env.F.Client = srv.ClientFunc()
+			report := writeFile(t, "report.csv", "")
+			flags := strings.ReplaceAll(tt.flags, "REPORT", report)
+			err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "people.csv", people)+" "+flags)
+			if cmdutil.ExitCode(err) != tt.wantCode {
+				t.Fatalf("err %v, want exit %d", err, tt.wantCode)
+			}
+			stderr := env.Stderr()
+			if !strings.Contains(stderr, strings.ReplaceAll(tt.wantNext, "REPORT", report)) {
+				t.Errorf("stderr lacks %q:\n%s", tt.wantNext, stderr)
+			}
+			for _, absent := range tt.wantAbsent {
+				if strings.Contains(stderr, absent) && !strings.Contains(flags, absent) {
+					t.Errorf("stderr has %q:\n%s", absent, stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestInviteHelp_DocumentsTheRowReportOfMachineOutput(t *testing.T) {
+	cmd := NewCmdInvite(clitest.NewEnv(t).F, nil)
+	for _, want := range []string{"-o json", "line, email, status, error", "invite", "name,email,roles,licenses", "FILE.users-invite.wsctl-journal"} {
+		if !strings.Contains(cmd.Long, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+	if label := regexp.MustCompile(`\bR[0-9]+\b`).FindString(cmd.Long + cmd.Example); label != "" {
+		t.Errorf("help cites the rule label %s:\n%s", label, cmd.Long)
 	}
 }

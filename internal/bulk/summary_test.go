@@ -1,4 +1,4 @@
-package invite
+package bulk
 
 import (
 	"slices"
@@ -37,13 +37,43 @@ func TestStats_FailedLinesAsRuns(t *testing.T) {
 		st := &stats{}
 		for _, l := range c.lines {
 			st.count(Outcome{Line: l, Status: StatusFailed})
-			st.count(Outcome{Line: l + 100000, Status: StatusInvited}) // counted, not listed
+			st.count(Outcome{Line: l + 100000, Status: "invited"}) // counted, not listed
 		}
 		if got := st.failedLines(c.report); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
-		if st.failed != len(c.lines) || st.invited != len(c.lines) {
-			t.Errorf("%s: counted %d failed, %d invited; want %d each", c.name, st.failed, st.invited, len(c.lines))
+		if st.failed != len(c.lines) || st.done["invited"] != len(c.lines) {
+			t.Errorf("%s: counted %d failed, %d invited; want %d each", c.name, st.failed, st.done["invited"], len(c.lines))
+		}
+	}
+}
+
+// The summary counts in the verb's words and in its order, and says "1 row".
+func TestStats_Line(t *testing.T) {
+	statuses := []Status{{Name: "deactivated"}, {Name: "unchanged", Summary: "already inactive"}}
+	for _, c := range []struct {
+		outcomes []string
+		want     string
+	}{
+		{nil, "0 rows: 0 deactivated, 0 already inactive, 0 skipped, 0 failed"},
+		{[]string{"deactivated"}, "1 row: 1 deactivated, 0 already inactive, 0 skipped, 0 failed"},
+		{[]string{"unchanged", StatusInvalid}, "2 rows: 0 deactivated, 1 already inactive, 0 skipped, 1 failed"},
+		{[]string{StatusSkipped, StatusFailed, "deactivated"}, "3 rows: 1 deactivated, 0 already inactive, 1 skipped, 1 failed"},
+	} {
+		st := &stats{statuses: statuses}
+		for i, s := range c.outcomes {
+			st.count(Outcome{Line: i + 2, Status: s})
+		}
+		if got := st.line(); got != c.want {
+			t.Errorf("%v: %q, want %q", c.outcomes, got, c.want)
+		}
+	}
+}
+
+func TestPluralize(t *testing.T) {
+	for n, want := range map[int]string{0: "0 rows", 1: "1 row", 2: "2 rows", 1000: "1000 rows"} {
+		if got := pluralize(n, "1 row", "%d rows"); got != want {
+			t.Errorf("pluralize(%d) = %q, want %q", n, got, want)
 		}
 	}
 }

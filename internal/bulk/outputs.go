@@ -1,4 +1,4 @@
-package invite
+package bulk
 
 import (
 	"encoding/csv"
@@ -13,11 +13,16 @@ import (
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 )
 
-// outputs receive every row's outcome, in the file's order whatever order
-// the workers finish in: outcomes that come early wait in held until the
-// rows before them are done (at most the rows in flight).
-type outputs struct {
-	opts *InviteOptions
+// Outputs take every row's outcome, in the file's order, to where it goes:
+// a line on stderr (or the progress bar on a terminal), --report, --failed,
+// the journal, the -o json|yaml|csv list on stdout, and the summary's
+// totals. A run's workers finish in any order: outcomes that come early
+// wait in held until the rows before them are done (at most the rows in
+// flight).
+type Outputs struct {
+	o    *Options
+	verb about
+	file *File
 
 	mu      sync.Mutex
 	next    int
@@ -35,28 +40,32 @@ type outputs struct {
 
 type heldOutcome struct {
 	o   Outcome
-	row Row
+	rec Record
 }
 
-// openOutputs opens the files a run writes. total is the number of rows,
-// for the progress bar; header is the file's header, for --failed.
-func openOutputs(opts *InviteOptions, total int, header []string, j *journal) (*outputs, error) {
-	out := &outputs{opts: opts, held: map[int]heldOutcome{}, journal: j, started: time.Now()}
+// NewOutputs opens the files a run of v over f writes (o.Report, o.Failed).
+func NewOutputs[R any](v Verb[R], o *Options, f *File) (*Outputs, error) {
+	return openOutputs(o, v.about(), f)
+}
+
+func openOutputs(o *Options, verb about, f *File) (*Outputs, error) {
+	out := &Outputs{o: o, verb: verb, file: f, held: map[int]heldOutcome{}, started: time.Now()}
+	out.stats.statuses = verb.statuses
 	var err error
-	if out.report, err = createCSV(opts.Report, []string{"line", "email", "status", "error"}); err != nil {
+	if out.report, err = createCSV(o.Report, []string{"line", "email", "status", "error"}); err != nil {
 		return nil, fmt.Errorf("create report: %w", err)
 	}
-	if out.failed, err = createCSV(opts.Failed, header); err != nil {
-		out.report.close()
+	if out.failed, err = createCSV(o.Failed, f.Header); err != nil {
+		_ = out.report.close()
 		return nil, fmt.Errorf("create --failed file: %w", err)
 	}
-	if opts.Output.IsMachine() {
-		out.list = cmdutil.NewListPrinter(opts.IO, opts.Output, outcomeView)
+	if o.Output.IsMachine() {
+		out.list = cmdutil.NewListPrinter(o.IO, o.Output, outcomeView)
 	}
-	if opts.IO.IsStderrTTY() {
-		out.bar = progressbar.NewOptions(total,
-			progressbar.OptionSetWriter(opts.IO.ErrOut),
-			progressbar.OptionSetDescription("Inviting"),
+	if o.IO.IsStderrTTY() {
+		out.bar = progressbar.NewOptions(f.Rows,
+			progressbar.OptionSetWriter(o.IO.ErrOut),
+			progressbar.OptionSetDescription(verb.doing),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
 			progressbar.OptionSetItsString("rows"),
@@ -69,12 +78,22 @@ func openOutputs(opts *InviteOptions, total int, header []string, j *journal) (*
 	return out, nil
 }
 
+// Add takes the outcome of rec, the row after the one added last (for a
+// caller that has the outcomes in the file's order, such as a run of one
+// request).
+func (out *Outputs) Add(o Outcome, rec Record) {
+	out.mu.Lock()
+	seq := out.next + len(out.held)
+	out.mu.Unlock()
+	out.put(seq, o, rec)
+}
+
 // put takes the outcome of the row read seq-th and passes on every outcome
 // now in order.
-func (out *outputs) put(seq int, o Outcome, row Row) {
+func (out *Outputs) put(seq int, o Outcome, rec Record) {
 	out.mu.Lock()
 	defer out.mu.Unlock()
-	out.held[seq] = heldOutcome{o, row}
+	out.held[seq] = heldOutcome{o, rec}
 	emitted := false
 	for {
 		h, ok := out.held[out.next]
@@ -83,7 +102,7 @@ func (out *outputs) put(seq int, o Outcome, row Row) {
 		}
 		delete(out.held, out.next)
 		out.next++
-		out.emit(h.o, h.row)
+		out.emit(h)
 		emitted = true
 	}
 	if emitted {
@@ -94,18 +113,20 @@ func (out *outputs) put(seq int, o Outcome, row Row) {
 	}
 }
 
-func (out *outputs) emit(o Outcome, row Row) {
+func (out *Outputs) emit(h heldOutcome) {
+	o := h.o
 	out.stats.count(o)
 	out.print(o)
 	out.keep(out.report.write([]string{strconv.Itoa(o.Line), o.Email, o.Status, o.Error}))
 	switch o.Status {
-	case StatusInvited, StatusReplayed:
-		out.keep(out.journal.record(row))
+	case StatusSkipped:
 	case StatusFailed, StatusInvalid:
-		out.keep(out.failed.write(row.Record))
+		out.keep(out.failed.write(h.rec.Fields))
+	default:
+		out.keep(out.journal.record(o.key, o.Line, o.Email))
 	}
 	if out.list != nil {
-		o.notices = nil
+		o.objectName = out.verb.object
 		out.keep(out.list.Add(o))
 	}
 	if out.bar != nil {
@@ -113,7 +134,7 @@ func (out *outputs) emit(o Outcome, row Row) {
 	}
 }
 
-func (out *outputs) keep(err error) {
+func (out *Outputs) keep(err error) {
 	if err != nil && out.err == nil {
 		out.err = err
 	}
@@ -121,49 +142,59 @@ func (out *outputs) keep(err error) {
 
 // print writes a row's line on stderr: every row when stderr is piped (a
 // log to keep), only what needs attention under the progress bar.
-func (out *outputs) print(o Outcome) {
-	ios := out.opts.IO
+func (out *Outputs) print(o Outcome) {
+	ios := out.o.IO
 	cs := ios.ErrColorScheme()
 	quiet := out.bar != nil
 	var line string
 	switch o.Status {
-	case StatusInvited:
-		line = fmt.Sprintf("%sline %d %s: invited", cs.SuccessIcon(), o.Line, o.Email)
-	case StatusReplayed:
-		line = fmt.Sprintf("%sline %d %s: already invited by an earlier run%s", cs.SuccessIcon(), o.Line, o.Email, inviteNow(o.Invite))
 	case StatusSkipped:
 		reason := o.Error
 		if reason == "" {
 			reason = "done in an earlier run (--resume)"
 		}
-		line = fmt.Sprintf("%sline %d %s: skipped: %s", cs.Gray("- "), o.Line, o.Email, reason)
+		line = fmt.Sprintf("%s%s: skipped: %s", cs.Gray("- "), where(o.Line, o.Email), reason)
+	case StatusFailed, StatusInvalid:
+		line, quiet = fmt.Sprintf("%s%s: %s: %s", cs.FailureIcon(), where(o.Line, o.Email), o.Status, o.Error), false
 	default:
-		line, quiet = fmt.Sprintf("%sline %d %s: %s: %s", cs.FailureIcon(), o.Line, o.Email, o.Status, o.Error), false
+		line = fmt.Sprintf("%s%s: %s", cs.SuccessIcon(), where(o.Line, o.Email), out.verb.status(o.Status).row())
+		if o.Detail != "" {
+			line += "; " + o.Detail
+		}
 	}
-	if out.bar != nil && (!quiet || len(o.notices) > 0) {
+	if out.bar != nil && (!quiet || len(o.Notices) > 0) {
 		_ = out.bar.Clear()
 	}
 	if !quiet {
 		fmt.Fprintln(ios.ErrOut, line)
 	}
-	for _, n := range o.notices {
-		fmt.Fprintf(ios.ErrOut, "%sline %d %s: %s\n", cs.WarningIcon(), o.Line, o.Email, n)
+	for _, n := range o.Notices {
+		fmt.Fprintf(ios.ErrOut, "%s%s: %s\n", cs.WarningIcon(), where(o.Line, o.Email), n)
 	}
 }
 
+// where names a row in messages: "line 4 ann@example.com", or "line 4"
+// when its email is empty.
+func where(line int, email string) string {
+	if email == "" {
+		return fmt.Sprintf("line %d", line)
+	}
+	return fmt.Sprintf("line %d %s", line, email)
+}
+
 // notice prints a message about the run as a whole.
-func (out *outputs) notice(msg string) {
+func (out *Outputs) notice(msg string) {
 	out.mu.Lock()
 	defer out.mu.Unlock()
 	if out.bar != nil {
 		_ = out.bar.Clear()
 	}
-	fmt.Fprintln(out.opts.IO.ErrOut, msg)
+	fmt.Fprintln(out.o.IO.ErrOut, msg)
 }
 
 // close ends the outputs and returns the run's totals. A --failed file
 // without rows is removed rather than left to be mistaken for work.
-func (out *outputs) close() (*stats, error) {
+func (out *Outputs) close() (*stats, error) {
 	out.mu.Lock()
 	defer out.mu.Unlock()
 	out.stats.elapsed = time.Since(out.started)
@@ -175,8 +206,8 @@ func (out *outputs) close() (*stats, error) {
 	}
 	out.keep(out.report.close())
 	out.keep(out.failed.close())
-	if out.stats.failed == 0 && out.opts.Failed != "" {
-		_ = os.Remove(out.opts.Failed)
+	if out.stats.failed == 0 && out.o.Failed != "" {
+		_ = os.Remove(out.o.Failed)
 	}
 	return &out.stats, out.err
 }
@@ -187,6 +218,7 @@ type csvFile struct {
 	w *csv.Writer
 }
 
+// createCSV creates path with header as its first row; nil for no path.
 func createCSV(path string, header []string) (*csvFile, error) {
 	if path == "" {
 		return nil, nil

@@ -1,0 +1,92 @@
+package bulk
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/wsctl/wsctl/internal/client"
+)
+
+// Retry says how a request that met a transient failure (429, 5xx, a
+// network error) is sent again: Attempts in all, the first included, with
+// waits of Base·2ⁿ capped at Max, half of it random (jitter), so that
+// workers that failed together do not come back together. A 429's
+// Retry-After is honoured instead, and pauses every worker.
+type Retry struct {
+	Attempts  int
+	Base, Max time.Duration
+
+	// wait, when set, stands in for the waits (tests).
+	wait func(ctx context.Context, d time.Duration) error
+}
+
+func (p Retry) orDefault() Retry {
+	if p.Attempts == 0 {
+		return Retry{Attempts: 8, Base: 250 * time.Millisecond, Max: 15 * time.Second, wait: p.wait}
+	}
+	return p
+}
+
+// sleep waits d, or until ctx is done.
+func (p Retry) sleep(ctx context.Context, d time.Duration) error {
+	if p.wait != nil {
+		return p.wait(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p Retry) backoff(attempt int) time.Duration {
+	d := min(p.Base<<min(attempt-1, 20), p.Max)
+	if d <= 0 {
+		return 0
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// maxRetryAfter bounds the wait a 429 may ask for.
+const maxRetryAfter = 2 * time.Minute
+
+// after says whether err is worth another attempt, after how long, and
+// whether the server asked every worker to slow down (429).
+func (p Retry) after(err error, attempt int) (wait time.Duration, transient, rateLimited bool) {
+	var apiErr *client.APIError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return 0, false, false
+	case errors.As(err, &apiErr) && apiErr.Status == 429:
+		wait = apiErr.RetryAfter
+		if wait <= 0 {
+			wait = p.backoff(attempt)
+		}
+		return min(wait, maxRetryAfter), true, true
+	case errors.As(err, &apiErr):
+		return p.backoff(attempt), apiErr.Status >= 500, false
+	}
+	// Network errors, a connection dropped mid-answer, a truncated body.
+	return p.backoff(attempt), true, false
+}
+
+// stopsRun is true for errors every other batch would meet too.
+func stopsRun(err error) bool {
+	var (
+		apiErr  *client.APIError
+		te      *client.TransportError
+		stopErr *stopError
+	)
+	switch {
+	case errors.As(err, &stopErr), errors.As(err, &te):
+		return true
+	case errors.As(err, &apiErr):
+		return apiErr.Status == 401 || apiErr.Status == 403
+	}
+	return false
+}
