@@ -450,11 +450,13 @@ func (r *syncRun) writeRow(ctx context.Context, ch *syncChange) error {
 	}
 	after := ch.user
 	after.Name, after.Roles, after.Licenses = v.name, v.roles, v.licenses
-	action := "user.edited"
-	if !ch.user.Active {
-		after.Active, action = true, "user.activated"
+	var err error
+	if ch.user.Active {
+		after, err = r.saveUser(ctx, "user.edited", ch.user, after)
+	} else {
+		after.Active = true
+		after, err = r.saveUser(ctx, "user.activated", ch.user, after)
 	}
-	after, err := r.saveUser(ctx, action, ch.user, after)
 	out.User = &after
 	return err
 }

@@ -20,6 +20,7 @@ func AuditActions() []AuditAction {
 		{"identity_provider.set", "the operator set the org's identity provider"},
 		{"identity_provider.removed", "the operator removed the org's identity provider"},
 		{"invite.created", "a person was invited"},
+		{"invite.edited", "a pending invite's name, roles or licenses were changed (users sync)"},
 		{"invite.resent", "an invite's email was sent again"},
 		{"invite.revoked", "an invite was revoked"},
 		{"invite.expired", "an invite expired unanswered"},
