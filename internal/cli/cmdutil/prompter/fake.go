@@ -23,6 +23,9 @@ type step struct {
 	kind   string
 	prompt string
 	answer any // string, bool, []string or error
+	// wantDefault, when not nil, is the default the question must offer
+	// (string for Input, []string for MultiSelect).
+	wantDefault any
 }
 
 // NewFake returns an empty script; it checks at test cleanup that all of it was used.
@@ -45,41 +48,80 @@ func (f *Fake) ExpectMultiSelect(prompt string, answers []string) {
 	f.add("MultiSelect", prompt, answers)
 }
 
+// ExpectInputDefault queues an Input whose default must be wantDefault; an
+// empty answer keeps the default, as pressing Enter does on a terminal.
+func (f *Fake) ExpectInputDefault(prompt, wantDefault, answer string) {
+	f.addStep(step{kind: "Input", prompt: prompt, answer: answer, wantDefault: wantDefault})
+}
+
+// ExpectMultiSelectDefault queues a MultiSelect whose preselected options
+// must be wantDefaults; a nil answer keeps them, as pressing Enter does.
+func (f *Fake) ExpectMultiSelectDefault(prompt string, wantDefaults, answers []string) {
+	f.addStep(step{kind: "MultiSelect", prompt: prompt, answer: answers, wantDefault: append([]string{}, wantDefaults...)})
+}
+
 // ExpectInterrupt makes the next question of that kind fail as Ctrl-C would.
 func (f *Fake) ExpectInterrupt(kind, prompt string) { f.add(kind, prompt, ErrInterrupted) }
 
 func (f *Fake) add(kind, prompt string, answer any) {
+	f.addStep(step{kind: kind, prompt: prompt, answer: answer})
+}
+
+func (f *Fake) addStep(s step) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.steps = append(f.steps, step{kind: kind, prompt: prompt, answer: answer})
+	f.steps = append(f.steps, s)
+}
+
+// checkDefault fails the test when the question offered another default
+// than the script expects; it reports whether the script checks one.
+func (f *Fake) checkDefault(s step, prompt string, got any) bool {
+	if s.wantDefault == nil {
+		return false
+	}
+	if fmt.Sprint(got) != fmt.Sprint(s.wantDefault) {
+		f.t.Errorf("prompter: %s %q offered default %q, expected %q", s.kind, prompt, got, s.wantDefault)
+	}
+	return true
 }
 
 func (f *Fake) next(kind, prompt string) (any, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.Asked = append(f.Asked, prompt)
-	if len(f.steps) == 0 {
-		f.t.Errorf("prompter: unexpected %s %q", kind, prompt)
-		return nil, fmt.Errorf("unexpected prompt %q", prompt)
-	}
-	s := f.steps[0]
-	if s.kind != kind || !strings.Contains(prompt, s.prompt) {
-		f.t.Errorf("prompter: asked %s %q, expected %s %q", kind, prompt, s.kind, s.prompt)
-		return nil, fmt.Errorf("unexpected prompt %q", prompt)
-	}
-	f.steps = f.steps[1:]
-	if err, ok := s.answer.(error); ok {
+	s, err := f.nextStep(kind, prompt)
+	if err != nil {
 		return nil, err
 	}
 	return s.answer, nil
 }
 
-func (f *Fake) Input(prompt, _ string) (string, error) {
-	a, err := f.next("Input", prompt)
+func (f *Fake) nextStep(kind, prompt string) (step, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Asked = append(f.Asked, prompt)
+	if len(f.steps) == 0 {
+		f.t.Errorf("prompter: unexpected %s %q", kind, prompt)
+		return step{}, fmt.Errorf("unexpected prompt %q", prompt)
+	}
+	s := f.steps[0]
+	if s.kind != kind || !strings.Contains(prompt, s.prompt) {
+		f.t.Errorf("prompter: asked %s %q, expected %s %q", kind, prompt, s.kind, s.prompt)
+		return step{}, fmt.Errorf("unexpected prompt %q", prompt)
+	}
+	f.steps = f.steps[1:]
+	if err, ok := s.answer.(error); ok {
+		return step{}, err
+	}
+	return s, nil
+}
+
+func (f *Fake) Input(prompt, defaultValue string) (string, error) {
+	s, err := f.nextStep("Input", prompt)
 	if err != nil {
 		return "", err
 	}
-	return a.(string), nil
+	if f.checkDefault(s, prompt, defaultValue) && s.answer == "" {
+		return defaultValue, nil
+	}
+	return s.answer.(string), nil
 }
 
 func (f *Fake) Confirm(prompt string, _ bool) (bool, error) {
@@ -103,13 +145,17 @@ func (f *Fake) Select(prompt, _ string, options []string) (int, error) {
 	return i, nil
 }
 
-func (f *Fake) MultiSelect(prompt string, _, options []string) ([]int, error) {
-	a, err := f.next("MultiSelect", prompt)
+func (f *Fake) MultiSelect(prompt string, defaults, options []string) ([]int, error) {
+	s, err := f.nextStep("MultiSelect", prompt)
 	if err != nil {
 		return nil, err
 	}
+	answers := s.answer.([]string)
+	if f.checkDefault(s, prompt, append([]string{}, defaults...)) && answers == nil {
+		answers = defaults
+	}
 	var idx []int
-	for _, want := range a.([]string) {
+	for _, want := range answers {
 		i := slices.Index(options, want)
 		if i < 0 {
 			f.t.Errorf("prompter: answer %q is not among %q", want, options)

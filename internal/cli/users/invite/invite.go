@@ -207,6 +207,9 @@ func inviteRun(ctx context.Context, opts *InviteOptions) error {
 }
 
 func singleRun(ctx context.Context, opts *InviteOptions) error {
+	if opensInviteScreen(opts) {
+		return interactiveRun(ctx, opts)
+	}
 	if err := promptMissing(ctx, opts); err != nil {
 		return err
 	}
