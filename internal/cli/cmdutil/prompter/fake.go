@@ -23,6 +23,8 @@ type step struct {
 	kind   string
 	prompt string
 	answer any // string, bool, []string or error
+	// wantOptions, when not nil, are the options the question must offer.
+	wantOptions []string
 	// wantDefault, when not nil, is the default the question must offer
 	// (string for Input, []string for MultiSelect).
 	wantDefault any
@@ -60,6 +62,18 @@ func (f *Fake) ExpectMultiSelectDefault(prompt string, wantDefaults, answers []s
 	f.addStep(step{kind: "MultiSelect", prompt: prompt, answer: answers, wantDefault: append([]string{}, wantDefaults...)})
 }
 
+// ExpectMultiSelectAmong queues a MultiSelect that must offer exactly
+// wantOptions, in that order.
+func (f *Fake) ExpectMultiSelectAmong(prompt string, wantOptions, answers []string) {
+	f.addStep(step{kind: "MultiSelect", prompt: prompt, answer: answers, wantOptions: append([]string{}, wantOptions...)})
+}
+
+// ExpectSelectAmong queues a Select that must offer exactly wantOptions,
+// in that order.
+func (f *Fake) ExpectSelectAmong(prompt string, wantOptions []string, answer string) {
+	f.addStep(step{kind: "Select", prompt: prompt, answer: answer, wantOptions: append([]string{}, wantOptions...)})
+}
+
 // ExpectInterrupt makes the next question of that kind fail as Ctrl-C would.
 func (f *Fake) ExpectInterrupt(kind, prompt string) { f.add(kind, prompt, ErrInterrupted) }
 
@@ -71,6 +85,14 @@ func (f *Fake) addStep(s step) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.steps = append(f.steps, s)
+}
+
+// checkOptions fails the test when the question offered other options than
+// the script expects.
+func (f *Fake) checkOptions(s step, prompt string, options []string) {
+	if s.wantOptions != nil && !slices.Equal(options, s.wantOptions) {
+		f.t.Errorf("prompter: %s %q offered %q, expected %q", s.kind, prompt, options, s.wantOptions)
+	}
 }
 
 // checkDefault fails the test when the question offered another default
@@ -133,10 +155,12 @@ func (f *Fake) Confirm(prompt string, _ bool) (bool, error) {
 }
 
 func (f *Fake) Select(prompt, _ string, options []string) (int, error) {
-	a, err := f.next("Select", prompt)
+	s, err := f.nextStep("Select", prompt)
 	if err != nil {
 		return 0, err
 	}
+	f.checkOptions(s, prompt, options)
+	a := s.answer
 	i := slices.Index(options, a.(string))
 	if i < 0 {
 		f.t.Errorf("prompter: answer %q is not among %q", a, options)
@@ -150,6 +174,7 @@ func (f *Fake) MultiSelect(prompt string, defaults, options []string) ([]int, er
 	if err != nil {
 		return nil, err
 	}
+	f.checkOptions(s, prompt, options)
 	answers := s.answer.([]string)
 	if f.checkDefault(s, prompt, append([]string{}, defaults...)) && answers == nil {
 		answers = defaults
