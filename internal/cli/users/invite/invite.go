@@ -56,12 +56,31 @@ func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Co
 			Invite a person: they get an email with a single-use signup link, valid
 			7 days, and become an active user with the given roles and licenses
 			when they sign up. An invite needs a name, an email, at least one role
-			(admin, manager, user) and at least one license (R1); its licenses are
-			reserved until it is accepted, revoked or expired (R4). Invites are
+			(admin, manager, user) and at least one license; its licenses are
+			reserved until it is accepted, revoked or expired. Invites are
 			refused while automatic sign-up is on: turn it off with
-			'wsctl signup-mode off' (R2).
+			'wsctl signup-mode off'.
 
-			On a terminal, missing flags are asked for.
+			Run on a terminal without --name, --email, --role, --license or
+			--csv, it opens the invite screen, to invite several people at once:
+			  1. If automatic sign-up is on, it says so and offers to turn it off
+			     (the question 'wsctl signup-mode off' asks); no means nothing is
+			     sent (exit 1).
+			  2. It shows the licenses available per product.
+			  3. It asks for one person after another: name, email, roles, and
+			     licenses among the products with one left. The counts offered
+			     go down with every person entered ("flow (2 of 3 available)",
+			     then "flow (1 of 3 available)"); a product with none left is not
+			     offered. After each person: "Add another?".
+			  4. It shows the people entered for review: send them, add another,
+			     edit a row (its values are the defaults), delete a row, reset
+			     (start over with no rows) or cancel.
+			  5. It sends them all in one request and prints each person's result:
+			     invited, or the server's reason. The exit status is 3 when some
+			     were not invited; -o json prints the results as an array (row,
+			     email, status, error, invite).
+			With some of those flags given, only the missing ones are asked for;
+			without a terminal, a missing one is a usage error.
 
 			With --csv, every row of the file is an invite. The file needs the header
 			%[1]s%[2]s%[1]s (columns in any order, no others); several roles or
@@ -125,6 +144,21 @@ func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Co
 		Example: heredoc.Doc(`
 			# One person
 			$ wsctl users invite --name "Ann Lee" --email ann@example.com --role user --license parallel-dialer,flow
+
+			# On a terminal: the invite screen, for one person after another
+			$ wsctl users invite
+			? Name: Ann Lee
+			? Email: ann@example.com
+			? Roles: user
+			? Licenses: flow (3 of 3 available)
+			? Add another? Yes
+			? Name: Bob Stone
+			? Email: bob@example.com
+			? Roles: manager, user
+			? Licenses: flow (2 of 3 available)
+			? Add another? No
+			…review…
+			? What next? Send 2 invites
 
 			# A file; check it first
 			$ cat people.csv
