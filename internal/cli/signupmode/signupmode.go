@@ -86,7 +86,7 @@ func NewCmdSignupMode(f *cmdutil.Factory, runF func(*SignupModeOptions) error) *
 
 func signupModeRun(ctx context.Context, opts *SignupModeOptions) error {
 	if opts.Action != ActionStatus {
-		if err := cmdutil.Confirm(opts.IO, opts.Prompter, opts.Yes, "turn automatic sign-up "+opts.Action, question(opts.Action == ActionOn)); err != nil {
+		if err := Confirm(opts.IO, opts.Prompter, opts.Yes, opts.Action); err != nil {
 			return err
 		}
 	}
@@ -119,6 +119,15 @@ func signupModeRun(ctx context.Context, opts *SignupModeOptions) error {
 		_, err = fmt.Fprintln(opts.IO.Out, "Automatic sign-up is off: people join by invite ('wsctl users invite').")
 	}
 	return err
+}
+
+// Confirm asks the confirmation that turning automatic sign-up on or off
+// (action ActionOn or ActionOff) needs, as cmdutil.Confirm does: --yes skips
+// it, no terminal refuses. Commands that offer the change themselves (the
+// invite screen of 'users invite') ask through it, so that the person is
+// asked the same question wherever the change starts.
+func Confirm(ios *iostreams.IOStreams, p prompter.Prompter, yes bool, action string) error {
+	return cmdutil.Confirm(ios, p, yes, "turn automatic sign-up "+action, question(action == ActionOn))
 }
 
 func question(on bool) string {

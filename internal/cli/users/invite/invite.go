@@ -52,7 +52,26 @@ func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Co
 			while users can sign up on their own: turn that off with
 			'wsctl signup-mode off'.
 
-			On a terminal, missing flags are asked for.
+			Run on a terminal without --name, --email, --role, --license or
+			--csv, it opens the invite screen, to invite several people at once:
+			  1. If automatic sign-up is on, it says so and offers to turn it off
+			     (the question 'wsctl signup-mode off' asks); no means nothing is
+			     sent (exit 1).
+			  2. It shows the licenses available per product.
+			  3. It asks for one person after another: name, email, roles, and
+			     licenses among the products with one left. The counts offered
+			     go down with every person entered ("flow (2 of 3 available)",
+			     then "flow (1 of 3 available)"); a product with none left is not
+			     offered. After each person: "Add another?".
+			  4. It shows the people entered for review: send them, add another,
+			     edit a row (its values are the defaults), delete a row, reset
+			     (start over with no rows) or cancel.
+			  5. It sends them all in one request and prints each person's result:
+			     invited, or the server's reason. The exit status is 3 when some
+			     were not invited; -o json prints the results as an array (row,
+			     email, status, error, invite).
+			With some of those flags given, only the missing ones are asked for;
+			without a terminal, a missing one is a usage error.
 
 			With --csv, every row of the file is an invite; several roles or
 			licenses in a cell are separated by ';' or '|'.
@@ -70,6 +89,21 @@ func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Co
 		Example: heredoc.Doc(`
 			# One person
 			$ wsctl users invite --name "Ann Lee" --email ann@example.com --role user --license parallel-dialer,flow
+
+			# On a terminal: the invite screen, for one person after another
+			$ wsctl users invite
+			? Name: Ann Lee
+			? Email: ann@example.com
+			? Roles: user
+			? Licenses: flow (3 of 3 available)
+			? Add another? Yes
+			? Name: Bob Stone
+			? Email: bob@example.com
+			? Roles: manager, user
+			? Licenses: flow (2 of 3 available)
+			? Add another? No
+			…review…
+			? What next? Send 2 invites
 
 			# A file; check it first
 			$ cat people.csv
@@ -130,6 +164,9 @@ func inviteRun(ctx context.Context, opts *InviteOptions) error {
 }
 
 func singleRun(ctx context.Context, opts *InviteOptions) error {
+	if opensInviteScreen(opts) {
+		return interactiveRun(ctx, opts)
+	}
 	if err := promptMissing(ctx, opts); err != nil {
 		return err
 	}
