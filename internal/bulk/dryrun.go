@@ -71,6 +71,16 @@ type PlanSummary struct {
 	Actions []ActionCount
 }
 
+// String is the counts for people: "deactivate 3, already inactive 1,
+// invalid 0, refused 1".
+func (s PlanSummary) String() string {
+	counts := make([]string, len(s.Actions))
+	for i, a := range s.Actions {
+		counts[i] = fmt.Sprintf("%s %d", a.Action, a.Rows)
+	}
+	return strings.Join(counts, ", ")
+}
+
 // ActionCount is how many rows of a plan get an action.
 type ActionCount struct {
 	Action string
@@ -121,7 +131,8 @@ func (p Plan) MarshalJSON() ([]byte, error) {
 	return appendField(b, "summary", p.Summary)
 }
 
-func (p Plan) count(action string) int {
+// Count is how many rows of the plan get action.
+func (p Plan) Count(action string) int {
 	for _, a := range p.Summary.Actions {
 		if a.Action == action {
 			return a.Rows
@@ -157,23 +168,46 @@ const maxListed = 1000
 // plan), the rows that need attention and a summary on stderr. It returns
 // a *cmdutil.PartialError (exit 3) when a row is invalid or would be
 // refused.
-//
-// One request, because the server's decisions depend on each other (the
-// rows first in the file take the last licenses); so a file whose rows do
-// not fit in one request is a usage error.
 func dryRun[R any](ctx context.Context, v Verb[R], o Options, f *File) error {
 	if v.Preview == nil {
 		return cmdutil.FlagErrorf("'wsctl %s --csv' has no --dry-run", v.Name)
 	}
-	plan, reqs, sent, err := readPlan(v, f)
+	plan, notes, err := decide(ctx, v, o, f, nil)
+	var large *tooLargeToPlan
+	if errors.As(err, &large) {
+		return cmdutil.FlagErrorf("%v: dry-run it in parts", err)
+	}
 	if err != nil {
 		return err
+	}
+	if err := printPlan(o, plan); err != nil {
+		return err
+	}
+	printPlanNotes(o, v.about(), f, plan, notes)
+	if plan.Count(ActionInvalid)+plan.Count(ActionRefused) > 0 {
+		return &cmdutil.PartialError{}
+	}
+	return nil
+}
+
+// decide asks the server what it would do with every row of f but those
+// done (the rows an earlier run journaled, for --resume; nil for none), in
+// one request that changes nothing, and returns the plan and the verb's
+// notes about it.
+//
+// One request, because the server's decisions depend on each other (the
+// rows first in the file take the last licenses); so a file whose rows do
+// not fit in one request is a *tooLargeToPlan.
+func decide[R any](ctx context.Context, v Verb[R], o Options, f *File, done *journal) (Plan, []string, error) {
+	plan, reqs, sent, err := readPlan(v, f, done)
+	if err != nil {
+		return plan, nil, err
 	}
 	var prev Preview
 	if len(reqs) > 0 {
 		c, err := o.Client()
 		if err != nil {
-			return err
+			return plan, nil, err
 		}
 		r := &run[R]{v: v, o: o, c: c, ctx: ctx, stopped: make(chan struct{})}
 		err = r.send(ctx, func(ctx context.Context) (err error) {
@@ -184,7 +218,7 @@ func dryRun[R any](ctx context.Context, v Verb[R], o Options, f *File) error {
 			err = fmt.Errorf("%d results for %d rows", len(prev.Results), len(reqs))
 		}
 		if err != nil {
-			return fmt.Errorf("dry run of %s: %w", f.Name(), err)
+			return plan, nil, fmt.Errorf("dry run of %s: %w", f.Name(), err)
 		}
 	}
 	about := v.about()
@@ -200,19 +234,25 @@ func dryRun[R any](ctx context.Context, v Verb[R], o Options, f *File) error {
 	}
 	plan.Fields = prev.Fields
 	plan.Summary = summarizePlan(about, plan.Rows)
-	if err := printPlan(o, plan); err != nil {
-		return err
-	}
-	printPlanNotes(o, about, f, plan, prev.Notes)
-	if plan.count(ActionInvalid)+plan.count(ActionRefused) > 0 {
-		return &cmdutil.PartialError{}
-	}
-	return nil
+	return plan, prev.Notes, nil
 }
 
-// readPlan reads the rows of f: the invalid ones are planned at once; the
-// others are to be sent (reqs), and sent holds their places in the plan.
-func readPlan[R any](v Verb[R], f *File) (plan Plan, reqs []R, sent []int, err error) {
+// tooLargeToPlan is a file whose rows do not fit in the one request of a
+// plan.
+type tooLargeToPlan struct {
+	file        string
+	rows, bytes int
+}
+
+func (e *tooLargeToPlan) Error() string {
+	return fmt.Sprintf("a dry run asks the server about every row in one request, which holds at most %d rows and %d MiB; %s has %d rows to send (%d MiB)",
+		schema.MaxPlanRows, maxPlanBytes>>20, e.file, e.rows, e.bytes>>20)
+}
+
+// readPlan reads the rows of f but those done: the invalid ones are
+// planned at once; the others are to be sent (reqs), and sent holds their
+// places in the plan.
+func readPlan[R any](v Verb[R], f *File, done *journal) (plan Plan, reqs []R, sent []int, err error) {
 	rows, err := f.Open()
 	if err != nil {
 		return plan, nil, nil, err
@@ -231,6 +271,9 @@ func readPlan[R any](v Verb[R], f *File) (plan Plan, reqs []R, sent []int, err e
 		if rec.Invalid != nil {
 			it.Invalid = rec.Invalid
 		}
+		if it.Invalid == nil && done.has(it.Key) {
+			continue
+		}
 		row := PlanRow{Line: rec.Line, Email: it.Email, Request: it.Request}
 		n := 0
 		if it.Invalid == nil {
@@ -248,8 +291,7 @@ func readPlan[R any](v Verb[R], f *File) (plan Plan, reqs []R, sent []int, err e
 		plan.Rows = append(plan.Rows, row)
 	}
 	if len(reqs) > schema.MaxPlanRows || bytes > maxPlanBytes {
-		return plan, nil, nil, cmdutil.FlagErrorf("a dry run asks the server about every row in one request, which holds at most %d rows and %d MiB; %s has %d rows to send (%d MiB): dry-run it in parts",
-			schema.MaxPlanRows, maxPlanBytes>>20, f.Name(), len(reqs), bytes>>20)
+		return plan, nil, nil, &tooLargeToPlan{file: f.Name(), rows: len(reqs), bytes: bytes}
 	}
 	return plan, reqs, sent, nil
 }
@@ -289,12 +331,8 @@ func printPlan(o Options, plan Plan) error {
 // rows that need attention: all but those of the verb's usual outcome.
 func printPlanNotes(o Options, v about, f *File, plan Plan, notes []string) {
 	w := o.IO.ErrOut
-	var counts []string
-	for _, a := range plan.Summary.Actions {
-		counts = append(counts, fmt.Sprintf("%s %d", a.Action, a.Rows))
-	}
 	fmt.Fprintf(w, "Dry run of %s of %s, nothing changed: %s\n",
-		pluralize(plan.Summary.Rows, "1 row", "%d rows"), f.Name(), strings.Join(counts, ", "))
+		pluralize(plan.Summary.Rows, "1 row", "%d rows"), f.Name(), plan.Summary)
 	for _, n := range notes {
 		fmt.Fprintln(w, n)
 	}

@@ -105,6 +105,21 @@ func openJournal(f *File, verb string, resume bool) (*journal, error) {
 	return nil, fmt.Errorf("journal: %w", err)
 }
 
+// readJournal reads, without writing it, the journal of an earlier run of
+// verb over f that --resume would find: nil when there is none.
+func readJournal(f *File, verb string) (*journal, error) {
+	for _, path := range journalPaths(f, verb) {
+		j := &journal{path: path, verb: verb, done: map[entry]struct{}{}}
+		switch err := j.load(); {
+		case err == nil:
+			return j, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("journal: %w", err)
+		}
+	}
+	return nil, nil
+}
+
 func (j *journal) open(resume bool) error {
 	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
 	if resume {

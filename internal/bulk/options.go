@@ -41,6 +41,11 @@ type Options struct {
 	Output cmdutil.OutputOptions
 	// Retry is how batches are sent again; zero for the default.
 	Retry Retry
+	// Confirm, when set, is asked before a run changes anything (never on
+	// a dry run): Run first asks the server what it would do with the rows
+	// it is to send (the request --dry-run makes, printed nowhere) and
+	// passes the plan. An error ends the run with nothing sent.
+	Confirm func(Plan) error
 }
 
 // AddFlags adds the shared flags to cmd: --csv, --dry-run, --concurrency,

@@ -36,6 +36,11 @@ func Run[R any](ctx context.Context, v Verb[R], o Options) error {
 	if o.DryRun {
 		return dryRun(ctx, v, o, f)
 	}
+	if o.Confirm != nil {
+		if err := confirm(ctx, v, o, f); err != nil {
+			return err
+		}
+	}
 	c, err := o.Client()
 	if err != nil {
 		return err
@@ -60,6 +65,31 @@ func Run[R any](ctx context.Context, v Verb[R], o Options) error {
 	defer rows.Close()
 	r := &run[R]{v: v, o: o, c: c, out: out, stopped: make(chan struct{})}
 	return out.Finish(r.run(ctx, rows))
+}
+
+// confirm passes o.Confirm the server's plan of the rows a run would send:
+// with --resume, not those the journal records as done. A file too large
+// for one plan cannot be confirmed that way: a usage error says so.
+func confirm[R any](ctx context.Context, v Verb[R], o Options, f *File) error {
+	if v.Preview == nil {
+		return fmt.Errorf("'wsctl %s --csv' cannot ask for confirmation: it has no dry run", v.Name)
+	}
+	var done *journal
+	if o.Resume {
+		var err error
+		if done, err = readJournal(f, v.Name); err != nil {
+			return err
+		}
+	}
+	plan, _, err := decide(ctx, v, o, f, done)
+	var large *tooLargeToPlan
+	if errors.As(err, &large) {
+		return cmdutil.FlagErrorf("%v; before asking for confirmation, wsctl asks the server what the file would change: confirm with --yes instead, or run the file in parts", err)
+	}
+	if err != nil {
+		return err
+	}
+	return o.Confirm(plan)
 }
 
 // run is one run of a verb over a file.
