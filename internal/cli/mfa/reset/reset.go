@@ -1,4 +1,5 @@
-// Package reset implements 'wsctl mfa reset'.
+// Package reset implements 'wsctl mfa reset', for one user or a CSV file
+// of them.
 package reset
 
 import (
@@ -8,6 +9,8 @@ import (
 	"github.com/MakeNowJust/heredoc/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/wsctl/wsctl/internal/api/schema"
+	"github.com/wsctl/wsctl/internal/bulk"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil/iostreams"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil/prompter"
@@ -24,14 +27,29 @@ type ResetOptions struct {
 
 	User string
 	Yes  bool
+
+	// A CSV file of users.
+	CSV bulk.Flags
 }
 
-// NewCmdReset builds 'mfa reset USER'.
+// resetVerb is 'mfa reset --csv': a row per user, sent to POST
+// /users/batch. A reset always changes its user (their sessions end), so
+// it has no "unchanged" outcome.
+var resetVerb = shared.Batch{
+	Name:    "mfa reset",
+	Doing:   "Resetting MFA",
+	Action:  schema.UserActionMFAReset,
+	Columns: bulk.Columns{Required: []string{"email"}, Key: "email"},
+	Done:    bulk.Status{Name: schema.UserBatchMFAReset, Summary: "MFA reset", Action: "reset MFA"},
+	Item:    shared.EmailItem,
+}.Verb()
+
+// NewCmdReset builds 'mfa reset {USER | --csv FILE}'.
 func NewCmdReset(f *cmdutil.Factory, runF func(*ResetOptions) error) *cobra.Command {
 	opts := &ResetOptions{IO: f.IOStreams, Prompter: f.Prompter, Client: f.Client}
 	cmd := &cobra.Command{
-		Use:   "reset USER",
-		Short: "Remove a user's MFA enrollment so they set it up again",
+		Use:   "reset {USER | --csv FILE}",
+		Short: "Remove users' MFA enrollment so they set it up again",
 		Long: heredoc.Doc(`
 			Reset a user's multi-factor authentication, e.g. when they lost
 			their authenticator: their MFA enrollment is removed and their sessions
@@ -39,15 +57,42 @@ func NewCmdReset(f *cmdutil.Factory, runF func(*ResetOptions) error) *cobra.Comm
 			again. USER is an email or an id. Needs the mfa:reset scope.
 
 			Asks for confirmation on a terminal; --yes skips it and is required
-			when there is no terminal.
-		`),
+			when there is no terminal. Before asking, wsctl asks the server what
+			it would do: an unknown user is reported without a question.
+
+			With --csv, every row of the file is a user whose MFA to reset, by
+			email: a wave of lost phones at once. On a terminal, wsctl first asks
+			the server what the file would do (the dry run below), shows how many
+			users would be reset and asks. --yes skips the question and is
+			required without a terminal, so also when the file comes from stdin;
+			--dry-run never asks, as it changes nothing.
+		`) + "\n" + resetVerb.Help(),
 		Example: heredoc.Doc(`
 			$ wsctl mfa reset ann@example.com
 			$ wsctl mfa reset ann@example.com --yes
+
+			# A file of people who lost their phones; check it first
+			$ cat lost-phones.csv
+			email
+			ann@example.com
+			bob@example.com
+			$ wsctl mfa reset --csv lost-phones.csv --dry-run
+			$ wsctl mfa reset --csv lost-phones.csv --report reset-report.csv
+
+			# After an interruption, only the rows not done yet
+			$ wsctl mfa reset --csv lost-phones.csv --resume --yes
+
+			# From another program: no terminal to ask, so --yes
+			$ tickets --lost-phone | wsctl mfa reset --csv - --yes
 		`),
-		Args: cmdutil.ExactArgs(1, "whose MFA? pass an email or an id, e.g. 'wsctl mfa reset ann@example.com'"),
+		Args: shared.UserOrCSV("whose MFA? pass an email or an id, e.g. 'wsctl mfa reset ann@example.com', or --csv FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.User = args[0]
+			if len(args) > 0 {
+				opts.User = args[0]
+			}
+			if err := shared.CheckCSV(cmd, opts.CSV); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -55,22 +100,28 @@ func NewCmdReset(f *cmdutil.Factory, runF func(*ResetOptions) error) *cobra.Comm
 		},
 	}
 	cmdutil.AddYesFlag(cmd, &opts.Yes)
+	resetVerb.AddFlags(cmd, &opts.CSV)
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd
 }
 
 func resetRun(ctx context.Context, opts *ResetOptions) error {
-	question := fmt.Sprintf("Reset MFA for %s? Their sessions are revoked and they set MFA up again at their next sign-in", opts.User)
-	if err := cmdutil.Confirm(opts.IO, opts.Prompter, opts.Yes, "reset the MFA of "+opts.User, question); err != nil {
-		return err
+	if opts.CSV.File != "" {
+		return csvRun(ctx, opts)
 	}
-	c, err := opts.Client()
+	// A reset always changes its user: the server never answers unchanged.
+	c, _, err := shared.ConfirmOne(ctx, opts.IO, opts.Prompter, opts.Client, opts.Yes, shared.One{
+		Action:   schema.UserActionMFAReset,
+		User:     opts.User,
+		Doing:    "reset the MFA of " + opts.User,
+		Question: fmt.Sprintf("Reset MFA for %s? Their sessions are revoked and they set MFA up again at their next sign-in", opts.User),
+	})
 	if err != nil {
 		return err
 	}
 	u, err := c.ResetMFA(ctx, opts.User)
 	if err != nil {
-		return fmt.Errorf("reset MFA of %s: %w", opts.User, err)
+		return fmt.Errorf("reset the MFA of %s: %w", opts.User, err)
 	}
 	cmdutil.PrintNotices(opts.IO, u.Notices)
 	if opts.Output.IsMachine() {
@@ -78,4 +129,19 @@ func resetRun(ctx context.Context, opts *ResetOptions) error {
 	}
 	cmdutil.Success(opts.IO, "Reset MFA for %s; they will set it up again at their next sign-in", u.Email)
 	return nil
+}
+
+func csvRun(ctx context.Context, opts *ResetOptions) error {
+	o := bulk.Options{Flags: opts.CSV, IO: opts.IO, Client: opts.Client, Output: opts.Output}
+	err := shared.Confirm(&o, opts.Yes, opts.Prompter, shared.Ask{
+		Change: "reset MFA",
+		Doing:  "reset the MFA of the users of",
+		Question: func(users string) string {
+			return fmt.Sprintf("Reset MFA for %s? Their sessions are revoked and they set MFA up again at their next sign-in", users)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	return bulk.Run(ctx, resetVerb, o)
 }

@@ -1,17 +1,16 @@
-// Package deactivate implements 'wsctl users deactivate'.
+// Package deactivate implements 'wsctl users deactivate', for one user or a
+// CSV file of them.
 package deactivate
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 
 	"github.com/MakeNowJust/heredoc/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
+	"github.com/wsctl/wsctl/internal/bulk"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil/iostreams"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil/prompter"
@@ -28,14 +27,29 @@ type DeactivateOptions struct {
 
 	User string
 	Yes  bool
+
+	// A CSV file of users.
+	CSV bulk.Flags
 }
 
-// NewCmdDeactivate builds 'users deactivate USER'.
+// deactivateVerb is 'users deactivate --csv': a row per user, sent to
+// POST /users/batch.
+var deactivateVerb = shared.Batch{
+	Name:      "users deactivate",
+	Doing:     "Deactivating",
+	Action:    schema.UserActionDeactivate,
+	Columns:   bulk.Columns{Required: []string{"email"}, Key: "email"},
+	Done:      bulk.Status{Name: schema.UserBatchDeactivated, Action: "deactivate"},
+	Unchanged: "already inactive",
+	Item:      shared.EmailItem,
+}.Verb()
+
+// NewCmdDeactivate builds 'users deactivate {USER | --csv FILE}'.
 func NewCmdDeactivate(f *cmdutil.Factory, runF func(*DeactivateOptions) error) *cobra.Command {
 	opts := &DeactivateOptions{IO: f.IOStreams, Prompter: f.Prompter, Client: f.Client}
 	cmd := &cobra.Command{
-		Use:   "deactivate USER",
-		Short: "Deactivate a user: release their licenses and revoke their access",
+		Use:   "deactivate {USER | --csv FILE}",
+		Short: "Deactivate users: release their licenses and revoke their access",
 		Long: heredoc.Doc(`
 			Deactivate a user: all their licenses return to the pool, their
 			sessions and tokens are revoked and they can no longer sign in. They
@@ -47,15 +61,43 @@ func NewCmdDeactivate(f *cmdutil.Factory, runF func(*DeactivateOptions) error) *
 			wsctl says so.
 
 			Asks for confirmation on a terminal; --yes skips it and is required
-			when there is no terminal.
-		`),
+			when there is no terminal. Before asking, wsctl asks the server what
+			it would do: someone already inactive, or unknown, is reported without
+			a question.
+
+			With --csv, every row of the file is a user to deactivate, by email.
+			On a terminal, wsctl first asks the server what the file would do
+			(the dry run below), shows how many users would be deactivated and
+			asks; when none would, it asks nothing. --yes skips the question and
+			is required without a terminal, so also when the file comes from
+			stdin; --dry-run never asks, as it changes nothing.
+		`) + "\n" + deactivateVerb.Help(),
 		Example: heredoc.Doc(`
 			$ wsctl users deactivate ann@example.com
 			$ wsctl users deactivate ann@example.com --yes
+
+			# A file of leavers; check it first
+			$ cat leavers.csv
+			email
+			ann@example.com
+			bob@example.com
+			$ wsctl users deactivate --csv leavers.csv --dry-run
+			$ wsctl users deactivate --csv leavers.csv --report leavers-report.csv
+
+			# After an interruption, only the rows not done yet
+			$ wsctl users deactivate --csv leavers.csv --resume --yes
+
+			# From another program: no terminal to ask, so --yes
+			$ export-leavers | wsctl users deactivate --csv - --yes
 		`),
-		Args: cmdutil.ExactArgs(1, "which user? pass an email or an id, e.g. 'wsctl users deactivate ann@example.com'"),
+		Args: shared.UserOrCSV("which user? pass an email or an id, e.g. 'wsctl users deactivate ann@example.com', or --csv FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.User = args[0]
+			if len(args) > 0 {
+				opts.User = args[0]
+			}
+			if err := shared.CheckCSV(cmd, opts.CSV); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -63,68 +105,63 @@ func NewCmdDeactivate(f *cmdutil.Factory, runF func(*DeactivateOptions) error) *
 		},
 	}
 	cmdutil.AddYesFlag(cmd, &opts.Yes)
+	deactivateVerb.AddFlags(cmd, &opts.CSV)
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd
 }
 
 func deactivateRun(ctx context.Context, opts *DeactivateOptions) error {
-	action := "deactivate " + opts.User
-	question := fmt.Sprintf("Deactivate %s? Their licenses go back to the pool and their sessions are revoked", opts.User)
-	if !opts.Yes && !opts.IO.CanPrompt() {
-		// Refuse before any request: a script without --yes learns it at once.
-		return cmdutil.Confirm(opts.IO, opts.Prompter, opts.Yes, action, question)
+	if opts.CSV.File != "" {
+		return csvRun(ctx, opts)
 	}
-	c, err := opts.Client()
+	c, unchanged, err := shared.ConfirmOne(ctx, opts.IO, opts.Prompter, opts.Client, opts.Yes, shared.One{
+		Action:   schema.UserActionDeactivate,
+		User:     opts.User,
+		Doing:    "deactivate " + opts.User,
+		Question: fmt.Sprintf("Deactivate %s? Their licenses go back to the pool and their sessions are revoked", opts.User),
+	})
 	if err != nil {
 		return err
 	}
-	before, known, err := currentState(ctx, c, opts.User)
-	if err != nil {
-		return fmt.Errorf("deactivate %s: %w", opts.User, err)
-	}
-	if known && !before.Active {
-		return printAlreadyInactive(opts, before)
-	}
-	if err := cmdutil.Confirm(opts.IO, opts.Prompter, opts.Yes, action, question); err != nil {
-		return err
+	if unchanged != nil {
+		return printUnchanged(opts, *unchanged)
 	}
 	u, err := c.Deactivate(ctx, opts.User)
 	if err != nil {
 		return fmt.Errorf("deactivate %s: %w", opts.User, err)
 	}
+	if u.Unchanged != "" {
+		return printUnchanged(opts, u)
+	}
 	cmdutil.PrintNotices(opts.IO, u.Notices)
 	if opts.Output.IsMachine() {
 		return cmdutil.PrintItem(opts.IO, opts.Output, shared.UserView, u)
 	}
-	switch {
-	case !known:
-		// The server answers an already inactive user unchanged, so without
-		// the state before, wsctl cannot tell whether it changed anything.
-		cmdutil.Success(opts.IO, "%s is inactive; any licenses they held are back in the pool", u.Email)
-	case len(before.Licenses) == 0:
-		cmdutil.Success(opts.IO, "Deactivated %s; they held no license", u.Email)
-	default:
-		cmdutil.Success(opts.IO, "Deactivated %s; their licenses are back in the pool (%s)", u.Email, strings.Join(before.Licenses, ", "))
-	}
+	cmdutil.Success(opts.IO, "Deactivated %s; their licenses are back in the pool and their sessions are revoked", u.Email)
 	return nil
 }
 
-// currentState reads the user before deactivating them, so that an inactive
-// user is reported as such instead of "deactivated". known is false when the
-// token may deactivate but not read users (users:write without users:read).
-func currentState(ctx context.Context, c *client.Client, ref string) (u schema.User, known bool, err error) {
-	u, _, err = c.GetUser(ctx, ref)
-	var apiErr *client.APIError
-	if errors.As(err, &apiErr) && apiErr.Status == http.StatusForbidden {
-		return u, false, nil
-	}
-	return u, err == nil, err
-}
-
-func printAlreadyInactive(opts *DeactivateOptions, u schema.User) error {
-	cmdutil.Success(opts.IO, "%s is already inactive; nothing changed", u.Email)
+// printUnchanged says the server changed nothing, and why: "ann@example.com
+// is already inactive; nothing changed".
+func printUnchanged(opts *DeactivateOptions, u schema.User) error {
+	cmdutil.Success(opts.IO, "%s is %s; nothing changed", u.Email, u.Unchanged)
 	if opts.Output.IsMachine() {
 		return cmdutil.PrintItem(opts.IO, opts.Output, shared.UserView, u)
 	}
 	return nil
+}
+
+func csvRun(ctx context.Context, opts *DeactivateOptions) error {
+	o := bulk.Options{Flags: opts.CSV, IO: opts.IO, Client: opts.Client, Output: opts.Output}
+	err := shared.Confirm(&o, opts.Yes, opts.Prompter, shared.Ask{
+		Change: "deactivate",
+		Doing:  "deactivate the users of",
+		Question: func(users string) string {
+			return fmt.Sprintf("Deactivate %s? Their licenses go back to the pool and their sessions are revoked", users)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	return bulk.Run(ctx, deactivateVerb, o)
 }

@@ -1,4 +1,5 @@
-// Package edit implements 'wsctl users edit'.
+// Package edit implements 'wsctl users edit', for one user or a CSV file
+// of them.
 package edit
 
 import (
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
+	"github.com/wsctl/wsctl/internal/bulk"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil/iostreams"
 	"github.com/wsctl/wsctl/internal/cli/users/shared"
@@ -25,15 +27,22 @@ type EditOptions struct {
 
 	User string
 	Edit schema.UserEdit
+
+	// A CSV file of users and their changes.
+	CSV bulk.Flags
 }
 
-// NewCmdEdit builds 'users edit USER'.
+// oneUserFlags are the flags of an edit of one user, which the rows of a
+// --csv file give instead.
+var oneUserFlags = []string{"name", "add-role", "remove-role", "add-license", "remove-license", "call-recording"}
+
+// NewCmdEdit builds 'users edit {USER [flags] | --csv FILE}'.
 func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Command {
 	opts := &EditOptions{IO: f.IOStreams, Client: f.Client}
 	var name, callRecording string
 	cmd := &cobra.Command{
-		Use:   "edit USER",
-		Short: "Change a user's name, roles, licenses or call recording",
+		Use:   "edit {USER [flags] | --csv FILE}",
+		Short: "Change users' name, roles, licenses or call recording",
 		Long: heredoc.Doc(`
 			Change a user's name, roles, licenses or call recording. USER is
 			an email or an id. Only the given changes are sent.
@@ -44,34 +53,49 @@ func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Comman
 			The user is read first and changed only if nobody changed it in
 			between: when two admins edit the same user, the second is told so
 			and nothing of theirs is saved; run the command again.
-		`),
+
+			With --csv, every row of the file is a user to change, by email. The
+			other columns are optional: name, roles, licenses, call_recording. A
+			cell sets its field to what it holds: roles and licenses (several
+			separated by ';' or '|') replace the user's, and call_recording is
+			on, off, true, false, yes or no. An empty cell leaves its field as it
+			is, so a blank cell never removes anything: to take every license
+			away, use --remove-license on the user. A call_recording cell that
+			is none of those words makes its row invalid, and it is not sent. A
+			row that would change nothing is reported as such. The rows take
+			licenses in the file's order: when a pool runs out, the rows after
+			that ask for it are refused and say so.
+		`) + "\n" + editVerb.Help(),
 		Example: heredoc.Doc(`
 			$ wsctl users edit ann@example.com --add-license flow
 			$ wsctl users edit ann@example.com --add-role manager --remove-role user
 			$ wsctl users edit ann@example.com --name "Ann Lee-Smith" --call-recording off
+
+			# A file of changes: Ann's roles and licenses become these, Bob's
+			# name and call recording change, and the blank cells change nothing
+			$ cat changes.csv
+			email,name,roles,licenses,call_recording
+			ann@example.com,,manager;user,parallel-dialer|flow,
+			bob@example.com,Bob Stone-Lee,,,off
+			$ wsctl users edit --csv changes.csv --dry-run
+			$ wsctl users edit --csv changes.csv --report changes-report.csv
+
+			# Only some columns: turn call recording on for a team
+			$ printf 'email,call_recording\ncy@example.com,on\ndi@example.com,on\n' | wsctl users edit --csv -
+
+			# After an interruption, only the rows not done yet
+			$ wsctl users edit --csv changes.csv --resume --failed changes-failed.csv
 		`),
-		Args: cmdutil.ExactArgs(1, "which user? pass an email or an id, e.g. 'wsctl users edit ann@example.com --add-license flow'"),
+		Args: shared.UserOrCSV("which user? pass an email or an id, e.g. 'wsctl users edit ann@example.com --add-license flow', or --csv FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.User = args[0]
-			e := &opts.Edit
-			if cmd.Flags().Changed("name") {
-				n := strings.TrimSpace(name)
-				if n == "" {
-					return cmdutil.FlagErrorf("--name cannot be empty")
-				}
-				e.Name = &n
+			if err := shared.CheckCSV(cmd, opts.CSV, oneUserFlags...); err != nil {
+				return err
 			}
-			if cmd.Flags().Changed("call-recording") {
-				on, err := parseOnOff(callRecording)
-				if err != nil {
+			if opts.CSV.File == "" {
+				opts.User = args[0]
+				if err := readEdit(cmd, &opts.Edit, name, callRecording); err != nil {
 					return err
 				}
-				e.CallRecording = &on
-			}
-			e.AddRoles, e.RemoveRoles = cmdutil.SplitList(e.AddRoles), cmdutil.SplitList(e.RemoveRoles)
-			e.AddLicenses, e.RemoveLicenses = cmdutil.SplitList(e.AddLicenses), cmdutil.SplitList(e.RemoveLicenses)
-			if e.Name == nil && e.CallRecording == nil && len(e.AddRoles)+len(e.RemoveRoles)+len(e.AddLicenses)+len(e.RemoveLicenses) == 0 {
-				return cmdutil.FlagErrorf("nothing to change: pass at least one of --name, --add-role, --remove-role, --add-license, --remove-license, --call-recording")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -89,21 +113,59 @@ func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Comman
 	_ = cmd.RegisterFlagCompletionFunc("call-recording", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"on", "off"}, cobra.ShellCompDirectiveNoFileComp
 	})
+	editVerb.AddFlags(cmd, &opts.CSV)
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd
 }
 
-func parseOnOff(s string) (bool, error) {
-	switch strings.ToLower(s) {
-	case "on", "true", "yes":
-		return true, nil
-	case "off", "false", "no":
-		return false, nil
+// readEdit reads the edit of one user from the flags into e: name and
+// callRecording are the values of --name and --call-recording.
+func readEdit(cmd *cobra.Command, e *schema.UserEdit, name, callRecording string) error {
+	if cmd.Flags().Changed("name") {
+		n := strings.TrimSpace(name)
+		if n == "" {
+			return cmdutil.FlagErrorf("--name cannot be empty")
+		}
+		e.Name = &n
 	}
-	return false, cmdutil.FlagErrorf("--call-recording takes on or off, not %q", s)
+	if cmd.Flags().Changed("call-recording") {
+		on, err := parseOnOff(callRecording)
+		if err != nil {
+			return err
+		}
+		e.CallRecording = &on
+	}
+	e.AddRoles, e.RemoveRoles = cmdutil.SplitList(e.AddRoles), cmdutil.SplitList(e.RemoveRoles)
+	e.AddLicenses, e.RemoveLicenses = cmdutil.SplitList(e.AddLicenses), cmdutil.SplitList(e.RemoveLicenses)
+	if e.Name == nil && e.CallRecording == nil && len(e.AddRoles)+len(e.RemoveRoles)+len(e.AddLicenses)+len(e.RemoveLicenses) == 0 {
+		return cmdutil.FlagErrorf("nothing to change: pass at least one of --name, --add-role, --remove-role, --add-license, --remove-license, --call-recording, or --csv FILE")
+	}
+	return nil
+}
+
+func parseOnOff(s string) (bool, error) {
+	on, ok := onOff(s)
+	if !ok {
+		return false, cmdutil.FlagErrorf("--call-recording takes on or off, not %q", s)
+	}
+	return on, nil
+}
+
+// onOff reads a switch: on, true or yes; off, false or no (in any case).
+func onOff(s string) (on, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "on", "true", "yes":
+		return true, true
+	case "off", "false", "no":
+		return false, true
+	}
+	return false, false
 }
 
 func editRun(ctx context.Context, opts *EditOptions) error {
+	if opts.CSV.File != "" {
+		return bulk.Run(ctx, editVerb, bulk.Options{Flags: opts.CSV, IO: opts.IO, Client: opts.Client, Output: opts.Output})
+	}
 	c, err := opts.Client()
 	if err != nil {
 		return err

@@ -1,0 +1,170 @@
+package shared
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/wsctl/wsctl/internal/api/schema"
+	"github.com/wsctl/wsctl/internal/bulk"
+	"github.com/wsctl/wsctl/internal/client"
+)
+
+// Batch is a user action over the rows of a CSV file, each row a user of
+// one POST /users/batch request: 'users deactivate --csv' and its kin.
+type Batch struct {
+	Name    string // the command: "users deactivate"
+	Doing   string // on the progress bar: "Deactivating"
+	Action  string // one of schema.UserAction*
+	Columns bulk.Columns
+	// Done is the outcome of a row that changed its user: its Name is the
+	// server's status (schema.UserBatchDeactivated), the rest the verb's
+	// words.
+	Done bulk.Status
+	// Unchanged is how the verb says that a row changed nothing ("already
+	// inactive"); empty when the action always changes its user.
+	Unchanged string
+	Item      func(rec bulk.Record) bulk.Item[schema.UserBatchItem]
+}
+
+// Verb is the bulk verb of b: its rows are sent to POST /users/batch, and
+// its dry run is the server's dry run of the same request.
+func (b Batch) Verb() bulk.Verb[schema.UserBatchItem] {
+	statuses := []bulk.Status{b.Done}
+	if b.Unchanged != "" {
+		// "nothing changed; already active with these licenses": the
+		// server's reason follows, when it says more than the summary.
+		statuses = append(statuses, bulk.Status{Name: schema.UserBatchUnchanged, Summary: b.Unchanged, Row: "nothing changed"})
+	}
+	return bulk.Verb[schema.UserBatchItem]{
+		Name:     b.Name,
+		Doing:    b.Doing,
+		Columns:  b.Columns,
+		Statuses: statuses,
+		Object:   "user",
+		Item:     b.Item,
+		Send:     b.send,
+		Preview:  b.preview,
+	}
+}
+
+func (b Batch) send(ctx context.Context, c *client.Client, users []schema.UserBatchItem) ([]bulk.Result, error) {
+	out, err := c.UserBatch(ctx, schema.UserBatchRequest{Action: b.Action, Users: users})
+	if err != nil {
+		return nil, err
+	}
+	return b.results(out.Results), nil
+}
+
+// preview asks the server to decide the rows and keep nothing. The plan
+// gains the license pools as the rows would leave them.
+func (b Batch) preview(ctx context.Context, c *client.Client, users []schema.UserBatchItem) (bulk.Preview, error) {
+	out, err := c.UserBatch(ctx, schema.UserBatchRequest{Action: b.Action, Users: users, DryRun: true})
+	if err != nil {
+		return bulk.Preview{}, err
+	}
+	if !out.DryRun {
+		return bulk.Preview{}, errors.New("the server did not answer as a dry run: it may have changed the users; see 'wsctl users list --all'")
+	}
+	prev := bulk.Preview{Results: b.results(out.Results), Fields: map[string]any{"licenses": out.Licenses}}
+	if b.Action != schema.UserActionMFAReset { // the only action that leaves licenses alone
+		prev.Notes = poolNotes(out.Licenses)
+	}
+	return prev, nil
+}
+
+// results are the engine's results of a batch's: a row the server refused
+// by a rule is Refused, one it could not do (5xx) Failed.
+func (b Batch) results(results []schema.UserBatchResult) []bulk.Result {
+	out := make([]bulk.Result, len(results))
+	for i, r := range results {
+		switch {
+		case r.Error != nil && r.Error.Status >= 500:
+			out[i] = bulk.Result{Kind: bulk.Failed, Error: r.Error.Detail}
+		case r.Error != nil:
+			out[i] = bulk.Result{Kind: bulk.Refused, Error: r.Error.Detail}
+		case r.Status == schema.BatchFailed:
+			out[i] = bulk.Result{Kind: bulk.Failed}
+		default:
+			out[i] = bulk.Result{Kind: bulk.Done, Status: r.Status}
+			if r.User != nil {
+				out[i].Object, out[i].Notices = r.User, r.User.Notices
+				if r.User.Unchanged != b.Unchanged {
+					out[i].Detail = r.User.Unchanged
+				}
+			}
+		}
+	}
+	return out
+}
+
+// poolNotes say how the license pools would stand after a dry run.
+func poolNotes(pools []schema.LicensePool) []string {
+	if len(pools) == 0 {
+		return nil
+	}
+	parts := make([]string, len(pools))
+	for i, p := range pools {
+		parts[i] = fmt.Sprintf("%s %d of %d available", p.Product, p.Available, p.Total)
+	}
+	return []string{"Licenses after the file: " + strings.Join(parts, ", ")}
+}
+
+// EmailItem is the item of a row that names its user and nothing more
+// (deactivate, mfa reset).
+func EmailItem(rec bulk.Record) bulk.Item[schema.UserBatchItem] {
+	return RowItem(schema.UserBatchItem{User: rec.Get("email")})
+}
+
+// RowItem is the item of a row that asks req. Its key is what the row
+// asks, not where it is: the user in any case, lists in any order. So
+// --resume knows a row done wherever it has moved in the file, and sends
+// it again once one of its cells is changed.
+func RowItem(req schema.UserBatchItem) bulk.Item[schema.UserBatchItem] {
+	k := req
+	k.User = strings.ToLower(req.User)
+	k.Roles, k.Licenses = normalizeSet(req.Roles), normalizeSet(req.Licenses)
+	key, err := json.Marshal(k)
+	if err != nil { // plain data
+		panic(fmt.Sprintf("encode a row's key: %v", err))
+	}
+	return bulk.Item[schema.UserBatchItem]{Key: string(key), Email: req.User, Request: req}
+}
+
+// normalizeSet lower-cases, sorts and deduplicates role or product names;
+// nil stays nil (a field the row leaves unchanged).
+func normalizeSet(values []string) []string {
+	if values == nil {
+		return nil
+	}
+	out := make([]string, 0, len(values))
+	for _, v := range values {
+		out = append(out, strings.ToLower(strings.TrimSpace(v)))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// DecideOne asks the server what action would do to user now, changing
+// nothing: a dry run of a batch of one. It returns the user as the action
+// would leave them, with Unchanged saying why nothing would change; a row
+// the server would refuse is its problem, as an *client.APIError.
+func DecideOne(ctx context.Context, c *client.Client, action, user string) (schema.User, error) {
+	out, err := c.UserBatch(ctx, schema.UserBatchRequest{Action: action, Users: []schema.UserBatchItem{{User: user}}, DryRun: true})
+	if err != nil {
+		return schema.User{}, err
+	}
+	switch r := out.Results[0]; {
+	case !out.DryRun:
+		return schema.User{}, errors.New("the server did not answer as a dry run: it may have changed the user; see 'wsctl users show " + user + "'")
+	case r.Error != nil:
+		return schema.User{}, &client.APIError{Status: r.Error.Status, Problem: *r.Error}
+	case r.User == nil:
+		return schema.User{}, fmt.Errorf("the server answered %q without the user", r.Status)
+	default:
+		return *r.User, nil
+	}
+}

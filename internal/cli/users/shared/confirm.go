@@ -1,0 +1,44 @@
+package shared
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/wsctl/wsctl/internal/api/schema"
+	"github.com/wsctl/wsctl/internal/cli/cmdutil"
+	"github.com/wsctl/wsctl/internal/cli/cmdutil/iostreams"
+	"github.com/wsctl/wsctl/internal/cli/cmdutil/prompter"
+	"github.com/wsctl/wsctl/internal/client"
+)
+
+// One is a change of one user that asks for confirmation first
+// (deactivate, mfa reset).
+type One struct {
+	Action   string // one of schema.UserAction*
+	User     string // as given: an email or an id
+	Doing    string // for the refusal without a terminal: "deactivate ann@example.com"
+	Question string
+}
+
+// ConfirmOne gets the change of one user confirmed, and returns the client
+// to make it with. With yes nothing is asked. Without a terminal it is a
+// usage error, before any request. On a terminal the server first decides
+// the change without keeping it (DecideOne): a user it would refuse (not
+// found, the last admin) is that error, and a user it would leave as is is
+// returned in unchanged, both without a question; otherwise it asks.
+func ConfirmOne(ctx context.Context, ios *iostreams.IOStreams, p prompter.Prompter, newClient func() (*client.Client, error), yes bool, one One) (c *client.Client, unchanged *schema.User, err error) {
+	if !yes && !ios.CanPrompt() {
+		return nil, nil, cmdutil.Confirm(ios, p, false, one.Doing, one.Question)
+	}
+	if c, err = newClient(); err != nil || yes {
+		return c, nil, err
+	}
+	planned, err := DecideOne(ctx, c, one.Action, one.User)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", one.Doing, err)
+	}
+	if planned.Unchanged != "" {
+		return c, &planned, nil
+	}
+	return c, nil, cmdutil.Confirm(ios, p, false, one.Doing, one.Question)
+}
