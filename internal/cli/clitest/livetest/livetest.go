@@ -4,12 +4,17 @@ package livetest
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wsctl/wsctl/internal/api"
+	"github.com/wsctl/wsctl/internal/cli/clitest"
 	"github.com/wsctl/wsctl/internal/client"
 	"github.com/wsctl/wsctl/internal/store/sqlite"
 	"github.com/wsctl/wsctl/internal/workspace"
@@ -64,6 +69,14 @@ func New(t testing.TB, totals ...map[string]int) *Server {
 // Factory.Client.
 func (s *Server) Client() (*client.Client, error) { return client.New(s.URL, s.Token, nil), nil }
 
+// Env is a test Factory whose commands talk to s as its first admin.
+func (s *Server) Env(t testing.TB) *clitest.Env {
+	t.Helper()
+	env := clitest.NewEnv(t)
+	env.F.Client = s.Client
+	return env
+}
+
 // Operator is the principal of workspaced's operator commands in the org.
 func (s *Server) Operator() workspace.Principal { return workspace.Operator(s.OrgID) }
 
@@ -116,4 +129,66 @@ func (s *Server) Pools(t testing.TB) map[string]workspace.LicensePool {
 		out[p.Product] = p
 	}
 	return out
+}
+
+// DeactivateUser deactivates a user directly, as an earlier change would
+// have.
+func (s *Server) DeactivateUser(t testing.TB, email string) {
+	t.Helper()
+	if _, err := s.Svc.Deactivate(context.Background(), s.Operator(), email); err != nil {
+		t.Fatalf("deactivate %s: %v", email, err)
+	}
+}
+
+// State describes what a change can touch: every user (active or not,
+// with their version, which grows with every change), the license pools and
+// the number of audit events. A dry run leaves it as it was.
+func (s *Server) State(t testing.TB) string {
+	t.Helper()
+	ctx := context.Background()
+	var b strings.Builder
+	after := ""
+	for {
+		users, next, err := s.Svc.ListUsers(ctx, s.Operator(), workspace.UserFilter{Status: workspace.UsersAll, After: after, Limit: workspace.MaxPageSize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range users {
+			fmt.Fprintf(&b, "%s %q active=%v roles=%v licenses=%v recording=%v mfa=%v version=%d\n",
+				u.Email, u.Name, u.Active, u.Roles, u.Licenses, u.CallRecording, u.MFAEnrolled, u.Version)
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	pools := s.Pools(t)
+	for _, p := range slices.Sorted(maps.Keys(pools)) {
+		fmt.Fprintf(&b, "pool %s: %d of %d used\n", p, pools[p].Used(), pools[p].Total)
+	}
+	events, before := 0, ""
+	for {
+		page, next, err := s.Svc.ListAudit(ctx, s.Operator(), workspace.AuditFilter{Before: before, Limit: workspace.MaxPageSize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events += len(page)
+		if next == "" {
+			break
+		}
+		before = next
+	}
+	fmt.Fprintf(&b, "%d audit events\n", events)
+	return b.String()
+}
+
+// WriteFile writes content to a file name in a new temporary directory and
+// returns its path.
+func WriteFile(t testing.TB, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

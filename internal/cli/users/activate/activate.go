@@ -41,7 +41,7 @@ var activateVerb = shared.Batch{
 	Action:    schema.UserActionActivate,
 	Columns:   bulk.Columns{Required: []string{"email", "licenses"}, Key: "email"},
 	Done:      bulk.Status{Name: schema.UserBatchActivated, Action: "activate"},
-	Unchanged: "already active",
+	Unchanged: bulk.Status{Summary: "already active", Row: "nothing changed"},
 	Item:      activateItem,
 }.Verb()
 

@@ -40,7 +40,7 @@ var deactivateVerb = shared.Batch{
 	Action:    schema.UserActionDeactivate,
 	Columns:   bulk.Columns{Required: []string{"email"}, Key: "email"},
 	Done:      bulk.Status{Name: schema.UserBatchDeactivated, Action: "deactivate"},
-	Unchanged: "already inactive",
+	Unchanged: bulk.Status{Summary: "already inactive"},
 	Item:      shared.EmailItem,
 }.Verb()
 

@@ -18,7 +18,7 @@ var editVerb = shared.Batch{
 	Columns: bulk.Columns{Required: []string{"email"},
 		Optional: []string{"name", "roles", "licenses", "call_recording"}, Key: "email"},
 	Done:      bulk.Status{Name: schema.UserBatchEdited, Action: "edit"},
-	Unchanged: "nothing to change",
+	Unchanged: bulk.Status{Summary: "nothing to change"},
 	Item:      editItem,
 }.Verb()
 

@@ -24,9 +24,11 @@ type Batch struct {
 	// server's status (schema.UserBatchDeactivated), the rest the verb's
 	// words.
 	Done bulk.Status
-	// Unchanged is how the verb says that a row changed nothing ("already
-	// inactive"); empty when the action always changes its user.
-	Unchanged string
+	// Unchanged is the outcome of a row that changed nothing, in the verb's
+	// words ({Summary: "already inactive"}); its Name is the server's
+	// status, set by Verb. The zero Status when the action always changes
+	// its user.
+	Unchanged bulk.Status
 	Item      func(rec bulk.Record) bulk.Item[schema.UserBatchItem]
 }
 
@@ -34,10 +36,10 @@ type Batch struct {
 // its dry run is the server's dry run of the same request.
 func (b Batch) Verb() bulk.Verb[schema.UserBatchItem] {
 	statuses := []bulk.Status{b.Done}
-	if b.Unchanged != "" {
-		// "nothing changed; already active with these licenses": the
-		// server's reason follows, when it says more than the summary.
-		statuses = append(statuses, bulk.Status{Name: schema.UserBatchUnchanged, Summary: b.Unchanged, Row: "nothing changed"})
+	if b.Unchanged != (bulk.Status{}) {
+		unchanged := b.Unchanged
+		unchanged.Name = schema.UserBatchUnchanged
+		statuses = append(statuses, unchanged)
 	}
 	return bulk.Verb[schema.UserBatchItem]{
 		Name:     b.Name,
@@ -92,8 +94,11 @@ func (b Batch) results(results []schema.UserBatchResult) []bulk.Result {
 			out[i] = bulk.Result{Kind: bulk.Done, Status: r.Status}
 			if r.User != nil {
 				out[i].Object, out[i].Notices = r.User, r.User.Notices
-				if r.User.Unchanged != b.Unchanged {
-					out[i].Detail = r.User.Unchanged
+				// The server's reason follows the row's words when it
+				// says more: "nothing changed; already active with these
+				// licenses".
+				if why := r.User.Unchanged; why != b.Unchanged.Summary && why != b.Unchanged.Row {
+					out[i].Detail = why
 				}
 			}
 		}
