@@ -40,3 +40,48 @@ func TestActivateRun_PromptsForLicensesOnTerminal_R10(t *testing.T) {
 		t.Errorf("body %s stderr %q", reqs[len(reqs)-1].Body, env.Stderr())
 	}
 }
+
+// --csv takes neither USER nor --license: the file gives them per row.
+func TestNewCmdActivate_CSVFlags(t *testing.T) {
+	tests := []struct {
+		argv     string
+		wantCode int
+		wantErr  string
+	}{
+		{argv: "--csv returning.csv"},
+		{argv: "--csv - --dry-run"},
+		{argv: "ann@example.com --csv returning.csv", wantCode: cmdutil.ExitUsage, wantErr: `USER "ann@example.com" cannot be used with --csv`},
+		{argv: "--csv returning.csv --license flow", wantCode: cmdutil.ExitUsage, wantErr: "--license cannot be used with --csv"},
+		{argv: "--csv returning.csv --report returning.csv", wantCode: cmdutil.ExitUsage, wantErr: "would overwrite the --csv file"},
+		{argv: "ann@example.com --license flow --resume", wantCode: cmdutil.ExitUsage, wantErr: "--resume works only with --csv FILE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.argv, func(t *testing.T) {
+			env := clitest.NewEnv(t)
+			var got *ActivateOptions
+			err := clitest.Run(NewCmdActivate(env.F, func(o *ActivateOptions) error { got = o; return nil }), tt.argv)
+			if cmdutil.ExitCode(err) != tt.wantCode || (err != nil && !strings.Contains(cmdutil.ErrorMessage(err), tt.wantErr)) {
+				t.Fatalf("err %v, want exit %d with %q", err, tt.wantCode, tt.wantErr)
+			}
+			if tt.wantCode == 0 && (got.CSV.File == "" || got.User != "") {
+				t.Errorf("opts %+v", got)
+			}
+		})
+	}
+}
+
+// The server says when an activation changed nothing; wsctl does not claim
+// it activated anyone.
+func TestActivateRun_AlreadyActiveSaysSo_R10(t *testing.T) {
+	env := clitest.NewEnv(t)
+	srv := clitest.NewServer(t)
+	srv.JSON("POST", "/api/v1/users/ann@example.com/activate", 200, schema.User{Email: "ann@example.com", Active: true,
+		Licenses: []string{"flow"}, Unchanged: "already active with these licenses"})
+	env.F.Client = srv.ClientFunc()
+	if err := clitest.Run(NewCmdActivate(env.F, nil), "ann@example.com --license flow"); err != nil {
+		t.Fatal(err)
+	}
+	if env.Stderr() != "ann@example.com is already active with these licenses; nothing changed\n" {
+		t.Errorf("stderr %q", env.Stderr())
+	}
+}

@@ -104,3 +104,34 @@ func TestEditRun_ConflictSaysAnotherAdminChangedIt_R8(t *testing.T) {
 		}
 	}
 }
+
+// --csv takes neither USER nor the flags of one user's edit: the file gives
+// them per row.
+func TestNewCmdEdit_CSVFlags(t *testing.T) {
+	tests := []struct {
+		argv     string
+		wantCode int
+		wantErr  string
+	}{
+		{argv: "--csv changes.csv"},
+		{argv: "--csv - --concurrency 4"},
+		{argv: "ann@example.com --csv changes.csv", wantCode: cmdutil.ExitUsage, wantErr: `USER "ann@example.com" cannot be used with --csv`},
+		{argv: "--csv changes.csv --add-role manager", wantCode: cmdutil.ExitUsage, wantErr: "--add-role cannot be used with --csv"},
+		{argv: "--csv changes.csv --call-recording on", wantCode: cmdutil.ExitUsage, wantErr: "--call-recording cannot be used with --csv"},
+		{argv: "--csv changes.csv --concurrency 0", wantCode: cmdutil.ExitUsage, wantErr: "--concurrency must be between 1 and"},
+		{argv: "ann@example.com --name Ann --failed f.csv", wantCode: cmdutil.ExitUsage, wantErr: "--failed works only with --csv FILE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.argv, func(t *testing.T) {
+			env := clitest.NewEnv(t)
+			var got *EditOptions
+			err := clitest.Run(NewCmdEdit(env.F, func(o *EditOptions) error { got = o; return nil }), tt.argv)
+			if cmdutil.ExitCode(err) != tt.wantCode || (err != nil && !strings.Contains(cmdutil.ErrorMessage(err), tt.wantErr)) {
+				t.Fatalf("err %v, want exit %d with %q", err, tt.wantCode, tt.wantErr)
+			}
+			if tt.wantCode == 0 && (got.CSV.File == "" || got.User != "") {
+				t.Errorf("opts %+v", got)
+			}
+		})
+	}
+}
