@@ -91,14 +91,9 @@ func TestRun_ConfirmWithResumeLeavesOutTheRowsDone(t *testing.T) {
 // A file too large for one plan cannot be confirmed from the server's
 // count: a usage error, before anything is sent, says to use --yes.
 func TestRun_ConfirmOfAFileTooLargeToPlan(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("email\n")
-	for i := range schema.MaxPlanRows + 1 {
-		fmt.Fprintf(&b, "p%d@example.com\n", i)
-	}
 	srv := newRowServer(t)
 	o, _ := testRun(t, srv)
-	o.File = writeCSV(t, "p.csv", b.String())
+	o.File = writeCSV(t, "p.csv", emails(schema.MaxPlanRows+1))
 	o.Confirm = func(Plan) error { t.Error("Confirm called"); return nil }
 	err := Run(context.Background(), testVerb("users test"), o)
 	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "confirm with --yes instead") {

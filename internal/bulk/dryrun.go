@@ -172,11 +172,7 @@ func dryRun[R any](ctx context.Context, v Verb[R], o Options, f *File) error {
 	if v.Preview == nil {
 		return cmdutil.FlagErrorf("'wsctl %s --csv' has no --dry-run", v.Name)
 	}
-	plan, notes, err := decide(ctx, v, o, f, nil)
-	var large *tooLargeToPlan
-	if errors.As(err, &large) {
-		return cmdutil.FlagErrorf("%v: dry-run it in parts", err)
-	}
+	plan, notes, err := decide(ctx, v, o, f, nil, "dry-run it in parts")
 	if err != nil {
 		return err
 	}
@@ -197,9 +193,9 @@ func dryRun[R any](ctx context.Context, v Verb[R], o Options, f *File) error {
 //
 // One request, because the server's decisions depend on each other (the
 // rows first in the file take the last licenses); so a file whose rows do
-// not fit in one request is a *tooLargeToPlan.
-func decide[R any](ctx context.Context, v Verb[R], o Options, f *File, done *journal) (Plan, []string, error) {
-	plan, reqs, sent, err := readPlan(v, f, done)
+// not fit in one request is a usage error, which ends with advice.
+func decide[R any](ctx context.Context, v Verb[R], o Options, f *File, done *journal, advice string) (Plan, []string, error) {
+	plan, reqs, sent, err := readPlan(v, f, done, advice)
 	if err != nil {
 		return plan, nil, err
 	}
@@ -237,22 +233,11 @@ func decide[R any](ctx context.Context, v Verb[R], o Options, f *File, done *jou
 	return plan, prev.Notes, nil
 }
 
-// tooLargeToPlan is a file whose rows do not fit in the one request of a
-// plan.
-type tooLargeToPlan struct {
-	file        string
-	rows, bytes int
-}
-
-func (e *tooLargeToPlan) Error() string {
-	return fmt.Sprintf("a dry run asks the server about every row in one request, which holds at most %d rows and %d MiB; %s has %d rows to send (%d MiB)",
-		schema.MaxPlanRows, maxPlanBytes>>20, e.file, e.rows, e.bytes>>20)
-}
-
 // readPlan reads the rows of f but those done: the invalid ones are
 // planned at once; the others are to be sent (reqs), and sent holds their
-// places in the plan.
-func readPlan[R any](v Verb[R], f *File, done *journal) (plan Plan, reqs []R, sent []int, err error) {
+// places in the plan. Rows too many for one request are a usage error
+// ending with advice.
+func readPlan[R any](v Verb[R], f *File, done *journal, advice string) (plan Plan, reqs []R, sent []int, err error) {
 	rows, err := f.Open()
 	if err != nil {
 		return plan, nil, nil, err
@@ -291,7 +276,8 @@ func readPlan[R any](v Verb[R], f *File, done *journal) (plan Plan, reqs []R, se
 		plan.Rows = append(plan.Rows, row)
 	}
 	if len(reqs) > schema.MaxPlanRows || bytes > maxPlanBytes {
-		return plan, nil, nil, &tooLargeToPlan{file: f.Name(), rows: len(reqs), bytes: bytes}
+		return plan, nil, nil, cmdutil.FlagErrorf("a dry run asks the server about every row in one request, which holds at most %d rows and %d MiB; %s has %d rows to send (%d MiB): %s",
+			schema.MaxPlanRows, maxPlanBytes>>20, f.Name(), len(reqs), bytes>>20, advice)
 	}
 	return plan, reqs, sent, nil
 }

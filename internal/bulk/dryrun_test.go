@@ -3,7 +3,6 @@ package bulk
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -42,7 +41,7 @@ func TestDryRun_OneRequestAndThePlan(t *testing.T) {
 	if env.Stdout() != want {
 		t.Errorf("plan:\n%s\nwant\n%s", env.Stdout(), want)
 	}
-	wantLines(t, env.Stderr(),
+	clitest.WantLines(t, env.Stderr(),
 		"Dry run of 5 rows of "+path+", nothing changed: do 2, already done 1, invalid 1, refused 1\n"+
 			"a note of the verb\n"+
 			"Rows that need attention:\n"+
@@ -85,20 +84,15 @@ func TestDryRun_JSONPlan(t *testing.T) {
 	if !strings.Contains(string(plan["licenses"]), `"product": "flow"`) {
 		t.Errorf("licenses %s", plan["licenses"])
 	}
-	wantLines(t, env.Stderr(), "Dry run of 1 row of ")
+	clitest.WantLines(t, env.Stderr(), "Dry run of 1 row of ")
 }
 
 // A file whose rows do not fit in one dry-run request is a usage error: its
 // plan would not be the server's decision.
 func TestDryRun_TooManyRowsIsUsageError(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("email\n")
-	for i := range schema.MaxPlanRows + 1 {
-		fmt.Fprintf(&b, "p%d@example.com\n", i)
-	}
 	srv := newRowServer(t)
 	o, _ := testRun(t, srv)
-	o.File, o.DryRun = writeCSV(t, "p.csv", b.String()), true
+	o.File, o.DryRun = writeCSV(t, "p.csv", emails(schema.MaxPlanRows+1)), true
 	err := Run(context.Background(), testVerb("users test"), o)
 	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "a dry run asks the server about every row in one request, which holds at most 50000 rows and 31 MiB; "+o.File+" has 50001 rows to send") {
 		t.Errorf("err %v, want exit 2", err)
@@ -136,6 +130,6 @@ func TestDryRun_NoValidRowSendsNothing(t *testing.T) {
 	if cmdutil.ExitCode(err) != cmdutil.ExitPartial || len(srv.requests) != 0 {
 		t.Errorf("err %v, %d requests", err, len(srv.requests))
 	}
-	wantLines(t, env.Stdout(), "2\tinvalid\t\temail: is required\n")
-	wantLines(t, env.Stderr(), "Dry run of 1 row of "+o.File+", nothing changed: do 0, already done 0, invalid 1, refused 0")
+	clitest.WantLines(t, env.Stdout(), "2\tinvalid\t\temail: is required\n")
+	clitest.WantLines(t, env.Stderr(), "Dry run of 1 row of "+o.File+", nothing changed: do 0, already done 0, invalid 1, refused 0")
 }

@@ -69,7 +69,7 @@ func Run[R any](ctx context.Context, v Verb[R], o Options) error {
 
 // confirm passes o.Confirm the server's plan of the rows a run would send:
 // with --resume, not those the journal records as done. A file too large
-// for one plan cannot be confirmed that way: a usage error says so.
+// for one plan cannot be confirmed that way: a usage error says what to do.
 func confirm[R any](ctx context.Context, v Verb[R], o Options, f *File) error {
 	if v.Preview == nil {
 		return fmt.Errorf("'wsctl %s --csv' cannot ask for confirmation: it has no dry run", v.Name)
@@ -81,11 +81,7 @@ func confirm[R any](ctx context.Context, v Verb[R], o Options, f *File) error {
 			return err
 		}
 	}
-	plan, _, err := decide(ctx, v, o, f, done)
-	var large *tooLargeToPlan
-	if errors.As(err, &large) {
-		return cmdutil.FlagErrorf("%v; before asking for confirmation, wsctl asks the server what the file would change: confirm with --yes instead, or run the file in parts", err)
-	}
+	plan, _, err := decide(ctx, v, o, f, done, "before asking for confirmation, wsctl asks the server what the file would change, so confirm with --yes instead, or run the file in parts")
 	if err != nil {
 		return err
 	}

@@ -157,15 +157,6 @@ func emails(n int) string {
 	return b.String()
 }
 
-func wantLines(t *testing.T, text string, lines ...string) {
-	t.Helper()
-	for _, l := range lines {
-		if !strings.Contains(text, l) {
-			t.Errorf("lacks %q:\n%s", l, text)
-		}
-	}
-}
-
 // Workers finish in any order; the outcomes come in the file's, to stderr,
 // the report, the -o json list (with the API's object under the verb's
 // name) and --failed (the failed and invalid rows as the file has them).
@@ -186,7 +177,7 @@ func TestRun_OutcomesInFileOrderEverywhere(t *testing.T) {
 	if cmdutil.ExitCode(err) != cmdutil.ExitPartial {
 		t.Fatalf("err %v, want exit 3\n%s", err, env.Stderr())
 	}
-	wantLines(t, env.Stderr(),
+	clitest.WantLines(t, env.Stderr(),
 		"line 2 p07@example.com: failed: p07@example.com is already a user\n",
 		"line 3 p01@example.com: done\n",
 		"line 4 p01@EXAMPLE.com: invalid: email: p01@EXAMPLE.com is already on line 3 of this file\n",
@@ -259,7 +250,7 @@ func TestRun_BatchesByRowsAndBytes(t *testing.T) {
 				}
 			}
 			if tt.invalid != "" {
-				wantLines(t, env.Stderr(), tt.invalid)
+				clitest.WantLines(t, env.Stderr(), tt.invalid)
 			}
 		})
 	}
@@ -312,7 +303,7 @@ func TestRun_RateLimitPausesEveryWorker(t *testing.T) {
 	if requests != 7 || long < requests-2+1 || !exact {
 		t.Errorf("%d requests, waits %v; want 7 requests, each after the 429 preceded by a wait of about 30s", requests, waits)
 	}
-	wantLines(t, env.Stderr(), "6 rows: 6 done, 0 already done, 0 skipped, 0 failed")
+	clitest.WantLines(t, env.Stderr(), "6 rows: 6 done, 0 already done, 0 skipped, 0 failed")
 }
 
 // 5xx answers and dropped connections are retried with backoff; when the
@@ -358,9 +349,9 @@ func TestRun_RetriesTransientFailures(t *testing.T) {
 			if cmdutil.ExitCode(err) != tt.wantCode {
 				t.Errorf("err %v, want exit %d", err, tt.wantCode)
 			}
-			wantLines(t, env.Stderr(), tt.want)
+			clitest.WantLines(t, env.Stderr(), tt.want)
 			if tt.wantCode == cmdutil.ExitPartial {
-				wantLines(t, env.Stderr(), "3 rows: 0 done, 0 already done, 0 skipped, 3 failed", "Failed lines: 2-4;")
+				clitest.WantLines(t, env.Stderr(), "3 rows: 0 done, 0 already done, 0 skipped, 3 failed", "Failed lines: 2-4;")
 			}
 		})
 	}
@@ -384,7 +375,7 @@ func TestRun_StopsOnForbidden(t *testing.T) {
 	if sent < 1 || sent > 2 {
 		t.Errorf("%d requests; want those in flight only (at most 2)", sent)
 	}
-	wantLines(t, env.Stderr(),
+	clitest.WantLines(t, env.Stderr(),
 		"line 9 p07@example.com: skipped: not sent: the run stopped",
 		fmt.Sprintf("8 rows: 0 done, 0 already done, %d skipped, %d failed", 8-sent, sent),
 		"The run stopped before the end of the file. Once the error below is dealt with, run the same command with --resume")
@@ -408,7 +399,7 @@ func TestRun_StopResult(t *testing.T) {
 	if got := srv.sentRows(); !slices.Equal(got, []string{"p00@example.com", "p01@example.com"}) {
 		t.Errorf("sent %v", got)
 	}
-	wantLines(t, env.Stderr(), "line 3 p01@example.com: failed: invites are refused", "line 6 p04@example.com: skipped: not sent: the run stopped")
+	clitest.WantLines(t, env.Stderr(), "line 3 p01@example.com: failed: invites are refused", "line 6 p04@example.com: skipped: not sent: the run stopped")
 }
 
 func TestStopsRun(t *testing.T) {
@@ -459,7 +450,7 @@ func TestRun_InterruptThenResume(t *testing.T) {
 	if n := strings.Count(string(b), "\n"); err != nil || n != 2 || !strings.Contains(string(b), "\t2\tp00@example.com\n") {
 		t.Errorf("journal (%v):\n%s", err, b)
 	}
-	wantLines(t, env.Stderr(),
+	clitest.WantLines(t, env.Stderr(),
 		"Interrupted: finishing the requests in flight and writing the journal",
 		"6 rows: 2 done, 0 already done, 4 skipped, 0 failed",
 		"Interrupted. What was done is recorded in "+journal+": run the same command with --resume to send the rest.")
@@ -473,7 +464,7 @@ func TestRun_InterruptThenResume(t *testing.T) {
 	if got := srv.sent(); len(got) != 2 || !slices.Equal(got[1], []string{"p02@example.com", "p03@example.com", "p04@example.com", "p05@example.com"}) {
 		t.Errorf("resume sent %v; want the 4 rows not done", got)
 	}
-	wantLines(t, env.Stderr(), "line 2 p00@example.com: skipped: done in an earlier run (--resume)", "6 rows: 4 done, 0 already done, 2 skipped, 0 failed")
+	clitest.WantLines(t, env.Stderr(), "line 2 p00@example.com: skipped: done in an earlier run (--resume)", "6 rows: 4 done, 0 already done, 2 skipped, 0 failed")
 	if _, err := os.Stat(journal); !os.IsNotExist(err) {
 		t.Errorf("the journal of a finished run is left behind: %v", err)
 	}
@@ -501,7 +492,7 @@ func TestRun_JournalIsPerVerb(t *testing.T) {
 	if got := srv.sentRows()[before:]; len(got) != 3 {
 		t.Errorf("deactivate --resume sent %v; the invite journal made it skip rows", got)
 	}
-	wantLines(t, stderr, "No journal of an earlier run of users deactivate over "+path+": every row is sent.")
+	clitest.WantLines(t, stderr, "No journal of an earlier run of users deactivate over "+path+": every row is sent.")
 
 	delete(srv.refuse, "p02@example.com")
 	before = len(srv.sentRows())
@@ -532,7 +523,7 @@ func TestRun_Stdin(t *testing.T) {
 	if cmdutil.ExitCode(err) != cmdutil.ExitPartial {
 		t.Fatalf("err %v\n%s", err, stderr)
 	}
-	wantLines(t, stderr, "line 3 p01@example.com: failed: taken", "Failed lines: 3; fix it and send it again (--failed FILE writes the failed rows ready to fix)")
+	clitest.WantLines(t, stderr, "line 3 p01@example.com: failed: taken", "Failed lines: 3; fix it and send it again (--failed FILE writes the failed rows ready to fix)")
 	journals, _ := filepath.Glob(filepath.Join(state, "wsctl", "journals", "stdin-*.users-test.wsctl-journal"))
 	if len(journals) != 1 {
 		t.Fatalf("journals of stdin: %v", journals)
@@ -551,7 +542,7 @@ func TestRun_Stdin(t *testing.T) {
 	if got := srv.sentRows()[before:]; len(got) != 4 {
 		t.Errorf("another input sent %v, want every row", got)
 	}
-	wantLines(t, stderr, "No journal of an earlier run of users test over stdin: every row is sent.")
+	clitest.WantLines(t, stderr, "No journal of an earlier run of users test over stdin: every row is sent.")
 	if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) != 0 {
 		t.Errorf("copies of stdin left behind: %v", left)
 	}
@@ -583,13 +574,13 @@ func TestRun_SummaryOfOneRow(t *testing.T) {
 	if err := Run(context.Background(), testVerb("users test"), o); err != nil {
 		t.Fatal(err)
 	}
-	wantLines(t, env.Stderr(), "\n1 row: 1 done, 0 already done, 0 skipped, 0 failed in ")
+	clitest.WantLines(t, env.Stderr(), "\n1 row: 1 done, 0 already done, 0 skipped, 0 failed in ")
 
 	srv.refuse["p00@example.com"] = schema.Problem{Status: 409, Code: schema.CodeEmailTaken, Detail: "taken"}
 	o, env = testRun(t, srv)
 	o.File, o.Failed = writeCSV(t, "q.csv", emails(2)), filepath.Join(t.TempDir(), "failed.csv")
 	_ = Run(context.Background(), testVerb("users test"), o)
-	wantLines(t, env.Stderr(),
+	clitest.WantLines(t, env.Stderr(),
 		"line 3 p01@example.com: already done by an earlier run",
 		"2 rows: 0 done, 1 already done, 0 skipped, 1 failed",
 		"The failed row is in "+o.Failed+", with the header of "+o.File+": fix it there and run",

@@ -9,7 +9,9 @@ import (
 
 // Verb is one bulk command, such as 'users invite --csv': what its file
 // holds, how a row becomes a request, and how a batch of requests is sent.
-// R is what one row sends, as the batch request's JSON holds it.
+// R is what one row sends, as the batch request's JSON holds it. The verbs
+// of internal/cli/users/invite and internal/cli/users/shared.Batch
+// (deactivate, activate, edit, mfa reset) are examples.
 type Verb[R any] struct {
 	// Name is the command, "users invite". Messages name it, and a file's
 	// journal is the verb's own: --resume of one verb never skips the rows

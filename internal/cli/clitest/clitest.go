@@ -215,6 +215,17 @@ func SplitArgs(s string) ([]string, error) {
 	return args, nil
 }
 
+// WantLines fails t for each of lines that text (a command's stderr) does
+// not contain.
+func WantLines(t testing.TB, text string, lines ...string) {
+	t.Helper()
+	for _, l := range lines {
+		if !strings.Contains(text, l) {
+			t.Errorf("lacks %q:\n%s", l, text)
+		}
+	}
+}
+
 // Body reads a request body in a handler.
 func Body(r *http.Request) string {
 	b, _ := io.ReadAll(r.Body)

@@ -44,6 +44,10 @@ var resetVerb = shared.Batch{
 	Item:    shared.EmailItem,
 }.Verb()
 
+// question asks about one user ("ann@example.com") or the users of a file
+// ("3 users").
+const question = "Reset MFA for %s? Their sessions are revoked and they set MFA up again at their next sign-in"
+
 // NewCmdReset builds 'mfa reset {USER | --csv FILE}'.
 func NewCmdReset(f *cmdutil.Factory, runF func(*ResetOptions) error) *cobra.Command {
 	opts := &ResetOptions{IO: f.IOStreams, Prompter: f.Prompter, Client: f.Client}
@@ -114,7 +118,7 @@ func resetRun(ctx context.Context, opts *ResetOptions) error {
 		Action:   schema.UserActionMFAReset,
 		User:     opts.User,
 		Doing:    "reset the MFA of " + opts.User,
-		Question: fmt.Sprintf("Reset MFA for %s? Their sessions are revoked and they set MFA up again at their next sign-in", opts.User),
+		Question: fmt.Sprintf(question, opts.User),
 	})
 	if err != nil {
 		return err
@@ -133,15 +137,9 @@ func resetRun(ctx context.Context, opts *ResetOptions) error {
 
 func csvRun(ctx context.Context, opts *ResetOptions) error {
 	o := bulk.Options{Flags: opts.CSV, IO: opts.IO, Client: opts.Client, Output: opts.Output}
-	err := shared.Confirm(&o, opts.Yes, opts.Prompter, shared.Ask{
-		Change: "reset MFA",
-		Doing:  "reset the MFA of the users of",
-		Question: func(users string) string {
-			return fmt.Sprintf("Reset MFA for %s? Their sessions are revoked and they set MFA up again at their next sign-in", users)
-		},
+	return shared.RunConfirmed(ctx, resetVerb, o, opts.Yes, opts.Prompter, shared.Ask{
+		Change:   "reset MFA",
+		Doing:    "reset the MFA of the users of",
+		Question: question,
 	})
-	if err != nil {
-		return err
-	}
-	return bulk.Run(ctx, resetVerb, o)
 }

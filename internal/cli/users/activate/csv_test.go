@@ -31,15 +31,6 @@ func activateCSV(env *clitest.Env, argv string) error {
 	return clitest.Run(NewCmdActivate(env.F, nil), argv)
 }
 
-func wantStderr(t *testing.T, stderr string, lines ...string) {
-	t.Helper()
-	for _, l := range lines {
-		if !strings.Contains(stderr, l) {
-			t.Errorf("stderr lacks %q:\n%s", l, stderr)
-		}
-	}
-}
-
 func TestActivateCSV_ActivatesEachRowWithItsLicenses_R10(t *testing.T) {
 	live := returningOrg(t)
 	env := live.Env(t)
@@ -52,7 +43,7 @@ func TestActivateCSV_ActivatesEachRowWithItsLicenses_R10(t *testing.T) {
 			t.Errorf("%s: active %v, licenses %v; want active with %v", email, u.Active, u.Licenses, want)
 		}
 	}
-	wantStderr(t, env.Stderr(), "line 2 ann@example.com: activated", "line 3 bob@example.com: activated",
+	clitest.WantLines(t, env.Stderr(), "line 2 ann@example.com: activated", "line 3 bob@example.com: activated",
 		"2 rows: 2 activated, 0 already active, 0 skipped, 0 failed")
 }
 
@@ -69,16 +60,9 @@ func TestActivateCSV_DryRunChangesNothingAndTheRunFollowsIt_R4(t *testing.T) {
 		"dee@example.com,agent-dialer\n"+ // 5 already active
 		"eve@example.com,flow\n"+ // 6 refused: no such user
 		"fay@example.com,\n") // 7 invalid: no license
-	before := live.State(t)
-	env := live.Env(t)
-	err := activateCSV(env, "--csv "+path+" --dry-run -o json")
-	if cmdutil.ExitCode(err) != cmdutil.ExitPartial {
-		t.Fatalf("dry run: err %v, want exit 3\n%s", err, env.Stderr())
-	}
-	if after := live.State(t); after != before {
-		t.Errorf("the dry run changed the org:\n%s\nafter:\n%s", before, after)
-	}
-	wantStderr(t, env.Stderr(),
+	planned, ran := live.PlanThenRun(t, activateCSV, "--csv "+path, cmdutil.ExitPartial,
+		map[string]string{"activate": "activated", "already active": "unchanged", "refused": "failed", "invalid": "invalid"})
+	clitest.WantLines(t, planned,
 		"Dry run of 6 rows of "+path+", nothing changed: activate 2, already active 1, invalid 1, refused 2",
 		"line 3 bob@example.com: that was the last flow license: 2 of 2 in use",
 		"line 4 cy@example.com: would be refused: no flow license left: 2 of 2 in use",
@@ -86,21 +70,7 @@ func TestActivateCSV_DryRunChangesNothingAndTheRunFollowsIt_R4(t *testing.T) {
 		"line 6 eve@example.com: would be refused: no user",
 		"line 7 fay@example.com: invalid: licenses: is required",
 		"Licenses after the file: agent-dialer 999 of 1000 available, flow 0 of 2 available")
-	plan := livetest.PlanActions(t, env.Stdout())
-
-	env = live.Env(t)
-	err = activateCSV(env, "--csv "+path+" -o json")
-	if cmdutil.ExitCode(err) != cmdutil.ExitPartial {
-		t.Fatalf("run: err %v, want exit 3\n%s", err, env.Stderr())
-	}
-	ran := livetest.RunStatuses(t, env.Stdout())
-	follows := map[string]string{"activate": "activated", "already active": "unchanged", "refused": "failed", "invalid": "invalid"}
-	for line := 2; line <= 7; line++ {
-		if follows[plan[line]] == "" || follows[plan[line]] != ran[line] {
-			t.Errorf("line %d: planned %q, ran %q", line, plan[line], ran[line])
-		}
-	}
-	wantStderr(t, env.Stderr(), "line 5 dee@example.com: nothing changed; already active with these licenses")
+	clitest.WantLines(t, ran, "line 5 dee@example.com: nothing changed; already active with these licenses")
 	if !live.User(t, "bob@example.com").Active || live.User(t, "cy@example.com").Active {
 		t.Error("the run did not do what the plan said")
 	}
@@ -115,21 +85,13 @@ func TestActivateCSV_RefusedRowIsExit3WithTheReason_R4(t *testing.T) {
 	if cmdutil.ExitCode(err) != cmdutil.ExitPartial {
 		t.Fatalf("err %v, want exit 3\n%s", err, env.Stderr())
 	}
-	wantStderr(t, env.Stderr(), "line 4 cy@example.com: failed: no flow license left: 2 of 2 in use",
+	clitest.WantLines(t, env.Stderr(), "line 4 cy@example.com: failed: no flow license left: 2 of 2 in use",
 		"3 rows: 2 activated, 0 already active, 0 skipped, 1 failed", "Failed lines: 4;")
 }
 
 func TestActivateCSV_BadHeaderIsUsageErrorBeforeAnyChange(t *testing.T) {
-	live := returningOrg(t)
-	before := live.State(t)
-	env := live.Env(t)
-	err := activateCSV(env, "--csv "+livetest.WriteFile(t, "returning.csv", "email\nann@example.com\n"))
-	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), `lacks licenses; it must be "email,licenses"`) {
-		t.Errorf("err %v, want exit 2 naming the header", err)
-	}
-	if live.State(t) != before {
-		t.Error("a file with a bad header changed the org")
-	}
+	returningOrg(t).WantUsageError(t, activateCSV, "--csv "+livetest.WriteFile(t, "returning.csv", "email\nann@example.com\n"),
+		`lacks licenses; it must be "email,licenses"`)
 }
 
 func TestActivateCSV_Stdin(t *testing.T) {
@@ -143,7 +105,7 @@ func TestActivateCSV_Stdin(t *testing.T) {
 	if u := live.User(t, "ann@example.com"); !u.Active {
 		t.Error("ann is still inactive")
 	}
-	wantStderr(t, env.Stderr(), "line 2 ann@example.com: activated", "1 row: 1 activated")
+	clitest.WantLines(t, env.Stderr(), "line 2 ann@example.com: activated", "1 row: 1 activated")
 }
 
 // --resume after a run with a refused row sends only the rows not done:
@@ -163,7 +125,7 @@ func TestActivateCSV_ResumeSkipsTheRowsDone(t *testing.T) {
 	if err := activateCSV(env, "--csv "+path+" --resume"); err != nil {
 		t.Fatalf("resume: err %v\n%s", err, env.Stderr())
 	}
-	wantStderr(t, env.Stderr(), "line 2 ann@example.com: skipped: done in an earlier run (--resume)", "line 4 cy@example.com: activated",
+	clitest.WantLines(t, env.Stderr(), "line 2 ann@example.com: skipped: done in an earlier run (--resume)", "line 4 cy@example.com: activated",
 		"3 rows: 1 activated, 0 already active, 2 skipped, 0 failed")
 	if live.User(t, "ann@example.com").Active || !live.User(t, "cy@example.com").Active {
 		t.Error("resume sent a row done before, or not the row left")
@@ -201,7 +163,7 @@ func TestActivateCSV_ResumeNeverSkipsRowsADeactivationDid(t *testing.T) {
 	if err := activateCSV(env, "--csv "+path+" --resume"); err != nil {
 		t.Fatalf("activate: err %v\n%s", err, env.Stderr())
 	}
-	wantStderr(t, env.Stderr(), "No journal of an earlier run of users activate over "+path+": every row is sent.",
+	clitest.WantLines(t, env.Stderr(), "No journal of an earlier run of users activate over "+path+": every row is sent.",
 		"2 rows: 2 activated, 0 already active, 0 skipped, 0 failed")
 	if !live.User(t, "ann@example.com").Active || !live.User(t, "bob@example.com").Active {
 		t.Error("the activation skipped rows the deactivation did")

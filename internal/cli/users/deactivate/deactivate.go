@@ -44,6 +44,10 @@ var deactivateVerb = shared.Batch{
 	Item:      shared.EmailItem,
 }.Verb()
 
+// question asks about one user ("ann@example.com") or the users of a file
+// ("3 users").
+const question = "Deactivate %s? Their licenses go back to the pool and their sessions are revoked"
+
 // NewCmdDeactivate builds 'users deactivate {USER | --csv FILE}'.
 func NewCmdDeactivate(f *cmdutil.Factory, runF func(*DeactivateOptions) error) *cobra.Command {
 	opts := &DeactivateOptions{IO: f.IOStreams, Prompter: f.Prompter, Client: f.Client}
@@ -118,7 +122,7 @@ func deactivateRun(ctx context.Context, opts *DeactivateOptions) error {
 		Action:   schema.UserActionDeactivate,
 		User:     opts.User,
 		Doing:    "deactivate " + opts.User,
-		Question: fmt.Sprintf("Deactivate %s? Their licenses go back to the pool and their sessions are revoked", opts.User),
+		Question: fmt.Sprintf(question, opts.User),
 	})
 	if err != nil {
 		return err
@@ -153,15 +157,9 @@ func printUnchanged(opts *DeactivateOptions, u schema.User) error {
 
 func csvRun(ctx context.Context, opts *DeactivateOptions) error {
 	o := bulk.Options{Flags: opts.CSV, IO: opts.IO, Client: opts.Client, Output: opts.Output}
-	err := shared.Confirm(&o, opts.Yes, opts.Prompter, shared.Ask{
-		Change: "deactivate",
-		Doing:  "deactivate the users of",
-		Question: func(users string) string {
-			return fmt.Sprintf("Deactivate %s? Their licenses go back to the pool and their sessions are revoked", users)
-		},
+	return shared.RunConfirmed(ctx, deactivateVerb, o, opts.Yes, opts.Prompter, shared.Ask{
+		Change:   "deactivate",
+		Doing:    "deactivate the users of",
+		Question: question,
 	})
-	if err != nil {
-		return err
-	}
-	return bulk.Run(ctx, deactivateVerb, o)
 }

@@ -1,10 +1,12 @@
 package shared
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wsctl/wsctl/internal/api/schema"
 	"github.com/wsctl/wsctl/internal/bulk"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil/prompter"
@@ -48,16 +50,25 @@ type Ask struct {
 	// Doing names what a run would do to the file's users, for the
 	// refusal without a terminal: "deactivate the users of".
 	Doing string
-	// Question asks about some users ("3 users"): "Deactivate 3 users? …".
-	Question func(users string) string
+	// Question asks about some users, a format whose %s is "3 users":
+	// "Deactivate %s? …".
+	Question string
 }
 
-// Confirm fits a run of a file to the confirmation rules: with --yes or
-// --dry-run nothing is asked; without a terminal it is a usage error,
-// before anything is read or sent; on a terminal o.Confirm shows the
-// server's plan and asks about the users it would change (nothing when it
-// would change none).
-func Confirm(o *bulk.Options, yes bool, p prompter.Prompter, ask Ask) error {
+// RunConfirmed runs v over the file of o as the confirmation rules say:
+// with --yes or --dry-run nothing is asked; without a terminal it is a
+// usage error, before anything is read or sent; on a terminal the server's
+// plan is shown first and the question asks about the users it would
+// change (nothing is asked when it would change none).
+func RunConfirmed(ctx context.Context, v bulk.Verb[schema.UserBatchItem], o bulk.Options, yes bool, p prompter.Prompter, ask Ask) error {
+	if err := confirmFile(&o, yes, p, ask); err != nil {
+		return err
+	}
+	return bulk.Run(ctx, v, o)
+}
+
+// confirmFile sets o.Confirm to ask about the plan, as RunConfirmed says.
+func confirmFile(o *bulk.Options, yes bool, p prompter.Prompter, ask Ask) error {
 	if yes || o.DryRun {
 		return nil
 	}
@@ -81,7 +92,7 @@ func Confirm(o *bulk.Options, yes bool, p prompter.Prompter, ask Ask) error {
 		if n == 1 {
 			users = "1 user"
 		}
-		return cmdutil.Confirm(ios, p, false, refused, ask.Question(users))
+		return cmdutil.Confirm(ios, p, false, refused, fmt.Sprintf(ask.Question, users))
 	}
 	return nil
 }
