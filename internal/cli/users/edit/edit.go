@@ -62,9 +62,11 @@ func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Comman
 			is, so a blank cell never removes anything: to take every license
 			away, use --remove-license on the user. A call_recording cell that
 			is none of those words makes its row invalid, and it is not sent. A
-			row that would change nothing is reported as such. The rows take
-			licenses in the file's order: when a pool runs out, the rows after
-			that ask for it are refused and say so.
+			row that would change nothing is reported as such. A row is applied
+			to the user as the server has them when the row arrives: no earlier
+			read to compare with. The rows take licenses in the file's order:
+			when a pool runs out, the rows after that ask for it are refused and
+			say so.
 		`) + "\n" + editVerb.Help(),
 		Example: heredoc.Doc(`
 			$ wsctl users edit ann@example.com --add-license flow
