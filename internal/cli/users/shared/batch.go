@@ -152,24 +152,3 @@ func normalizeSet(values []string) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
-
-// DecideOne asks the server what action would do to user now, changing
-// nothing: a dry run of a batch of one. It returns the user as the action
-// would leave them, with Unchanged saying why nothing would change; a row
-// the server would refuse is its problem, as an *client.APIError.
-func DecideOne(ctx context.Context, c *client.Client, action, user string) (schema.User, error) {
-	out, err := c.UserBatch(ctx, schema.UserBatchRequest{Action: action, Users: []schema.UserBatchItem{{User: user}}, DryRun: true})
-	if err != nil {
-		return schema.User{}, err
-	}
-	switch r := out.Results[0]; {
-	case !out.DryRun:
-		return schema.User{}, errors.New("the server did not answer as a dry run: it may have changed the user; see 'wsctl users show " + user + "'")
-	case r.Error != nil:
-		return schema.User{}, &client.APIError{Status: r.Error.Status, Problem: *r.Error}
-	case r.User == nil:
-		return schema.User{}, fmt.Errorf("the server answered %q without the user", r.Status)
-	default:
-		return *r.User, nil
-	}
-}

@@ -1,4 +1,6 @@
-// Package shared holds what the users verbs share: how a user is shown.
+// Package shared holds what the users verbs (and mfa reset) share: how a
+// user is shown, and how users go through POST /users/batch: a file's rows
+// (Batch), or one user's dry run before a question (ConfirmOne).
 package shared
 
 import (
