@@ -16,6 +16,7 @@ import (
 
 	"github.com/wsctl/wsctl/internal/api/schema"
 	"github.com/wsctl/wsctl/internal/cli/clitest"
+	"github.com/wsctl/wsctl/internal/cli/clitest/livetest"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 	"github.com/wsctl/wsctl/internal/client"
 	"github.com/wsctl/wsctl/internal/workspace"
@@ -27,7 +28,7 @@ import (
 // earlier run of a file (agent-dialer both, so flow stays free). Batch
 // requests through its client are recorded.
 type planOrg struct {
-	live *liveServer
+	live *livetest.Server
 	url  string
 
 	mu      sync.Mutex
@@ -37,16 +38,16 @@ type planOrg struct {
 func newPlanOrg(t *testing.T) *planOrg {
 	t.Helper()
 	ctx := context.Background()
-	live := newLiveServer(t, map[string]int{"flow": 3, "agent-dialer": 5, "parallel-dialer": 5})
+	live := livetest.New(t, map[string]int{"flow": 3, "agent-dialer": 5, "parallel-dialer": 5})
 	in := workspace.InviteInput{Name: "Pat Doe", Email: "pat@example.com", Roles: []string{"user"}, Licenses: []string{"agent-dialer"}}
-	if _, err := live.svc.Invite(ctx, workspace.Operator(live.orgID), in); err != nil {
+	if _, err := live.Svc.Invite(ctx, workspace.Operator(live.OrgID), in); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runInvite(t, live.client, filepath.Join(t.TempDir(), "fay.csv"), CSVHeader+"\nFay Wu,fay@example.com,user,agent-dialer\n", ""); err != nil {
+	if _, err := runInvite(t, live.Client, filepath.Join(t.TempDir(), "fay.csv"), CSVHeader+"\nFay Wu,fay@example.com,user,agent-dialer\n", ""); err != nil {
 		t.Fatal(err)
 	}
 	o := &planOrg{live: live}
-	u, _ := url.Parse(live.url)
+	u, _ := url.Parse(live.URL)
 	rp := httputil.NewSingleHostReverseProxy(u)
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/invites/batch") {
@@ -65,13 +66,13 @@ func newPlanOrg(t *testing.T) *planOrg {
 	return o
 }
 
-func (o *planOrg) client() (*client.Client, error) { return client.New(o.url, o.live.token, nil), nil }
+func (o *planOrg) client() (*client.Client, error) { return client.New(o.url, o.live.Token, nil), nil }
 
 // state is what a dry run must leave unchanged: the org's invites (any
 // status) and the emails queued.
 func (o *planOrg) state(t *testing.T) (invites, emails int) {
 	t.Helper()
-	inv, em := o.live.invitesPerEmail(t)
+	inv, em := o.live.InvitesPerEmail(t)
 	for _, n := range inv {
 		invites += n
 	}
@@ -206,7 +207,7 @@ func TestInviteCSV_DryRunPlan_RealServer(t *testing.T) {
 // --jq and -o yaml get the same plan object as -o json.
 func TestInviteCSV_DryRunPlanThroughJQAndYAML_RealServer(t *testing.T) {
 	file := "name,email,roles,licenses\nAnn Lee,ann@example.com,user,flow\nBob,bob@example.com,user,flow\n"
-	live := newLiveServer(t)
+	live := livetest.New(t)
 	for flags, want := range map[string]string{
 		"--jq .summary.invite":           "2\n",
 		"-o yaml":                        "server_checked: true",
@@ -215,7 +216,7 @@ func TestInviteCSV_DryRunPlanThroughJQAndYAML_RealServer(t *testing.T) {
 	} {
 		t.Run(flags, func(t *testing.T) {
 			env := clitest.NewEnv(t)
-			env.F.Client = live.client
+			env.F.Client = live.Client
 			if err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "p.csv", file)+" --dry-run "+flags); err != nil {
 				t.Fatalf("err %v\n%s", err, env.Stderr())
 			}
@@ -229,11 +230,11 @@ func TestInviteCSV_DryRunPlanThroughJQAndYAML_RealServer(t *testing.T) {
 // While users can sign up on their own, the server refuses every invite:
 // the plan says so for each row, and exits 3.
 func TestInviteCSV_DryRunWithSignupModeOn_RealServer(t *testing.T) {
-	live := newLiveServer(t)
-	if err := live.svc.SetSignupMode(context.Background(), workspace.Operator(live.orgID), true); err != nil {
+	live := livetest.New(t)
+	if err := live.Svc.SetSignupMode(context.Background(), workspace.Operator(live.OrgID), true); err != nil {
 		t.Fatal(err)
 	}
-	stderr, err := runInvite(t, live.client, filepath.Join(t.TempDir(), "p.csv"), "name,email,roles,licenses\nAnn Lee,ann@example.com,user,flow\n", "--dry-run")
+	stderr, err := runInvite(t, live.Client, filepath.Join(t.TempDir(), "p.csv"), "name,email,roles,licenses\nAnn Lee,ann@example.com,user,flow\n", "--dry-run")
 	if cmdutil.ExitCode(err) != cmdutil.ExitPartial || !strings.Contains(stderr, "line 2 ann@example.com: would be refused: ") || !strings.Contains(stderr, "sign up") {
 		t.Errorf("err %v\n%s", err, stderr)
 	}

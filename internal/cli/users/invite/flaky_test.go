@@ -3,7 +3,6 @@ package invite
 import (
 	"context"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -15,87 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wsctl/wsctl/internal/api"
 	"github.com/wsctl/wsctl/internal/bulk"
 	"github.com/wsctl/wsctl/internal/cli/clitest"
+	"github.com/wsctl/wsctl/internal/cli/clitest/livetest"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 	"github.com/wsctl/wsctl/internal/client"
-	"github.com/wsctl/wsctl/internal/store/sqlite"
-	"github.com/wsctl/wsctl/internal/workspace"
 )
-
-// liveServer is workspaced's real API handler over loopback on SQLite: an
-// org "acme" (admin ada@acme.example) with signup mode off.
-type liveServer struct {
-	url, token string
-	svc        *workspace.Service
-	orgID      string
-}
-
-// newLiveServer starts one with total licenses of each product, 1000 each
-// by default.
-func newLiveServer(t *testing.T, totals ...map[string]int) *liveServer {
-	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "workspace.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	svc := workspace.NewService(store)
-	org, err := svc.CreateOrg(ctx, workspace.OrgInput{Slug: "acme", Name: "Acme", AdminName: "Ada Admin", AdminEmail: "ada@acme.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	op := workspace.Operator(org.Org.ID)
-	if err := svc.SetSignupMode(ctx, op, false); err != nil {
-		t.Fatal(err)
-	}
-	total := map[string]int{"parallel-dialer": 1000, "agent-dialer": 1000, "flow": 1000}
-	for _, m := range totals {
-		maps.Copy(total, m)
-	}
-	for p, n := range total {
-		if _, err := svc.SetLicenseTotal(ctx, op, p, n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	srv := httptest.NewServer(api.New(svc, api.Options{}))
-	t.Cleanup(srv.Close)
-	return &liveServer{url: srv.URL, token: org.Secret, svc: svc, orgID: org.Org.ID}
-}
-
-// client is the org's first admin's client, as the factory would make it.
-func (s *liveServer) client() (*client.Client, error) { return client.New(s.url, s.token, nil), nil }
-
-// invitesPerEmail counts the org's invites (any status) and emails queued, per email.
-func (s *liveServer) invitesPerEmail(t *testing.T) (invites, emails map[string]int) {
-	t.Helper()
-	ctx := context.Background()
-	invites, emails = map[string]int{}, map[string]int{}
-	after := ""
-	for {
-		page, next, err := s.svc.ListInvites(ctx, workspace.Operator(s.orgID), workspace.InviteFilter{After: after, Limit: 500})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, inv := range page {
-			invites[inv.Email]++
-		}
-		if next == "" {
-			break
-		}
-		after = next
-	}
-	msgs, err := s.svc.Outbox(ctx, workspace.Operator(s.orgID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range msgs {
-		emails[m.To]++
-	}
-	return invites, emails
-}
 
 // flakyProxy stands in front of the real handler and fails the next
 // failures batch requests (all of them while failures is negative): every
@@ -149,8 +73,8 @@ func peopleCSV(n int) string {
 // A server failing mid-import (500s and dropped connections), then --resume:
 // every row is invited exactly once, and none is reported done that is not.
 func TestInviteCSV_FailingServerThenResume_EachRowExactlyOnce(t *testing.T) {
-	live := newLiveServer(t)
-	proxy := newFlakyProxy(t, live.url)
+	live := livetest.New(t)
+	proxy := newFlakyProxy(t, live.URL)
 	const rows = 120
 	path := filepath.Join(t.TempDir(), "people.csv")
 	if err := os.WriteFile(path, []byte(peopleCSV(rows)), 0o600); err != nil {
@@ -158,7 +82,7 @@ func TestInviteCSV_FailingServerThenResume_EachRowExactlyOnce(t *testing.T) {
 	}
 	run := func(attempts int, flags string) (string, error) {
 		env := clitest.NewEnv(t)
-		env.F.Client = func() (*client.Client, error) { return client.New(proxy.URL, live.token, nil), nil }
+		env.F.Client = func() (*client.Client, error) { return client.New(proxy.URL, live.Token, nil), nil }
 		cmd := NewCmdInvite(env.F, func(o *InviteOptions) error {
 			o.retry = bulk.Retry{Attempts: attempts, Base: time.Millisecond, Max: 5 * time.Millisecond}
 			return inviteRun(context.Background(), o)
@@ -186,7 +110,7 @@ func TestInviteCSV_FailingServerThenResume_EachRowExactlyOnce(t *testing.T) {
 	if !strings.Contains(stderr, fmt.Sprintf("%d rows: ", rows)) || !strings.Contains(stderr, " 0 failed") {
 		t.Errorf("resume summary:\n%s", stderr)
 	}
-	invites, emails := live.invitesPerEmail(t)
+	invites, emails := live.InvitesPerEmail(t)
 	if len(invites) != rows {
 		t.Errorf("%d people invited, want %d", len(invites), rows)
 	}
@@ -204,15 +128,15 @@ func TestInviteCSV_FailingServerThenResume_EachRowExactlyOnce(t *testing.T) {
 	if err != nil || !strings.Contains(stderr, fmt.Sprintf("%d rows: 0 invited, %d already invited", rows, rows)) {
 		t.Errorf("second run: err %v\n%s", err, stderr)
 	}
-	if again, _ := live.invitesPerEmail(t); len(again) != rows {
+	if again, _ := live.InvitesPerEmail(t); len(again) != rows {
 		t.Errorf("%d people after the second run", len(again))
 	}
 }
 
 // 429 with Retry-After: the worker waits that long before it sends again.
 func TestInviteCSV_HonoursRetryAfter(t *testing.T) {
-	live := newLiveServer(t)
-	u, _ := url.Parse(live.url)
+	live := livetest.New(t)
+	u, _ := url.Parse(live.URL)
 	rp := httputil.NewSingleHostReverseProxy(u)
 	var calls atomic.Int64
 	var first, second atomic.Int64
@@ -232,7 +156,7 @@ func TestInviteCSV_HonoursRetryAfter(t *testing.T) {
 	}))
 	t.Cleanup(proxy.Close)
 	env := clitest.NewEnv(t)
-	env.F.Client = func() (*client.Client, error) { return client.New(proxy.URL, live.token, nil), nil }
+	env.F.Client = func() (*client.Client, error) { return client.New(proxy.URL, live.Token, nil), nil }
 	err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "p.csv", peopleCSV(3))+" --concurrency 1")
 	if err != nil {
 		t.Fatalf("err %v\n%s", err, env.Stderr())
@@ -240,7 +164,7 @@ func TestInviteCSV_HonoursRetryAfter(t *testing.T) {
 	if waited := time.Duration(second.Load() - first.Load()); waited < time.Second {
 		t.Errorf("sent again after %v; Retry-After asked for 1s", waited)
 	}
-	if invites, _ := live.invitesPerEmail(t); len(invites) != 3 {
+	if invites, _ := live.InvitesPerEmail(t); len(invites) != 3 {
 		t.Errorf("%d invited, want 3", len(invites))
 	}
 }
@@ -248,9 +172,9 @@ func TestInviteCSV_HonoursRetryAfter(t *testing.T) {
 // --failed writes the failed and invalid rows as the file has them, under
 // its own header, ready to fix and run again.
 func TestInviteCSV_FailedRowsFileHasTheInputsShape(t *testing.T) {
-	live := newLiveServer(t)
+	live := livetest.New(t)
 	env := clitest.NewEnv(t)
-	env.F.Client = func() (*client.Client, error) { return client.New(live.url, live.token, nil), nil }
+	env.F.Client = func() (*client.Client, error) { return client.New(live.URL, live.Token, nil), nil }
 	input := "email,licenses,name,roles\r\n" +
 		"ann@example.com,flow,Ann Lee,user\r\n" +
 		"bob@example.com,\"fax-machine\",Bob Stone,user\r\n" +
@@ -278,8 +202,8 @@ func TestInviteCSV_FailedRowsFileHasTheInputsShape(t *testing.T) {
 // six bytes each) are sent in more, smaller batches than --batch-size, so
 // that no request passes the server's 1 MiB body limit; every row is invited.
 func TestInviteCSV_LongRowsAreBatchedUnderTheBodyLimit(t *testing.T) {
-	live := newLiveServer(t)
-	u, _ := url.Parse(live.url)
+	live := livetest.New(t)
+	u, _ := url.Parse(live.URL)
 	rp := httputil.NewSingleHostReverseProxy(u)
 	var requests, largest atomic.Int64
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -303,14 +227,14 @@ func TestInviteCSV_LongRowsAreBatchedUnderTheBodyLimit(t *testing.T) {
 		fmt.Fprintf(&b, "%s,%s%04d@example.com,user,flow\n", name, strings.Repeat("a&", 110), i)
 	}
 	env := clitest.NewEnv(t)
-	env.F.Client = func() (*client.Client, error) { return client.New(proxy.URL, live.token, nil), nil }
+	env.F.Client = func() (*client.Client, error) { return client.New(proxy.URL, live.Token, nil), nil }
 	if err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "long.csv", b.String())); err != nil {
 		t.Fatalf("err %v\n%s", err, env.Stderr())
 	}
 	if requests.Load() < 2 || largest.Load() > 1<<20 {
 		t.Errorf("%d requests, the largest %d bytes; want several, each at most 1 MiB", requests.Load(), largest.Load())
 	}
-	if invites, _ := live.invitesPerEmail(t); len(invites) != rows {
+	if invites, _ := live.InvitesPerEmail(t); len(invites) != rows {
 		t.Errorf("%d invited, want %d\n%s", len(invites), rows, env.Stderr())
 	}
 }
@@ -320,10 +244,10 @@ func TestInviteCSV_LongRowsAreBatchedUnderTheBodyLimit(t *testing.T) {
 // invalid by line, not sent to be refused with a 413; the other rows go
 // through.
 func TestInviteCSV_RowLargerThanARequestIsInvalid(t *testing.T) {
-	live := newLiveServer(t)
+	live := livetest.New(t)
 	input := "name,email,roles,licenses\nAnn" + strings.Repeat(" ", 1<<20) + "Lee,ann@example.com,user,flow\nBob Lee,bob@example.com,user,flow\n"
 	env := clitest.NewEnv(t)
-	env.F.Client = func() (*client.Client, error) { return client.New(live.url, live.token, nil), nil }
+	env.F.Client = func() (*client.Client, error) { return client.New(live.URL, live.Token, nil), nil }
 	err := clitest.Run(NewCmdInvite(env.F, nil), "--csv "+writeFile(t, "huge.csv", input))
 	if cmdutil.ExitCode(err) != cmdutil.ExitPartial {
 		t.Errorf("exit %d (%v), want %d", cmdutil.ExitCode(err), err, cmdutil.ExitPartial)
@@ -331,7 +255,7 @@ func TestInviteCSV_RowLargerThanARequestIsInvalid(t *testing.T) {
 	if stderr := env.Stderr(); !strings.Contains(stderr, "line 2 ann@example.com: invalid: the row takes") || !strings.Contains(stderr, "shorten its cells") {
 		t.Errorf("stderr:\n%.2000s", stderr)
 	}
-	if invites, _ := live.invitesPerEmail(t); invites["bob@example.com"] != 1 || invites["ann@example.com"] != 0 {
+	if invites, _ := live.InvitesPerEmail(t); invites["bob@example.com"] != 1 || invites["ann@example.com"] != 0 {
 		t.Errorf("invites %v, want only bob", invites)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wsctl/wsctl/internal/api/schema"
 	"github.com/wsctl/wsctl/internal/cli/clitest"
+	"github.com/wsctl/wsctl/internal/cli/clitest/livetest"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil/prompter"
 	"github.com/wsctl/wsctl/internal/cli/signupmode"
@@ -16,23 +17,23 @@ import (
 )
 
 // The invite screen's behaviour, scripted with prompter.Fake, against the
-// real workspaced API (newLiveServer: loopback, SQLite file).
+// real workspaced API (livetest.New: loopback, SQLite file).
 
 // screenEnv is a terminal whose commands talk to live.
-func screenEnv(t *testing.T, live *liveServer) *clitest.Env {
+func screenEnv(t *testing.T, live *livetest.Server) *clitest.Env {
 	t.Helper()
 	env := clitest.NewEnv(t)
 	env.IO.SetTTY(true)
-	env.F.Client = live.client
+	env.F.Client = live.Client
 	return env
 }
 
-// newLiveServerSignupOn is newLiveServer with automatic sign-up turned back
+// newLiveServerSignupOn is livetest.New with automatic sign-up turned back
 // on, as in a new workspace.
-func newLiveServerSignupOn(t *testing.T, totals ...map[string]int) *liveServer {
+func newLiveServerSignupOn(t *testing.T, totals ...map[string]int) *livetest.Server {
 	t.Helper()
-	live := newLiveServer(t, totals...)
-	c, _ := live.client()
+	live := livetest.New(t, totals...)
+	c, _ := live.Client()
 	if _, err := c.SetSignupMode(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
@@ -40,9 +41,9 @@ func newLiveServerSignupOn(t *testing.T, totals ...map[string]int) *liveServer {
 }
 
 // pendingInvites are the server's pending invites by email.
-func pendingInvites(t *testing.T, live *liveServer) map[string]schema.Invite {
+func pendingInvites(t *testing.T, live *livetest.Server) map[string]schema.Invite {
 	t.Helper()
-	c, _ := live.client()
+	c, _ := live.Client()
 	out := map[string]schema.Invite{}
 	for page, err := range c.InvitePages(context.Background(), client.ListInvitesParams{Status: "pending"}) {
 		if err != nil {
@@ -55,9 +56,9 @@ func pendingInvites(t *testing.T, live *liveServer) map[string]schema.Invite {
 	return out
 }
 
-func autoSignup(t *testing.T, live *liveServer) bool {
+func autoSignup(t *testing.T, live *livetest.Server) bool {
 	t.Helper()
-	c, _ := live.client()
+	c, _ := live.Client()
 	m, err := c.SignupMode(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +79,7 @@ func runScreen(env *clitest.Env, flags string) error {
 }
 
 func TestInviteScreen_TwoPeopleAddedThenSent_BothInvitedInOneBatch(t *testing.T) {
-	live := newLiveServer(t)
+	live := livetest.New(t)
 	env := screenEnv(t, live)
 	p := env.Prompter
 	p.ExpectInput("Name", "   ") // blank: asked again
@@ -112,7 +113,7 @@ func TestInviteScreen_TwoPeopleAddedThenSent_BothInvitedInOneBatch(t *testing.T)
 // not offered; when none is left at all the screen goes to the review
 // without asking for another person (R4, R5).
 func TestInviteScreen_CountsGoDown_ProductWithNoneLeftNotOffered_R4(t *testing.T) {
-	live := newLiveServer(t, map[string]int{"parallel-dialer": 2, "agent-dialer": 1, "flow": 2})
+	live := livetest.New(t, map[string]int{"parallel-dialer": 2, "agent-dialer": 1, "flow": 2})
 	env := screenEnv(t, live)
 	p := env.Prompter
 	p.ExpectInput("Name", "Ann Lee")
@@ -157,7 +158,7 @@ func TestInviteScreen_CountsGoDown_ProductWithNoneLeftNotOffered_R4(t *testing.T
 }
 
 func TestInviteScreen_EditARow_AsksAgainWithItsValuesAsDefaults(t *testing.T) {
-	live := newLiveServer(t)
+	live := livetest.New(t)
 	env := screenEnv(t, live)
 	p := env.Prompter
 	expectPerson(p, "Ann Lee", "ann@example.com", []string{"user"}, []string{"flow (1000 of 1000 available)"})
@@ -184,7 +185,7 @@ func TestInviteScreen_EditARow_AsksAgainWithItsValuesAsDefaults(t *testing.T) {
 }
 
 func TestInviteScreen_DeleteARow_OnlyTheOthersAreSent(t *testing.T) {
-	live := newLiveServer(t)
+	live := livetest.New(t)
 	env := screenEnv(t, live)
 	p := env.Prompter
 	expectPerson(p, "Ann Lee", "ann@example.com", []string{"user"}, []string{"flow (1000 of 1000 available)"})
@@ -212,7 +213,7 @@ func TestInviteScreen_DeleteARow_OnlyTheOthersAreSent(t *testing.T) {
 // Reset drops every row and puts the counts back to the server's; the
 // screen asks for people again.
 func TestInviteScreen_Reset_StartsOverWithTheServersCounts(t *testing.T) {
-	live := newLiveServer(t, map[string]int{"parallel-dialer": 0, "agent-dialer": 0, "flow": 2})
+	live := livetest.New(t, map[string]int{"parallel-dialer": 0, "agent-dialer": 0, "flow": 2})
 	env := screenEnv(t, live)
 	p := env.Prompter
 	expectPerson(p, "Ann Lee", "ann@example.com", []string{"user"}, []string{"flow (2 of 2 available)"})
@@ -236,7 +237,7 @@ func TestInviteScreen_Reset_StartsOverWithTheServersCounts(t *testing.T) {
 }
 
 func TestInviteScreen_Cancel_SendsNothing(t *testing.T) {
-	live := newLiveServer(t)
+	live := livetest.New(t)
 	env := screenEnv(t, live)
 	expectPerson(env.Prompter, "Ann Lee", "ann@example.com", []string{"user"}, []string{"flow (1000 of 1000 available)"})
 	env.Prompter.ExpectConfirm("Add another?", false)
@@ -312,7 +313,7 @@ func TestInviteScreen_SignupModeOn_OfferAccepted_TurnsItOffThenInvites_R2(t *tes
 // A row the server refuses (an email already a user) is printed with the
 // server's reason; the others are invited; exit 3 (R1).
 func TestInviteScreen_FailedRow_ReasonPrintedExit3_R1(t *testing.T) {
-	live := newLiveServer(t)
+	live := livetest.New(t)
 	env := screenEnv(t, live)
 	p := env.Prompter
 	expectPerson(p, "Ann Lee", "ann@example.com", []string{"user"}, []string{"flow (1000 of 1000 available)"})
@@ -337,7 +338,7 @@ func TestInviteScreen_FailedRow_ReasonPrintedExit3_R1(t *testing.T) {
 
 // With -o json stdout gets every row's result as a JSON array.
 func TestInviteScreen_JSONOutput_IsAnArrayOfRowResults(t *testing.T) {
-	live := newLiveServer(t)
+	live := livetest.New(t)
 	env := screenEnv(t, live)
 	p := env.Prompter
 	expectPerson(p, "Ann Lee", "ann@example.com", []string{"user"}, []string{"flow (1000 of 1000 available)"})
@@ -367,7 +368,7 @@ func TestInviteScreen_JSONOutput_IsAnArrayOfRowResults(t *testing.T) {
 
 // With some flags given, only the missing fields of one person are asked.
 func TestInvite_SomeFlagsOnTerminal_AsksOnlyTheMissingFields(t *testing.T) {
-	live := newLiveServer(t)
+	live := livetest.New(t)
 	env := screenEnv(t, live)
 	env.Prompter.ExpectInput("Email", "ann@example.com")
 	env.Prompter.ExpectMultiSelect("Licenses", []string{"flow (1000 of 1000 available)"})

@@ -28,7 +28,7 @@ import (
 func TestInviteScreen_RealTerminal_KeystrokesInviteTwoPeople(t *testing.T) {
 	live := newLiveServerSignupOn(t, map[string]int{"agent-dialer": 1, "flow": 2, "parallel-dialer": 2})
 	term := startOnTerminal(t, buildWsctl(t), []string{"users", "invite"},
-		"WSCTL_HOST="+live.url, "WSCTL_TOKEN="+live.token)
+		"WSCTL_HOST="+live.URL, "WSCTL_TOKEN="+live.Token)
 
 	const (
 		enter = "\r"

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/wsctl/wsctl/internal/cli/clitest"
+	"github.com/wsctl/wsctl/internal/cli/clitest/livetest"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 	"github.com/wsctl/wsctl/internal/client"
 )
@@ -16,7 +17,7 @@ import (
 // its first admin.
 func realServer(t *testing.T) func() (*client.Client, error) {
 	t.Helper()
-	return newLiveServer(t, map[string]int{"parallel-dialer": 20, "agent-dialer": 20, "flow": 20}).client
+	return livetest.New(t, map[string]int{"parallel-dialer": 20, "agent-dialer": 20, "flow": 20}).Client
 }
 
 // runInvite runs 'users invite --csv' with the file's content and returns its stderr.
