@@ -230,8 +230,8 @@ var help = heredoc.Doc(`
 	else.
 
 	Exit status: 0 when every row is done or unchanged; 3 when a row, or a
-	person not in the roster, was refused or is invalid; 2 for a usage
-	error.
+	person not in the roster, was refused or is invalid (in a dry run: would
+	be refused); 2 for a usage error; 1 when the confirmation is declined.
 `)
 
 var examples = heredoc.Doc(`
