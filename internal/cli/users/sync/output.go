@@ -13,14 +13,14 @@ func printResult(opts *SyncOptions, res Result) error {
 	if opts.Output.Format == cmdutil.FormatJSON || opts.Output.Format == cmdutil.FormatYAML {
 		return cmdutil.PrintItem(opts.IO, opts.Output, resultView, res)
 	}
-	return cmdutil.PrintList(opts.IO, opts.Output, rowView(res.DryRun, opts.Output.Format == cmdutil.FormatCSV), res.Rows)
+	return cmdutil.PrintList(opts.IO, opts.Output, rowView(res, opts.Output.Format), res.Rows)
 }
 
 // rowView shows a row as LINE ACTION EMAIL REASON. A person missing from
 // the roster has no line: "-" in the table, an empty cell in CSV. People
 // read "invited" once done; pipes and CSV get the server's action names,
 // the same in a dry run as in the sync itself.
-func rowView(dryRun, csv bool) cmdutil.View[Row] {
+func rowView(res Result, format string) cmdutil.View[Row] {
 	return cmdutil.View[Row]{
 		Columns: []string{"LINE", "ACTION", "EMAIL", "REASON"},
 		Whole:   []string{"LINE", "ACTION", "EMAIL"},
@@ -29,12 +29,12 @@ func rowView(dryRun, csv bool) cmdutil.View[Row] {
 			switch {
 			case r.Line != nil:
 				line = strconv.Itoa(*r.Line)
-			case csv:
+			case format == cmdutil.FormatCSV:
 				line = ""
 			}
 			action := r.Action
 			if c.IsHuman() {
-				action = actionWords(r.Action, dryRun)
+				action = actionWords(r.Action, res.DryRun)
 			}
 			return []string{line, action, r.Email, r.Reason}
 		},

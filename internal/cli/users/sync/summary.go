@@ -124,7 +124,7 @@ func printAttention(w io.Writer, res Result, deactivateMissing bool) {
 		}
 		listed++
 		if r.failed() || leftAlone {
-			fmt.Fprintf(w, "  %s: %s: %s\n", lineOf(r), actionWords(r.Action, true), r.Reason)
+			fmt.Fprintf(w, "  %s: %s: %s\n", lineOf(r), plainAction(r.Action), r.Reason)
 		}
 		for _, n := range r.Notices {
 			fmt.Fprintf(w, "  %s: %s\n", lineOf(r), n)

@@ -94,7 +94,7 @@ func syncRun(ctx context.Context, opts *SyncOptions) error {
 	var plan *Result
 	if !opts.DryRun && opts.DeactivateMissing && !opts.Yes {
 		// Who would go is the server's decision: ask it, then ask the person.
-		p, err := decide(ctx, opts, c, r, true)
+		p, err := decide(ctx, opts, c, r, planOnly)
 		if err != nil {
 			return err
 		}
@@ -103,7 +103,11 @@ func syncRun(ctx context.Context, opts *SyncOptions) error {
 		}
 		plan = &p
 	}
-	res, err := decide(ctx, opts, c, r, opts.DryRun)
+	m := applyRoster
+	if opts.DryRun {
+		m = planOnly
+	}
+	res, err := decide(ctx, opts, c, r, m)
 	if err != nil {
 		return err
 	}
@@ -115,10 +119,19 @@ func syncRun(ctx context.Context, opts *SyncOptions) error {
 	return present(opts, r, res)
 }
 
+// mode says whether a request applies the roster or only asks the server
+// what it would do.
+type mode int
+
+const (
+	applyRoster mode = iota + 1
+	planOnly         // the server's dry run: decided the same way, nothing kept
+)
+
 // decide sends the whole roster in one request: the server decides every
-// row and every person missing from it in one transaction, and with
-// dryRun keeps nothing.
-func decide(ctx context.Context, opts *SyncOptions, c *client.Client, r *roster, dryRun bool) (Result, error) {
+// row and every person missing from it in one transaction.
+func decide(ctx context.Context, opts *SyncOptions, c *client.Client, r *roster, m mode) (Result, error) {
+	dryRun := m == planOnly
 	verb := "Syncing"
 	if dryRun {
 		verb = "Deciding"

@@ -23,8 +23,11 @@ func actionWords(action string, dryRun bool) string {
 	if w, ok := done[action]; ok && !dryRun {
 		return w
 	}
-	return strings.ReplaceAll(action, "_", " ")
+	return plainAction(action)
 }
+
+// plainAction is an action's name in words: "not in roster".
+func plainAction(action string) string { return strings.ReplaceAll(action, "_", " ") }
 
 // count says n things: "1 user", "2 users".
 func count(n int, one, many string) string {
