@@ -85,6 +85,20 @@ run ws users activate bob@acme.example --license flow
 step "Reset Alan's MFA (R12)"
 run ws mfa reset alan@acme.example --yes
 
+step "Sync the workspace to HR's roster: it invites Dorothy, gives Ada a license, and leaves Bob out"
+# examples/roster.csv lists everyone who should be in the workspace. The
+# server decides the whole roster in one transaction; --dry-run is that
+# decision, rolled back.
+cat examples/roster.csv
+run ws users sync --csv examples/roster.csv --deactivate-missing --dry-run
+# Deactivating people needs a yes: without a terminal to ask on (stdin from
+# /dev/null here) and without --yes, the sync refuses and changes nothing.
+expect 2 ws users sync --csv examples/roster.csv --deactivate-missing </dev/null
+run ws users sync --csv examples/roster.csv --deactivate-missing --yes
+# A sync is idempotent: the same roster again changes nothing (exit 0).
+run ws users sync --csv examples/roster.csv --deactivate-missing --yes
+run ws users list --inactive
+
 step "Every change is in the audit log (R14)"
 run ws audit list
 

@@ -12,6 +12,7 @@ import (
 	"github.com/wsctl/wsctl/internal/cli/users/invite"
 	"github.com/wsctl/wsctl/internal/cli/users/list"
 	"github.com/wsctl/wsctl/internal/cli/users/show"
+	"github.com/wsctl/wsctl/internal/cli/users/sync"
 )
 
 // NewCmdUsers builds 'wsctl users'.
@@ -35,6 +36,7 @@ func NewCmdUsers(f *cmdutil.Factory) *cobra.Command {
 		list.NewCmdList(f, nil),
 		show.NewCmdShow(f, nil),
 		invite.NewCmdInvite(f, nil),
+		sync.NewCmdSync(f, nil),
 		edit.NewCmdEdit(f, nil),
 		deactivate.NewCmdDeactivate(f, nil),
 		activate.NewCmdActivate(f, nil),

@@ -192,3 +192,32 @@ func WriteFile(t testing.TB, name, content string) string {
 	}
 	return path
 }
+
+// InvitesPerEmail counts the org's invites (any status) and emails queued, per email.
+func (s *Server) InvitesPerEmail(t testing.TB) (invites, emails map[string]int) {
+	t.Helper()
+	ctx := context.Background()
+	invites, emails = map[string]int{}, map[string]int{}
+	after := ""
+	for {
+		page, next, err := s.Svc.ListInvites(ctx, s.Operator(), workspace.InviteFilter{After: after, Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, inv := range page {
+			invites[inv.Email]++
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	msgs, err := s.Svc.Outbox(ctx, s.Operator())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		emails[m.To]++
+	}
+	return invites, emails
+}

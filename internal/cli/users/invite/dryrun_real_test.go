@@ -72,7 +72,7 @@ func (o *planOrg) client() (*client.Client, error) { return client.New(o.url, o.
 // status) and the emails queued.
 func (o *planOrg) state(t *testing.T) (invites, emails int) {
 	t.Helper()
-	inv, em := invitesPerEmail(t, o.live)
+	inv, em := o.live.InvitesPerEmail(t)
 	for _, n := range inv {
 		invites += n
 	}

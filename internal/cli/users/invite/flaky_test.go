@@ -19,37 +19,7 @@ import (
 	"github.com/wsctl/wsctl/internal/cli/clitest/livetest"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 	"github.com/wsctl/wsctl/internal/client"
-	"github.com/wsctl/wsctl/internal/workspace"
 )
-
-// invitesPerEmail counts the org's invites (any status) and emails queued, per email.
-func invitesPerEmail(t *testing.T, s *livetest.Server) (invites, emails map[string]int) {
-	t.Helper()
-	ctx := context.Background()
-	invites, emails = map[string]int{}, map[string]int{}
-	after := ""
-	for {
-		page, next, err := s.Svc.ListInvites(ctx, s.Operator(), workspace.InviteFilter{After: after, Limit: 500})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, inv := range page {
-			invites[inv.Email]++
-		}
-		if next == "" {
-			break
-		}
-		after = next
-	}
-	msgs, err := s.Svc.Outbox(ctx, s.Operator())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range msgs {
-		emails[m.To]++
-	}
-	return invites, emails
-}
 
 // flakyProxy stands in front of the real handler and fails the next
 // failures batch requests (all of them while failures is negative): every
@@ -140,7 +110,7 @@ func TestInviteCSV_FailingServerThenResume_EachRowExactlyOnce(t *testing.T) {
 	if !strings.Contains(stderr, fmt.Sprintf("%d rows: ", rows)) || !strings.Contains(stderr, " 0 failed") {
 		t.Errorf("resume summary:\n%s", stderr)
 	}
-	invites, emails := invitesPerEmail(t, live)
+	invites, emails := live.InvitesPerEmail(t)
 	if len(invites) != rows {
 		t.Errorf("%d people invited, want %d", len(invites), rows)
 	}
@@ -158,7 +128,7 @@ func TestInviteCSV_FailingServerThenResume_EachRowExactlyOnce(t *testing.T) {
 	if err != nil || !strings.Contains(stderr, fmt.Sprintf("%d rows: 0 invited, %d already invited", rows, rows)) {
 		t.Errorf("second run: err %v\n%s", err, stderr)
 	}
-	if again, _ := invitesPerEmail(t, live); len(again) != rows {
+	if again, _ := live.InvitesPerEmail(t); len(again) != rows {
 		t.Errorf("%d people after the second run", len(again))
 	}
 }
@@ -194,7 +164,7 @@ func TestInviteCSV_HonoursRetryAfter(t *testing.T) {
 	if waited := time.Duration(second.Load() - first.Load()); waited < time.Second {
 		t.Errorf("sent again after %v; Retry-After asked for 1s", waited)
 	}
-	if invites, _ := invitesPerEmail(t, live); len(invites) != 3 {
+	if invites, _ := live.InvitesPerEmail(t); len(invites) != 3 {
 		t.Errorf("%d invited, want 3", len(invites))
 	}
 }
@@ -264,7 +234,7 @@ func TestInviteCSV_LongRowsAreBatchedUnderTheBodyLimit(t *testing.T) {
 	if requests.Load() < 2 || largest.Load() > 1<<20 {
 		t.Errorf("%d requests, the largest %d bytes; want several, each at most 1 MiB", requests.Load(), largest.Load())
 	}
-	if invites, _ := invitesPerEmail(t, live); len(invites) != rows {
+	if invites, _ := live.InvitesPerEmail(t); len(invites) != rows {
 		t.Errorf("%d invited, want %d\n%s", len(invites), rows, env.Stderr())
 	}
 }
@@ -285,7 +255,7 @@ func TestInviteCSV_RowLargerThanARequestIsInvalid(t *testing.T) {
 	if stderr := env.Stderr(); !strings.Contains(stderr, "line 2 ann@example.com: invalid: the row takes") || !strings.Contains(stderr, "shorten its cells") {
 		t.Errorf("stderr:\n%.2000s", stderr)
 	}
-	if invites, _ := invitesPerEmail(t, live); invites["bob@example.com"] != 1 || invites["ann@example.com"] != 0 {
+	if invites, _ := live.InvitesPerEmail(t); invites["bob@example.com"] != 1 || invites["ann@example.com"] != 0 {
 		t.Errorf("invites %v, want only bob", invites)
 	}
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // The invite screen's behaviour, scripted with prompter.Fake, against the
-// real workspaced API (newLiveServer: loopback, SQLite file).
+// real workspaced API (livetest.New: loopback, SQLite file).
 
 // screenEnv is a terminal whose commands talk to live.
 func screenEnv(t *testing.T, live *livetest.Server) *clitest.Env {
@@ -28,7 +28,7 @@ func screenEnv(t *testing.T, live *livetest.Server) *clitest.Env {
 	return env
 }
 
-// newLiveServerSignupOn is newLiveServer with automatic sign-up turned back
+// newLiveServerSignupOn is livetest.New with automatic sign-up turned back
 // on, as in a new workspace.
 func newLiveServerSignupOn(t *testing.T, totals ...map[string]int) *livetest.Server {
 	t.Helper()

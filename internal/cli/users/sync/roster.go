@@ -1,0 +1,92 @@
+package sync
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/wsctl/wsctl/internal/api/schema"
+	"github.com/wsctl/wsctl/internal/bulk"
+	"github.com/wsctl/wsctl/internal/cli/cmdutil"
+	"github.com/wsctl/wsctl/internal/cli/users/invite"
+)
+
+// rosterColumns are a roster's columns: an invite file's, a person being
+// known by their email.
+var rosterColumns = bulk.Columns{Required: strings.Split(invite.CSVHeader, ","), Key: "email"}
+
+// maxRosterBytes keeps the request below the server's limit for a whole
+// file, with room for the request around the rows.
+const maxRosterBytes = schema.MaxPlanBytes - 1<<20
+
+// roster is a roster file read whole: a row to send per record, in the
+// file's order.
+type roster struct {
+	name    string   // for messages: the path, or "stdin"
+	path    string   // as given to --csv
+	header  []string // as written, for --failed
+	records []bulk.Record
+	rows    []schema.SyncRow
+}
+
+// readRoster reads and checks the roster at path (bulk.Stdin: in). A bad
+// header, a malformed line, a file without rows or one too large for a
+// request is a usage error, found before anything is sent.
+func readRoster(in io.Reader, path string) (*roster, error) {
+	f, err := bulk.OpenFile(in, path, rosterColumns)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if f.Rows > schema.MaxPlanRows {
+		return nil, cmdutil.FlagErrorf("%s has %d rows; a roster is decided whole, in one request of at most %d rows", f.Name(), f.Rows, schema.MaxPlanRows)
+	}
+	rd, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	r := &roster{name: f.Name(), path: f.Path, header: f.Header}
+	size := 0
+	for {
+		rec, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, cmdutil.FlagErrorf("%s: %v", f.Name(), err)
+		}
+		row := rosterRow(rec)
+		size += encodedSize(row)
+		r.records, r.rows = append(r.records, rec), append(r.rows, row)
+	}
+	if size > maxRosterBytes {
+		return nil, cmdutil.FlagErrorf("%s takes %d MiB as a request; a roster is decided whole, in one request of at most %d MiB", f.Name(), size>>20, maxRosterBytes>>20)
+	}
+	return r, nil
+}
+
+// rosterRow is what a record sends. A row the reader found invalid (an
+// empty cell, an email already on an earlier line) is still sent, so that
+// its person counts as in the roster and is never deactivated over a
+// typo; but it is sent with its email alone, which the server always
+// answers invalid, changing nothing. Sent as it is, an empty licenses cell
+// would take away an active user's licenses.
+func rosterRow(rec bulk.Record) schema.SyncRow {
+	if rec.Invalid != nil {
+		return schema.SyncRow{Email: rec.Get("email")}
+	}
+	return schema.SyncRow{
+		Name:     rec.Get("name"),
+		Email:    rec.Get("email"),
+		Roles:    cmdutil.SplitList([]string{rec.Get("roles")}),
+		Licenses: cmdutil.SplitList([]string{rec.Get("licenses")}),
+	}
+}
+
+// encodedSize is what a row takes in the request's JSON, comma included.
+func encodedSize(row schema.SyncRow) int {
+	b, _ := json.Marshal(row) // plain strings: never fails
+	return len(b) + 1
+}
