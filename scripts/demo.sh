@@ -46,14 +46,14 @@ WSCTL_TOKEN=$(wsd org create --slug acme --name "Acme Inc" --admin-name "Ada Adm
 export WSCTL_TOKEN
 run ws licenses show
 
-step "Automatic sign-up is on for a new org, so invites are refused (R2)"
+step "Automatic sign-up is on for a new org, so invites are refused"
 run ws signup-mode status
 expect 1 ws users invite --name "Grace Hopper" --email grace@acme.example --role user --license flow
 
-step "Turn automatic sign-up off (R3: confirmation, skipped with --yes)"
+step "Turn automatic sign-up off (it asks first; --yes confirms)"
 run ws signup-mode off --yes
 
-step "Invite people from examples/users.csv: a bad row and the license limit (R1, R4)"
+step "Invite people from examples/users.csv: a bad row and the license limit"
 cat examples/users.csv
 cp examples/users.csv "$demo/users.csv"   # the import's resume journal goes beside the file
 printf '$ wsctl users invite --csv examples/users.csv\n'
@@ -61,11 +61,11 @@ set +e; ws users invite --csv "$demo/users.csv"; got=$?; set -e
 [ "$got" = 3 ] || { echo "demo: expected exit 3, got $got" >&2; exit 1; }
 echo "(exit 3, as expected)"
 
-step "License usage: pending invites reserve their licenses (R4)"
+step "License usage: pending invites reserve their licenses"
 run ws licenses show
 run ws invites list
 
-step "The operator imports a known person directly; an invitee signs up (R6)"
+step "The operator imports a known person directly; an invitee signs up"
 run wsd user add --org acme --name "Bob Ray" --email bob@acme.example --role user --license flow
 link=$(wsd outbox list --org acme | grep 'alan@acme.example' | grep -o 'http[^[:space:]]*/signup?token=[^[:space:]]*' | tail -1)
 token=${link#*token=}
@@ -74,16 +74,23 @@ curl -fsS -X POST "$WSCTL_HOST/api/v1/invites/accept" -H 'Content-Type: applicat
   -d "{\"token\":\"$token\",\"name\":\"Alan Turing\",\"email\":\"alan@acme.example\"}" >/dev/null
 run ws users list
 
-step "Deactivate Bob: his licenses go back to the pool (R9)"
+step "Deactivate Bob: his licenses go back to the pool"
 run ws users deactivate bob@acme.example --yes
 run ws users list --inactive
 run ws licenses show --product flow
 
-step "Reactivate Bob with a license (R10)"
+step "Reactivate Bob with a license"
 run ws users activate bob@acme.example --license flow
 
-step "Reset Alan's MFA (R12)"
+step "Reset Alan's MFA: his next sign-in sets it up again"
 run ws mfa reset alan@acme.example --yes
+
+step "Support resets MFA for a wave of lost phones, from a file"
+cat examples/lost-phones.csv
+run ws mfa reset --csv examples/lost-phones.csv --dry-run
+cp examples/lost-phones.csv "$demo/lost-phones.csv"   # its resume journal goes beside the file
+printf '$ wsctl mfa reset --csv examples/lost-phones.csv --yes\n'
+ws mfa reset --csv "$demo/lost-phones.csv" --yes
 
 step "Sync the workspace to HR's roster: it invites Dorothy, gives Ada a license, and leaves Bob out"
 # examples/roster.csv lists everyone who should be in the workspace. The
@@ -99,7 +106,7 @@ run ws users sync --csv examples/roster.csv --deactivate-missing --yes
 run ws users sync --csv examples/roster.csv --deactivate-missing --yes
 run ws users list --inactive
 
-step "Every change is in the audit log (R14)"
+step "Every change is in the audit log"
 run ws audit list
 
 step "CI can fail a build on license drift"
