@@ -19,6 +19,10 @@ import (
 type Columns struct {
 	Required []string
 	Optional []string
+	// MayBeBlank are required columns whose cell may be empty, meaning none
+	// (a roster's licenses: someone who holds no license): the server
+	// decides what an empty value may stand for.
+	MayBeBlank []string
 	// Key names the column that says whom a row is about ("email"): a value
 	// already on an earlier line makes the later row invalid.
 	Key string
@@ -146,7 +150,7 @@ func (rr *Reader) Close() error {
 func (rr *Reader) record(line int, fields []string) Record {
 	rec := Record{Line: line, Fields: fields, cols: rr.cols}
 	for _, c := range rr.spec.Required {
-		if rec.Get(c) == "" {
+		if rec.Get(c) == "" && !slices.Contains(rr.spec.MayBeBlank, c) {
 			rec.Invalid = fmt.Errorf("%s: is required", c)
 			return rec
 		}

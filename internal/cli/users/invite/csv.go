@@ -6,18 +6,18 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
 	"github.com/wsctl/wsctl/internal/bulk"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
+	"github.com/wsctl/wsctl/internal/cli/users/shared"
 	"github.com/wsctl/wsctl/internal/client"
 )
 
 // CSVHeader is the header an invite file must have (columns in any order).
-const CSVHeader = "name,email,roles,licenses"
+const CSVHeader = shared.InviteColumns
 
 // inviteVerb is 'users invite --csv': a row per invite, sent to POST
 // /invites/batch.
@@ -119,7 +119,7 @@ func previewInvites(ctx context.Context, c *client.Client, items []schema.Invite
 	for i, r := range out.Results {
 		prev.Results[i] = inviteResult(r)
 		wantsLicenses := r.Status == schema.BatchInvited || (r.Error != nil && r.Error.Code == schema.CodeLicenseExhausted)
-		for _, p := range normalizeSet(items[i].Licenses) {
+		for _, p := range shared.NormalizeSet(items[i].Licenses) {
 			if wantsLicenses {
 				needed[p]++
 			}
@@ -189,23 +189,11 @@ func rowKey(req schema.InviteRequest) string {
 		rowKeyVersion,
 		strings.ToLower(strings.TrimSpace(req.Email)),
 		strings.Join(strings.Fields(req.Name), " "),
-		strings.Join(normalizeSet(req.Roles), ","),
-		strings.Join(normalizeSet(req.Licenses), ","),
+		strings.Join(shared.NormalizeSet(req.Roles), ","),
+		strings.Join(shared.NormalizeSet(req.Licenses), ","),
 	} {
 		// Length-prefixed, so no two different rows hash the same text.
 		h.Write([]byte(strconv.Itoa(len(part)) + ":" + part))
 	}
 	return "wsctl-csv-" + hex.EncodeToString(h.Sum(nil)[:16])
-}
-
-// normalizeSet lower-cases, sorts and deduplicates role or product names.
-func normalizeSet(values []string) []string {
-	out := make([]string, 0, len(values))
-	for _, v := range values {
-		if v = strings.ToLower(strings.TrimSpace(v)); v != "" {
-			out = append(out, v)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }

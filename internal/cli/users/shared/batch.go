@@ -131,7 +131,7 @@ func EmailItem(rec bulk.Record) bulk.Item[schema.UserBatchItem] {
 func RowItem(req schema.UserBatchItem) bulk.Item[schema.UserBatchItem] {
 	k := req
 	k.User = strings.ToLower(req.User)
-	k.Roles, k.Licenses = normalizeSet(req.Roles), normalizeSet(req.Licenses)
+	k.Roles, k.Licenses = NormalizeSet(req.Roles), NormalizeSet(req.Licenses)
 	key, err := json.Marshal(k)
 	if err != nil { // plain data
 		panic(fmt.Sprintf("encode a row's key: %v", err))
@@ -139,15 +139,18 @@ func RowItem(req schema.UserBatchItem) bulk.Item[schema.UserBatchItem] {
 	return bulk.Item[schema.UserBatchItem]{Key: string(key), Email: req.User, Request: req}
 }
 
-// normalizeSet lower-cases, sorts and deduplicates role or product names;
-// nil stays nil (a field the row leaves unchanged).
-func normalizeSet(values []string) []string {
+// NormalizeSet lower-cases, sorts and deduplicates role or product names,
+// dropping empty ones, as the server compares them; nil (a field left as
+// it is) stays nil.
+func NormalizeSet(values []string) []string {
 	if values == nil {
 		return nil
 	}
 	out := make([]string, 0, len(values))
 	for _, v := range values {
-		out = append(out, strings.ToLower(strings.TrimSpace(v)))
+		if v = strings.ToLower(strings.TrimSpace(v)); v != "" {
+			out = append(out, v)
+		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)

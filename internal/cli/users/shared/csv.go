@@ -96,3 +96,7 @@ func confirmFile(o *bulk.Options, yes bool, p prompter.Prompter, ask Ask) error 
 	}
 	return nil
 }
+
+// InviteColumns are the columns of an invite file and of a roster (users
+// sync): the people to invite, or everyone who should be in the workspace.
+const InviteColumns = "name,email,roles,licenses"

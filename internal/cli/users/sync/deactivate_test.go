@@ -94,15 +94,14 @@ func TestSync_DeactivateMissing_NobodyLeftOut_NeedsNoYes(t *testing.T) {
 	checkState(t, live, "after the sync", with(afterOffboarding, "cy@acme.example", "active flow", "ed@acme.example", "pending"))
 }
 
-// A row the reader finds invalid (an empty licenses cell, an email twice)
+// A row the reader finds invalid (an empty roles cell, an email twice)
 // still names its person: with --deactivate-missing --yes they are neither
-// deactivated nor changed (an empty licenses cell sent as such would take
-// Bob's licenses away), and the rows are reported invalid by line: exit 3.
+// deactivated nor changed, and the rows are reported invalid by line: exit 3.
 func TestSync_LocallyInvalidRow_PersonKeptAsIs(t *testing.T) {
 	live := seeded(t)
 	roster := "name,email,roles,licenses\n" +
 		"Ada Admin,ada@acme.example,admin,flow\n" +
-		"Bob Ray,bob@acme.example,user,\n" +
+		"Bob Ray,bob@acme.example,,flow\n" +
 		"Cy Old,cy@acme.example,user,flow\n" +
 		"Cy Again,CY@acme.example,admin,parallel-dialer\n" +
 		"Di Park,di@acme.example,user,flow\n" +
@@ -117,7 +116,7 @@ func TestSync_LocallyInvalidRow_PersonKeptAsIs(t *testing.T) {
 		t.Fatalf("rows:\n%s", e.Stdout())
 	}
 	for _, want := range [][]string{
-		{"3", "invalid", "bob@acme.example", "licenses: is required"},
+		{"3", "invalid", "bob@acme.example", "roles: is required"},
 		{"5", "invalid", "CY@acme.example", "email: CY@acme.example is already on line 4 of this file"},
 	} {
 		found := false
@@ -135,5 +134,35 @@ func TestSync_LocallyInvalidRow_PersonKeptAsIs(t *testing.T) {
 		"ada@acme.example", "active flow", "di@acme.example", "active flow"))
 	if u := user(t, live, "cy@acme.example"); strings.Join(u.Roles, ",") != "user" {
 		t.Errorf("cy's roles %q: the invalid second row was applied", u.Roles)
+	}
+}
+
+// An empty licenses cell says the person holds none, as a new org's first
+// admin does: the roster can list them, the sync takes away what the row
+// does not list, and the same roster again is all unchanged, exit 0.
+func TestSync_BlankLicensesCell_MeansNone_SecondRunUnchanged(t *testing.T) {
+	live := seeded(t)
+	roster := "name,email,roles,licenses\n" +
+		"Ada Admin,ada@acme.example,admin,\n" +
+		"Bob Ray,bob@acme.example,user,\n" +
+		"Cy Old,cy@acme.example,user,flow\n" +
+		"Di Park,di@acme.example,user,flow\n" +
+		"Ed New,ed@acme.example,user,flow\n"
+	path := writeFile(t, "roster.csv", roster)
+	e := env(t, live)
+	if err := clitest.Run(NewCmdSync(e.F, nil), "--csv "+path); err != nil {
+		t.Fatalf("first run: %v\n%s", err, e.Stderr())
+	}
+	if u := user(t, live, "bob@acme.example"); !u.Active || len(u.Licenses) != 0 {
+		t.Errorf("bob after the sync: active %v, licenses %q; want active with none", u.Active, u.Licenses)
+	}
+	again := env(t, live)
+	if err := clitest.Run(NewCmdSync(again.F, nil), "--csv "+path); err != nil {
+		t.Fatalf("second run: %v\n%s", err, again.Stderr())
+	}
+	for _, r := range tsv(again.Stdout()) {
+		if r[1] != "unchanged" {
+			t.Errorf("second run row %q, want unchanged", r)
+		}
 	}
 }

@@ -44,7 +44,7 @@ func TestSync_RefusedRow_ExitPartial_ReportAndFailedFiles(t *testing.T) {
 			t.Errorf("report row %d: %q, want %q and a reason", i+1, r, w)
 		}
 	}
-	if !strings.HasPrefix(rows[2][3], "no flow license left: 1 of 1 in use") || rows[3][3] != "licenses: is required" {
+	if !strings.HasPrefix(rows[2][3], "no flow license left: 1 of 1 in use") || rows[3][3] != "licenses: at least one license is required" {
 		t.Errorf("reasons: %q, %q", rows[2][3], rows[3][3])
 	}
 
@@ -55,7 +55,7 @@ func TestSync_RefusedRow_ExitPartial_ReportAndFailedFiles(t *testing.T) {
 	for _, want := range []string{
 		"4 rows: 2 invited, 1 refused, 1 invalid; 1 not in the roster",
 		"line 3 bob@example.com: refused: no flow license left",
-		"line 4 cy@example.com: invalid: licenses: is required",
+		"line 4 cy@example.com: invalid: licenses: at least one license is required",
 		"line 2 ann@example.com: that was the last flow license",
 		"Report written to " + report,
 		"2 refused or invalid rows are in " + failed,

@@ -9,12 +9,14 @@ import (
 	"github.com/wsctl/wsctl/internal/api/schema"
 	"github.com/wsctl/wsctl/internal/bulk"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
-	"github.com/wsctl/wsctl/internal/cli/users/invite"
+	"github.com/wsctl/wsctl/internal/cli/users/shared"
 )
 
 // rosterColumns are a roster's columns: an invite file's, a person being
-// known by their email.
-var rosterColumns = bulk.Columns{Required: strings.Split(invite.CSVHeader, ","), Key: "email"}
+// known by their email. An empty licenses cell says the person holds none
+// (an admin, or someone who signed up on their own); the server refuses it
+// where a license is needed (an invite, an activation).
+var rosterColumns = bulk.Columns{Required: strings.Split(shared.InviteColumns, ","), MayBeBlank: []string{"licenses"}, Key: "email"}
 
 // maxRosterBytes keeps the request below the server's limit for a whole
 // file, with room for the request around the rows.
@@ -68,11 +70,10 @@ func readRoster(in io.Reader, path string) (*roster, error) {
 }
 
 // rosterRow is what a record sends. A row the reader found invalid (an
-// empty cell, an email already on an earlier line) is still sent, so that
-// its person counts as in the roster and is never deactivated over a
-// typo; but it is sent with its email alone, which the server always
-// answers invalid, changing nothing. Sent as it is, an empty licenses cell
-// would take away an active user's licenses.
+// empty name or roles cell, an email already on an earlier line) is still
+// sent, so that its person counts as in the roster and is never
+// deactivated over a typo; but it is sent with its email alone, which the
+// server always answers invalid, changing nothing.
 func rosterRow(rec bulk.Record) schema.SyncRow {
 	if rec.Invalid != nil {
 		return schema.SyncRow{Email: rec.Get("email")}

@@ -199,8 +199,10 @@ var help = heredoc.Doc(`
 
 	The roster has the columns of 'wsctl users invite --csv': the header
 	name,email,roles,licenses, in any order; several roles or licenses in a
-	cell are separated by ';' or '|'. UTF-8 with or without a BOM, LF or
-	CRLF; --csv - reads the roster from stdin. A bad header or a malformed
+	cell are separated by ';' or '|'. An empty licenses cell says the person
+	holds none (an admin without a product, say); a new person needs at
+	least one to be invited. UTF-8 with or without a BOM, LF or CRLF;
+	--csv - reads the roster from stdin. A bad header or a malformed
 	line is a usage error (exit 2), and nothing is sent.
 
 	The whole roster goes in one request, which the server decides in one
