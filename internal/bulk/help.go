@@ -61,7 +61,8 @@ func (v Verb[R]) Help() string {
 	dry := fmt.Sprintf("--dry-run sends every row in one request (at most %d rows) that the server decides as it would for real and then undoes: nothing changes, nothing is journaled. ", schema.MaxPlanRows) +
 		"stdout gets a row per line: line, action, email, reason; action is " + strings.Join(actions, ", ") + ", invalid or refused (the server would refuse the row). " +
 		"stderr gets a summary and the rows that need attention. With -o json or yaml, stdout gets the plan as one object: rows (line, action, email, reason and what the row asks for) and summary (rows per action). " +
-		"The exit status is 3 when some row is invalid or would be refused."
+		"The exit status is 3 when some row is invalid or would be refused. " +
+		"The plan decides the rows in the file's order; a run sends batches a few at a time, which may finish in another order, so where rows compete for the last licenses a run with --concurrency 1 follows the plan exactly."
 
 	var b strings.Builder
 	for _, p := range paragraphs {

@@ -43,11 +43,7 @@ type heldOutcome struct {
 	rec Record
 }
 
-// NewOutputs opens the files a run of v over f writes (o.Report, o.Failed).
-func NewOutputs[R any](v Verb[R], o *Options, f *File) (*Outputs, error) {
-	return openOutputs(o, v.about(), f)
-}
-
+// openOutputs opens the files a run writes (o.Report, o.Failed).
 func openOutputs(o *Options, verb about, f *File) (*Outputs, error) {
 	out := &Outputs{o: o, verb: verb, file: f, held: map[int]heldOutcome{}, started: time.Now()}
 	out.stats.statuses = verb.statuses
@@ -76,16 +72,6 @@ func openOutputs(o *Options, verb about, f *File) (*Outputs, error) {
 		)
 	}
 	return out, nil
-}
-
-// Add takes the outcome of rec, the row after the one added last (for a
-// caller that has the outcomes in the file's order, such as a run of one
-// request).
-func (out *Outputs) Add(o Outcome, rec Record) {
-	out.mu.Lock()
-	seq := out.next + len(out.held)
-	out.mu.Unlock()
-	out.put(seq, o, rec)
 }
 
 // put takes the outcome of the row read seq-th and passes on every outcome

@@ -60,7 +60,15 @@ func (s *Service) InviteBatch(ctx context.Context, p Principal, ins []InviteInpu
 	}
 	results = make([]BatchResult, len(ins))
 	pools, err = s.inviteInOneTransaction(ctx, p, ins, results, mode)
-	if errors.Is(err, errBatchConflict) {
+	switch {
+	case !errors.Is(err, errBatchConflict):
+	case mode == DryRun:
+		// A plan keeps nothing, so it is decided again whole: split into
+		// rows, its rows would stop counting against each other.
+		for attempt := 1; attempt < maxConflictRetries && errors.Is(err, errBatchConflict); attempt++ {
+			pools, err = s.inviteInOneTransaction(ctx, p, ins, results, mode)
+		}
+	default:
 		pools, err = s.inviteOneByOne(ctx, p, ins, results, mode)
 	}
 	if err != nil {

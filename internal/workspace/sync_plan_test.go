@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -27,11 +28,8 @@ func refusedCodes(changes []*syncChange) []string {
 
 func wantCodes(t *testing.T, changes []*syncChange, want ...string) {
 	t.Helper()
-	got := refusedCodes(changes)
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("outcomes %v, want %v", got, want)
-		}
+	if got := refusedCodes(changes); !slices.Equal(got, want) {
+		t.Fatalf("outcomes %v, want %v", got, want)
 	}
 }
 

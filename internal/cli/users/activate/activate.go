@@ -65,8 +65,9 @@ func NewCmdActivate(f *cmdutil.Factory, runF func(*ActivateOptions) error) *cobr
 
 			With --csv, every row of the file is a user to reactivate, by email,
 			with the licenses to give them (at least one; several separated by
-			';' or '|'). The rows take licenses in the file's order: when a pool
-			runs out, the rows after are refused and say so.
+			';' or '|'). When a pool runs out, the rows that come later are
+			refused and say so (with --concurrency 1 "later" is exactly the
+			file's order; a few requests at a time may finish in another order).
 		`) + "\n" + activateVerb.Help(),
 		Example: heredoc.Doc(`
 			$ wsctl users activate ann@example.com --license parallel-dialer

@@ -64,9 +64,10 @@ func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Comman
 			is none of those words makes its row invalid, and it is not sent. A
 			row that would change nothing is reported as such. A row is applied
 			to the user as the server has them when the row arrives: no earlier
-			read to compare with. The rows take licenses in the file's order:
-			when a pool runs out, the rows after that ask for it are refused and
-			say so.
+			read to compare with. When a pool runs out, the rows that come
+			later and ask for it are refused and say so (with --concurrency 1
+			"later" is exactly the file's order; a few requests at a time may
+			finish in another order).
 		`) + "\n" + editVerb.Help(),
 		Example: heredoc.Doc(`
 			$ wsctl users edit ann@example.com --add-license flow
@@ -187,6 +188,11 @@ func editRun(ctx context.Context, opts *EditOptions) error {
 	cmdutil.PrintNotices(opts.IO, u.Notices)
 	if opts.Output.IsMachine() {
 		return cmdutil.PrintItem(opts.IO, opts.Output, shared.UserView, u)
+	}
+	if u.Unchanged != "" {
+		// The server says when the edit asked for what the user already has.
+		cmdutil.Success(opts.IO, "Nothing changed for %s: they already have what the edit asks for", u.Email)
+		return nil
 	}
 	cmdutil.Success(opts.IO, "Updated %s (roles %s; licenses %s)", u.Email, strings.Join(u.Roles, ", "), listOrNone(u.Licenses))
 	return nil

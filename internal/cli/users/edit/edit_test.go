@@ -135,3 +135,23 @@ func TestNewCmdEdit_CSVFlags(t *testing.T) {
 		})
 	}
 }
+
+// An edit asking for what the user already has changes nothing, and the
+// server says so: wsctl must not claim it updated them.
+func TestEditRun_NothingToChangeSaysSo_R8(t *testing.T) {
+	env := clitest.NewEnv(t)
+	srv := clitest.NewServer(t)
+	srv.Handle("GET", "/api/v1/users/ann@example.com", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"7"`)
+		clitest.WriteJSON(w, 200, schema.User{Email: "ann@example.com", Roles: []string{"user"}, Licenses: []string{"flow"}})
+	})
+	srv.JSON("PATCH", "/api/v1/users/ann@example.com", 200,
+		schema.User{Email: "ann@example.com", Roles: []string{"user"}, Licenses: []string{"flow"}, Unchanged: "nothing to change"})
+	env.F.Client = srv.ClientFunc()
+	if err := clitest.Run(NewCmdEdit(env.F, nil), "ann@example.com --add-license flow"); err != nil {
+		t.Fatal(err)
+	}
+	if got := env.Stderr(); strings.Contains(got, "Updated") || !strings.Contains(got, "Nothing changed for ann@example.com: they already have what the edit asks for") {
+		t.Errorf("stderr %q", got)
+	}
+}
