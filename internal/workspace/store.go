@@ -67,7 +67,9 @@ type Tx interface {
 	PendingInvitesByEmails(ctx context.Context, orgID string, emails []string) ([]Invite, error)
 	// InsertInvites inserts invites and their licenses, as InsertInvite does one.
 	InsertInvites(ctx context.Context, invs []Invite) error
-	// InsertAudits appends audit events, as InsertAudit does one.
+	// InsertAudits appends audit events. The domain writes them only in
+	// Service.decide (change.go), from what the change recorded, so that no
+	// change can forget its event (R14).
 	InsertAudits(ctx context.Context, events []AuditEvent) error
 
 	// Tokens.
@@ -86,7 +88,6 @@ type Tx interface {
 	RevokeUserSessions(ctx context.Context, orgID, userID string, at time.Time) error
 
 	// Audit and outbox.
-	InsertAudit(ctx context.Context, e AuditEvent) error
 	ListAudit(ctx context.Context, orgID string, f AuditFilter) ([]AuditEvent, error)
 	// InsertOutbox queues emails (many rows per statement where the store can).
 	InsertOutbox(ctx context.Context, msgs ...OutboxMessage) error

@@ -14,10 +14,6 @@ func nullJSON(b []byte) any {
 	return string(b)
 }
 
-func (t *tx) InsertAudit(ctx context.Context, e workspace.AuditEvent) error {
-	return t.InsertAudits(ctx, []workspace.AuditEvent{e})
-}
-
 func (t *tx) ListAudit(ctx context.Context, orgID string, f workspace.AuditFilter) ([]workspace.AuditEvent, error) {
 	where := []string{"org_id = ?"}
 	args := []any{orgID}
