@@ -24,7 +24,7 @@ func (s *server) syncUsers(w http.ResponseWriter, r *http.Request, p workspace.P
 	if len(in.Rows) > workspace.MaxPlanRows {
 		return badRequest("rows holds %d rows; at most %d per roster", len(in.Rows), workspace.MaxPlanRows)
 	}
-	roster := workspace.Roster{Rows: make([]workspace.RosterRow, len(in.Rows)), DeactivateMissing: in.DeactivateMissing}
+	roster := workspace.Roster{Rows: make([]workspace.RosterRow, len(in.Rows)), DeactivateMissing: in.DeactivateMissing, Confirmed: in.ConfirmedMissing}
 	for i, row := range in.Rows {
 		roster.Rows[i] = workspace.RosterRow{Name: row.Name, Email: row.Email, Roles: row.Roles, Licenses: row.Licenses}
 	}

@@ -12,10 +12,28 @@ import (
 // sync --csv ROSTER`. DeactivateMissing says what becomes of the people of
 // the workspace the roster does not list: left as they are, or deactivated
 // (users) and revoked (pending invites).
+//
+// Confirmed, when not nil, lists the only people (by email) the sync may
+// deactivate or revoke: those the caller was shown and confirmed. Anyone
+// else found missing (someone added since) is left alone and listed, so a
+// confirmation never covers more than the person saw.
 type Roster struct {
 	Rows              []RosterRow
 	DeactivateMissing bool
+	Confirmed         []string
 }
+
+// mayOffboard says whether the roster lets the sync deactivate or revoke
+// the person of email, who is missing from it.
+func (r Roster) mayOffboard(email string) bool {
+	if !r.DeactivateMissing {
+		return false
+	}
+	return r.Confirmed == nil || slices.ContainsFunc(r.Confirmed, func(c string) bool { return normalizeEmail(c) == normalizeEmail(email) })
+}
+
+// notConfirmed is why a missing person the caller did not confirm stays.
+const notConfirmed = "not in the roster, but not among the people you confirmed (added since you were asked); left as is: sync again to review"
 
 // RosterRow is one person of a roster: the fields of an invite (R1).
 type RosterRow struct {
@@ -353,6 +371,8 @@ func (r *syncRun) decideMissing() {
 		case !r.roster.DeactivateMissing:
 		case u.ID == r.p.UserID:
 			m.Reason = ErrSelfDeactivation.Error()
+		case !r.roster.mayOffboard(u.Email):
+			m.Reason = notConfirmed
 		default:
 			m.Action, m.Reason = SyncDeactivate, "not in the roster: deactivated"+describeFreed(u.Licenses)+"; sessions and tokens revoked"
 		}
@@ -364,8 +384,11 @@ func (r *syncRun) decideMissing() {
 		}
 		m := SyncMissing{Email: inv.Email, Kind: MissingInvite, SyncOutcome: SyncOutcome{Action: SyncNotInRoster, Invite: &inv,
 			Reason: "not in the roster; left pending (sync with --deactivate-missing to revoke)"}}
-		if r.roster.DeactivateMissing {
+		switch {
+		case r.roster.mayOffboard(inv.Email):
 			m.Action, m.Reason = SyncRevoke, "not in the roster: invite revoked"+describeFreed(inv.Licenses)
+		case r.roster.DeactivateMissing:
+			m.Reason = notConfirmed
 		}
 		r.missing = append(r.missing, m)
 	}

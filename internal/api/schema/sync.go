@@ -5,9 +5,15 @@ package schema
 // invites the roster does not list are deactivated and revoked; without,
 // they are only listed. With DryRun every row is decided as it would be
 // now, and nothing is kept.
+//
+// ConfirmedMissing, when present, lists the only people (emails) a sync
+// with DeactivateMissing may deactivate or revoke: those a person was shown
+// (by a dry run) and confirmed. Anyone else missing is left alone and
+// listed as not_in_roster.
 type SyncRequest struct {
 	Rows              []SyncRow `json:"rows"`
 	DeactivateMissing bool      `json:"deactivate_missing,omitempty"`
+	ConfirmedMissing  []string  `json:"confirmed_missing,omitzero"`
 	DryRun            bool      `json:"dry_run,omitempty"`
 }
 

@@ -23,6 +23,7 @@ func syncTests() []test {
 		{"Sync_RefusedRowReleasesNothing_LaterClaimRefusedToo_R4", testSyncRefusedReleasesNothing},
 		{"Sync_DeactivateMissing_UsersAndInvites_NeverTheCaller_R9_R6", testSyncDeactivateMissing},
 		{"Sync_DeactivateMissing_NeverTheLastAdmin_R9", testSyncLastAdmin},
+		{"Sync_DeactivateMissing_OnlyThePeopleConfirmed_R9", testSyncConfirmedOnly},
 		{"Sync_SignupModeOn_RefusesOnlyInviteRows_R2", testSyncSignupMode},
 		{"Sync_SameRosterTwice_SecondAllUnchanged", testSyncIdempotent},
 		{"Sync_DryRunAgreesWithRun_KeepsNothing", testSyncDryRun},
@@ -597,4 +598,31 @@ func testSyncAuthorization(t *testing.T, e *env) {
 	}
 	_, err := e.svc.SyncUsers(e.ctx, o.admin, workspace.Roster{DeactivateMissing: true}, workspace.Apply)
 	wantCode(t, err, "invalid_field")
+}
+
+// A sync applied after a confirmation deactivates and revokes only the
+// people confirmed: someone missing who was not shown (added since the
+// question) stays, listed with the reason; an empty list is nobody, not
+// everyone.
+func testSyncConfirmedOnly(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	e.addUser(o, "bob@acme.example", userRole, "flow")
+	e.addUser(o, "new@acme.example", userRole, "flow")
+	e.mustInvite(o.admin, "pat@acme.example", "flow")
+	rows := []workspace.RosterRow{ada(adminRole)}
+
+	res := e.sync(o.admin, workspace.Roster{Rows: rows, DeactivateMissing: true, Confirmed: []string{"BOB@acme.example"}}, workspace.Apply)
+	wantList(t, "missing", missingActions(res.Missing), []string{
+		"bob@acme.example user deactivate", "new@acme.example user not_in_roster", "pat@acme.example invite not_in_roster",
+	})
+	if r := res.Missing[1].Reason; !strings.Contains(r, "not among the people you confirmed") {
+		t.Errorf("reason for someone not confirmed: %q", r)
+	}
+	if !e.user(o, "new@acme.example").Active || e.user(o, "bob@acme.example").Active {
+		t.Error("the sync went beyond the people confirmed, or missed one")
+	}
+	res = e.sync(o.admin, workspace.Roster{Rows: rows, DeactivateMissing: true, Confirmed: []string{}}, workspace.Apply)
+	wantList(t, "missing, nobody confirmed", missingActions(res.Missing), []string{
+		"new@acme.example user not_in_roster", "pat@acme.example invite not_in_roster",
+	})
 }

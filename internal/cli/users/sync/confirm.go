@@ -63,19 +63,13 @@ func namePeople(w io.Writer, people []Row) {
 	}
 }
 
-// unconfirmed are the people the sync deactivated or revoked that the
-// confirmation did not name: the workspace changed between the dry run and
-// the sync (someone was added meanwhile).
-func unconfirmed(plan, res Result) []string {
-	named := map[string]bool{}
+// offboarded are the emails of the people the plan deactivates or
+// revokes, never nil: the apply that follows a confirmation sends them, and
+// the server deactivates or revokes nobody else.
+func offboarded(plan Result) []string {
+	out := []string{}
 	for _, p := range plan.offboarded() {
-		named[strings.ToLower(p.Email)] = true
-	}
-	var out []string
-	for _, p := range res.offboarded() {
-		if !named[strings.ToLower(p.Email)] {
-			out = append(out, p.Email)
-		}
+		out = append(out, p.Email)
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,13 +78,15 @@ func TestSummaryLine_DryRunWithDeactivateMissing(t *testing.T) {
 	}
 }
 
-// People the sync deactivated that the confirmation did not name (added
-// between the dry run and the sync) are found, whatever the case of their
-// email.
-func TestUnconfirmed(t *testing.T) {
-	plan := Result{Rows: []Row{{Email: "Cy@acme.example", Action: "deactivate"}}}
-	res := Result{Rows: []Row{{Email: "cy@acme.example", Action: "deactivate"}, {Email: "new@acme.example", Action: "revoke"}}}
-	if got := unconfirmed(plan, res); len(got) != 1 || got[0] != "new@acme.example" {
-		t.Errorf("unconfirmed %q", got)
+// The apply after a confirmation names exactly the people the plan showed,
+// and an empty list (not "everyone") when it showed nobody.
+func TestOffboarded_TheConfirmedPeople(t *testing.T) {
+	plan := Result{Rows: []Row{{Email: "Cy@acme.example", Action: "deactivate"}, {Email: "al@acme.example", Action: "unchanged"},
+		{Email: "inv@acme.example", Action: "revoke"}}}
+	if got := offboarded(plan); !slices.Equal(got, []string{"Cy@acme.example", "inv@acme.example"}) {
+		t.Errorf("offboarded %q", got)
+	}
+	if got := offboarded(Result{}); got == nil || len(got) != 0 {
+		t.Errorf("offboarded of an empty plan = %#v, want an empty, non-nil list", got)
 	}
 }

@@ -30,6 +30,9 @@ type roster struct {
 	header  []string // as written, for --failed
 	records []bulk.Record
 	rows    []schema.SyncRow
+	// confirmed are the people the person agreed to see deactivated or
+	// revoked; nil when nobody was asked (--yes).
+	confirmed []string
 }
 
 // readRoster reads and checks the roster at path (bulk.Stdin: in). A bad

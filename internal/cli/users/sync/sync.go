@@ -107,14 +107,14 @@ func syncRun(ctx context.Context, opts *SyncOptions) error {
 	if opts.DryRun {
 		m = planOnly
 	}
+	if plan != nil {
+		// Only the people confirmed may go: the server leaves anyone else
+		// missing (added since the question) alone.
+		r.confirmed = offboarded(*plan)
+	}
 	res, err := decide(ctx, opts, c, r, m)
 	if err != nil {
 		return err
-	}
-	if plan != nil {
-		if extra := unconfirmed(*plan, res); len(extra) > 0 {
-			cmdutil.Warn(opts.IO, "The workspace changed while you were asked: the sync also deactivated or revoked %s", strings.Join(extra, ", "))
-		}
 	}
 	return present(opts, r, res)
 }
@@ -141,7 +141,7 @@ func decide(ctx context.Context, opts *SyncOptions, c *client.Client, r *roster,
 		rows = "1 row"
 	}
 	stop := startSpinner(opts.IO, fmt.Sprintf("%s %s of %s…", verb, rows, r.name))
-	resp, err := c.SyncUsers(ctx, schema.SyncRequest{Rows: r.rows, DeactivateMissing: opts.DeactivateMissing, DryRun: dryRun})
+	resp, err := c.SyncUsers(ctx, schema.SyncRequest{Rows: r.rows, DeactivateMissing: opts.DeactivateMissing, ConfirmedMissing: r.confirmed, DryRun: dryRun})
 	stop()
 	switch {
 	case err != nil:
