@@ -97,7 +97,7 @@ func (s *server) createInviteBatch(w http.ResponseWriter, r *http.Request, p wor
 	if err != nil {
 		return err
 	}
-	out := schema.InviteBatchResponse{Results: make([]schema.InviteBatchResult, len(inputs)), DryRun: in.DryRun, Licenses: mapList(pools, poolJSON)}
+	out := schema.InviteBatchResponse{Results: make([]schema.InviteBatchResult, len(inputs)), DryRun: in.DryRun, Licenses: mapList(pools.After, poolJSON), LicensesBefore: mapList(pools.Before, poolJSON)}
 	for i, err := range badKey {
 		out.Results[i] = s.batchFailure(r, i, err)
 	}

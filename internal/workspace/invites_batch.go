@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // MaxInviteBatch bounds the rows of one InviteBatch call (one API request).
@@ -51,12 +52,12 @@ var errBatchConflict = errors.New("invite batch: concurrent conflict")
 //
 // pools are the org's license pools as the batch leaves them (for a dry
 // run, as it would leave them), counted in its transaction.
-func (s *Service) InviteBatch(ctx context.Context, p Principal, ins []InviteInput, mode Mode) (results []BatchResult, pools []LicensePool, err error) {
+func (s *Service) InviteBatch(ctx context.Context, p Principal, ins []InviteInput, mode Mode) (results []BatchResult, pools BatchPools, err error) {
 	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
-		return nil, nil, err
+		return nil, pools, err
 	}
 	if limit := maxRows(mode); len(ins) > limit {
-		return nil, nil, &ValidationError{Field: "invites", Reason: fmt.Sprintf("at most %d invites per request, not %d; send them in several requests", limit, len(ins))}
+		return nil, pools, &ValidationError{Field: "invites", Reason: fmt.Sprintf("at most %d invites per request, not %d; send them in several requests", limit, len(ins))}
 	}
 	results = make([]BatchResult, len(ins))
 	pools, err = s.inviteInOneTransaction(ctx, p, ins, results, mode)
@@ -72,9 +73,15 @@ func (s *Service) InviteBatch(ctx context.Context, p Principal, ins []InviteInpu
 		pools, err = s.inviteOneByOne(ctx, p, ins, results, mode)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, BatchPools{}, err
 	}
 	return results, pools, nil
+}
+
+// BatchPools are an org's license pools as a batch found them, under its
+// lock, and as it left them (for a dry run, as it would leave them).
+type BatchPools struct {
+	Before, After []LicensePool
 }
 
 // maxRows bounds the rows of one batch call: a plan may be as large as a
@@ -96,7 +103,8 @@ const maxConflictRetries = 5
 
 // inviteOneByOne runs each row in its own transaction: the slow path of a
 // batch that met a concurrent writer.
-func (s *Service) inviteOneByOne(ctx context.Context, p Principal, ins []InviteInput, results []BatchResult, mode Mode) (pools []LicensePool, err error) {
+func (s *Service) inviteOneByOne(ctx context.Context, p Principal, ins []InviteInput, results []BatchResult, mode Mode) (pools BatchPools, err error) {
+	var before []LicensePool
 	for i := range ins {
 		for range maxConflictRetries {
 			if pools, err = s.inviteInOneTransaction(ctx, p, ins[i:i+1], results[i:i+1], mode); !errors.Is(err, errBatchConflict) {
@@ -104,9 +112,13 @@ func (s *Service) inviteOneByOne(ctx context.Context, p Principal, ins []InviteI
 			}
 		}
 		if err != nil {
-			return nil, err
+			return pools, err
+		}
+		if i == 0 {
+			before = pools.Before
 		}
 	}
+	pools.Before = before
 	return pools, nil
 }
 
@@ -114,13 +126,14 @@ func (s *Service) inviteOneByOne(ctx context.Context, p Principal, ins []InviteI
 // made under the pool lock, then writes the invites, emails and audit
 // events, many rows per statement where the store can. results are filled
 // anew on every attempt of the transaction.
-func (s *Service) inviteInOneTransaction(ctx context.Context, p Principal, ins []InviteInput, results []BatchResult, mode Mode) (after []LicensePool, err error) {
+func (s *Service) inviteInOneTransaction(ctx context.Context, p Principal, ins []InviteInput, results []BatchResult, mode Mode) (out BatchPools, err error) {
 	err = s.decide(ctx, p, mode, func(ch *change) error {
 		tx, now := ch.tx, ch.now
 		pools, err := tx.LockPools(ctx, p.OrgID, now)
 		if err != nil {
 			return err
 		}
+		out.Before = slices.Clone(pools)
 		org, err := tx.OrgByID(ctx, p.OrgID)
 		if err != nil {
 			return err
@@ -152,10 +165,10 @@ func (s *Service) inviteInOneTransaction(ctx context.Context, p Principal, ins [
 		if err := c.write(ctx); err != nil {
 			return err
 		}
-		after, err = tx.Pools(ctx, p.OrgID, now)
+		out.After, err = tx.Pools(ctx, p.OrgID, now)
 		return err
 	})
-	return after, err
+	return out, err
 }
 
 // batch is the state of one InviteBatch transaction: what the store holds

@@ -155,10 +155,12 @@ type InviteBatchItem struct {
 // InviteBatchResponse holds one result per row, in the rows' order.
 // Licenses are the org's pools as the batch left them (for a dry run, as
 // it would leave them).
+// LicensesBefore are the pools as the batch found them.
 type InviteBatchResponse struct {
-	Results  []InviteBatchResult `json:"results"`
-	DryRun   bool                `json:"dry_run"`
-	Licenses []LicensePool       `json:"licenses"`
+	Results        []InviteBatchResult `json:"results"`
+	DryRun         bool                `json:"dry_run"`
+	Licenses       []LicensePool       `json:"licenses"`
+	LicensesBefore []LicensePool       `json:"licenses_before"`
 }
 
 // Statuses of an InviteBatchResult.

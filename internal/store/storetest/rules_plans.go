@@ -159,8 +159,12 @@ func errText(err error) string {
 func (e *env) planInvites(o org, rows ...workspace.InviteInput) []inviteRow {
 	e.t.Helper()
 	return planThenApply(e, o, nil, func(mode workspace.Mode) ([]inviteRow, []workspace.LicensePool, error) {
+		before := e.pools(o)
 		res, pools, err := e.svc.InviteBatch(e.ctx, o.admin, rows, mode)
-		return inviteRows(res), pools, err
+		if err == nil && !reflect.DeepEqual(pools.Before, before) {
+			e.t.Errorf("the batch's pools before (mode %d) = %+v, want the store's %+v", mode, pools.Before, before)
+		}
+		return inviteRows(res), pools.After, err
 	})
 }
 
@@ -477,8 +481,8 @@ func testPlanStoreFailure(t *testing.T, e *env) {
 		if !errors.Is(err, errStoreDown) || res != nil || pools != nil {
 			t.Errorf("user batch (mode %d) over a failing store: %v, %+v; want the store's error and no results", mode, err, res)
 		}
-		ires, pools, err := svc.InviteBatch(e.ctx, o.admin, []workspace.InviteInput{row("Ann Lee", "ann@acme.example", "k1", "flow")}, mode)
-		if !errors.Is(err, errStoreDown) || ires != nil || pools != nil {
+		ires, ipools, err := svc.InviteBatch(e.ctx, o.admin, []workspace.InviteInput{row("Ann Lee", "ann@acme.example", "k1", "flow")}, mode)
+		if !errors.Is(err, errStoreDown) || ires != nil || ipools.After != nil {
 			t.Errorf("invite batch (mode %d) over a failing store: %v, %+v; want the store's error and no results", mode, err, ires)
 		}
 	}

@@ -116,12 +116,19 @@ func (e *env) tokenFor(o org, email string, scopes ...workspace.Scope) workspace
 	return p
 }
 
-func (e *env) pool(o org, product string) workspace.LicensePool {
+// pools are the org's license pools as they stand.
+func (e *env) pools(o org) []workspace.LicensePool {
 	e.t.Helper()
 	pools, err := e.svc.Pools(e.ctx, o.admin)
 	if err != nil {
 		e.t.Fatalf("pools: %v", err)
 	}
+	return pools
+}
+
+func (e *env) pool(o org, product string) workspace.LicensePool {
+	e.t.Helper()
+	pools := e.pools(o)
 	for _, p := range pools {
 		if p.Product == product {
 			return p

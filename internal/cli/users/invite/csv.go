@@ -104,8 +104,8 @@ func inviteNow(inv *schema.Invite) string {
 // previewInvites asks the server to decide the whole file and keep
 // nothing. The plan gains the license pools the file asks for (needed:
 // licenses the rows to invite ask for, refused ones included; granted:
-// those they would get), as they stand before the file and, in
-// available_after, as it would leave them.
+// those they would get), as the server counted them before the file and,
+// in available_after, as it would leave them.
 func previewInvites(ctx context.Context, c *client.Client, items []schema.InviteBatchItem) (bulk.Preview, error) {
 	out, err := c.SendInviteBatch(ctx, schema.InviteBatchRequest{Invites: items, DryRun: true})
 	if err != nil {
@@ -128,14 +128,18 @@ func previewInvites(ctx context.Context, c *client.Client, items []schema.Invite
 			}
 		}
 	}
-	licenses := []PlanLicense{}
+	after := map[string]schema.LicensePool{}
 	for _, pool := range out.Licenses {
+		after[pool.Product] = pool
+	}
+	licenses := []PlanLicense{}
+	for _, pool := range out.LicensesBefore { // the server's counts, before and after
 		if needed[pool.Product] == 0 {
 			continue
 		}
-		g := granted[pool.Product]
 		licenses = append(licenses, PlanLicense{Product: pool.Product, Total: pool.Total, Assigned: pool.Assigned,
-			Reserved: pool.Reserved - g, Available: pool.Available + g, Needed: needed[pool.Product], Granted: g, AvailableAfter: pool.Available})
+			Reserved: pool.Reserved, Available: pool.Available, Needed: needed[pool.Product], Granted: granted[pool.Product],
+			AvailableAfter: after[pool.Product].Available})
 	}
 	prev.Fields = map[string]any{"licenses": licenses}
 	prev.Notes = licenseNotes(licenses)
