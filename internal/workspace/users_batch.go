@@ -101,4 +101,3 @@ func (c *change) userOp(ctx context.Context, action UserAction, op UserOp) (Chan
 	_, err := action.scope()
 	return Changed[User]{}, err
 }
-
