@@ -158,10 +158,6 @@ var planView = cmdutil.View[Plan]{
 // plans, with room for the request around the rows.
 const maxPlanBytes = schema.MaxPlanBytes - 1<<20
 
-// maxListed bounds the rows a dry run lists on stderr; the plan on stdout
-// has every row.
-const maxListed = 1000
-
 // dryRun asks the server what it would do with every row of f, in one
 // request that changes nothing (Verb.Preview), and prints the plan: a row
 // per line on stdout (line, action, email, reason; -o json|yaml: the whole
@@ -326,27 +322,18 @@ func printPlanNotes(o Options, v about, f *File, plan Plan, notes []string) {
 	if len(v.statuses) > 0 {
 		usual = v.statuses[0].action()
 	}
-	listed, more := 0, 0
+	attention := Attention{W: w}
 	for _, r := range plan.Rows {
 		if r.Action == usual && len(r.Notices) == 0 {
 			continue
 		}
-		if listed == maxListed {
-			more++
-			continue
-		}
-		if listed == 0 {
-			fmt.Fprintln(w, "Rows that need attention:")
-		}
-		listed++
-		fmt.Fprintf(w, "  %s: %s\n", where(r.Line, r.Email), planReason(r))
+		lines := []string{where(r.Line, r.Email) + ": " + planReason(r)}
 		for _, n := range r.Notices {
-			fmt.Fprintf(w, "  %s: %s\n", where(r.Line, r.Email), n)
+			lines = append(lines, where(r.Line, r.Email)+": "+n)
 		}
+		attention.Row(lines...)
 	}
-	if more > 0 {
-		fmt.Fprintf(w, "  and %d more (see the plan on stdout)\n", more)
-	}
+	attention.Done("see the plan on stdout")
 }
 
 // planReason says what happens to a row: "would be refused: no flow

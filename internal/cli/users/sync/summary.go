@@ -9,10 +9,6 @@ import (
 	"github.com/wsctl/wsctl/internal/bulk"
 )
 
-// maxListed bounds the rows needing attention listed on stderr; the table
-// on stdout has every row.
-const maxListed = 1000
-
 // printSummary writes on stderr what the sync did, or for a dry run would
 // do: the counts, the rows that need attention, the files written and
 // what to do next.
@@ -109,28 +105,20 @@ func offboardingWords(users, invites int) string {
 // a notice from the server, or a person --deactivate-missing left alone
 // (the admin running the sync).
 func printAttention(w io.Writer, res Result, deactivateMissing bool) {
-	listed, more := 0, 0
+	attention := bulk.Attention{W: w}
 	for _, r := range res.Rows {
 		leftAlone := deactivateMissing && r.Line == nil && r.Action == schema.SyncNotInRoster
 		if !r.failed() && !leftAlone && len(r.Notices) == 0 {
 			continue
 		}
-		if listed == maxListed {
-			more++
-			continue
-		}
-		if listed == 0 {
-			fmt.Fprintln(w, "Rows that need attention:")
-		}
-		listed++
+		var lines []string
 		if r.failed() || leftAlone {
-			fmt.Fprintf(w, "  %s: %s: %s\n", lineOf(r), plainAction(r.Action), r.Reason)
+			lines = append(lines, lineOf(r)+": "+plainAction(r.Action)+": "+r.Reason)
 		}
 		for _, n := range r.Notices {
-			fmt.Fprintf(w, "  %s: %s\n", lineOf(r), n)
+			lines = append(lines, lineOf(r)+": "+n)
 		}
+		attention.Row(lines...)
 	}
-	if more > 0 {
-		fmt.Fprintf(w, "  and %d more (the table on stdout lists every row)\n", more)
-	}
+	attention.Done("the table on stdout lists every row")
 }
