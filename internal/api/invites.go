@@ -69,11 +69,8 @@ func (s *server) createInviteBatch(w http.ResponseWriter, r *http.Request, p wor
 		return err
 	}
 	mode, limit := batchMode(in.DryRun)
-	if len(in.Invites) == 0 {
-		return badRequest("invites must hold at least one invite")
-	}
-	if len(in.Invites) > limit {
-		return badRequest("invites holds %d invites; at most %d per request", len(in.Invites), limit)
+	if err := checkRows("invites", "invite", len(in.Invites), limit); err != nil {
+		return err
 	}
 	inputs := make([]workspace.InviteInput, len(in.Invites))
 	badKey := map[int]error{}
@@ -125,6 +122,18 @@ func batchMode(dryRun bool) (workspace.Mode, int) {
 		return workspace.DryRun, workspace.MaxPlanRows
 	}
 	return workspace.Apply, workspace.MaxInviteBatch
+}
+
+// checkRows refuses a batch request without rows, or with more than limit:
+// field is the request's list ("invites"), one of its rows a what ("invite").
+func checkRows(field, what string, n, limit int) error {
+	if n == 0 {
+		return badRequest("%s must hold at least one %s", field, what)
+	}
+	if n > limit {
+		return badRequest("%s holds %d %ss; at most %d per request", field, n, what, limit)
+	}
+	return nil
 }
 
 // batchFailure is a failed row: the problem POST /invites would answer.

@@ -18,19 +18,14 @@ func (s *server) syncUsers(w http.ResponseWriter, r *http.Request, p workspace.P
 	if err := s.decodeBatch(w, r, &in, wholeFile); err != nil {
 		return err
 	}
-	if len(in.Rows) == 0 {
-		return badRequest("rows must hold at least one row: a roster lists every person who should be in the workspace")
-	}
-	if len(in.Rows) > workspace.MaxPlanRows {
-		return badRequest("rows holds %d rows; at most %d per roster", len(in.Rows), workspace.MaxPlanRows)
+	// A roster is decided whole, so it may hold as many rows as a plan.
+	mode, _ := batchMode(in.DryRun)
+	if err := checkRows("rows", "row", len(in.Rows), workspace.MaxPlanRows); err != nil {
+		return err
 	}
 	roster := workspace.Roster{Rows: make([]workspace.RosterRow, len(in.Rows)), DeactivateMissing: in.DeactivateMissing, Confirmed: in.ConfirmedMissing}
 	for i, row := range in.Rows {
 		roster.Rows[i] = workspace.RosterRow{Name: row.Name, Email: row.Email, Roles: row.Roles, Licenses: row.Licenses}
-	}
-	mode := workspace.Apply
-	if in.DryRun {
-		mode = workspace.DryRun
 	}
 	res, err := s.svc.SyncUsers(r.Context(), p, roster, mode)
 	if err != nil {

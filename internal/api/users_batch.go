@@ -41,11 +41,8 @@ func (s *server) userBatch(w http.ResponseWriter, r *http.Request, p workspace.P
 		return badRequest("action must be one of %s, not %q", actionNames(), in.Action)
 	}
 	mode, limit := batchMode(in.DryRun)
-	if len(in.Users) == 0 {
-		return badRequest("users must hold at least one user")
-	}
-	if len(in.Users) > limit {
-		return badRequest("users holds %d users; at most %d per request", len(in.Users), limit)
+	if err := checkRows("users", "user", len(in.Users), limit); err != nil {
+		return err
 	}
 	ops := make([]workspace.UserOp, len(in.Users))
 	for i, it := range in.Users {

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -91,11 +90,6 @@ func (c *Client) SendInviteBatch(ctx context.Context, req schema.InviteBatchRequ
 		req.Invites[i].Roles, req.Invites[i].Licenses = nonNil(req.Invites[i].Roles), nonNil(req.Invites[i].Licenses)
 	}
 	var out schema.InviteBatchResponse
-	if _, err := c.do(ctx, request{method: http.MethodPost, path: "/invites/batch", body: req, scope: ScopeUsersWrite, out: &out}); err != nil {
-		return out, err
-	}
-	if len(out.Results) != len(req.Invites) {
-		return out, fmt.Errorf("POST /invites/batch: %d results for %d rows", len(out.Results), len(req.Invites))
-	}
-	return out, nil
+	err := c.postBatch(ctx, "/invites/batch", ScopeUsersWrite, req, &out, len(req.Invites), func() int { return len(out.Results) })
+	return out, err
 }

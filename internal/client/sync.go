@@ -2,8 +2,6 @@ package client
 
 import (
 	"context"
-	"fmt"
-	"net/http"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
 )
@@ -17,11 +15,6 @@ func (c *Client) SyncUsers(ctx context.Context, req schema.SyncRequest) (schema.
 		req.Rows[i].Roles, req.Rows[i].Licenses = nonNil(req.Rows[i].Roles), nonNil(req.Rows[i].Licenses)
 	}
 	var out schema.SyncResponse
-	if _, err := c.do(ctx, request{method: http.MethodPost, path: "/users/sync", body: req, scope: ScopeUsersWrite, out: &out}); err != nil {
-		return out, err
-	}
-	if len(out.Rows) != len(req.Rows) {
-		return out, fmt.Errorf("POST /users/sync: %d results for %d rows", len(out.Rows), len(req.Rows))
-	}
-	return out, nil
+	err := c.postBatch(ctx, "/users/sync", ScopeUsersWrite, req, &out, len(req.Rows), func() int { return len(out.Rows) })
+	return out, err
 }

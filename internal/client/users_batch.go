@@ -2,8 +2,6 @@ package client
 
 import (
 	"context"
-	"fmt"
-	"net/http"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
 )
@@ -22,11 +20,6 @@ func (c *Client) UserBatch(ctx context.Context, req schema.UserBatchRequest) (sc
 		scope = ScopeMFAReset
 	}
 	var out schema.UserBatchResponse
-	if _, err := c.do(ctx, request{method: http.MethodPost, path: "/users/batch", body: req, scope: scope, out: &out}); err != nil {
-		return out, err
-	}
-	if len(out.Results) != len(req.Users) {
-		return out, fmt.Errorf("POST /users/batch: %d results for %d rows", len(out.Results), len(req.Users))
-	}
-	return out, nil
+	err := c.postBatch(ctx, "/users/batch", scope, req, &out, len(req.Users), func() int { return len(out.Results) })
+	return out, err
 }
