@@ -154,9 +154,9 @@ var planView = cmdutil.View[Plan]{
 	Row:     func(_ *cmdutil.Cells, p Plan) []string { return []string{fmt.Sprint(p.Summary.Rows)} },
 }
 
-// maxPlanBytes keeps a dry run's request below the server's limit for
-// plans, with room for the request around the rows.
-const maxPlanBytes = schema.MaxPlanBytes - 1<<20
+// MaxPlanBytes keeps a request decided whole (a dry run, a roster) below
+// the server's limit for plans, with room for the request around the rows.
+const MaxPlanBytes = schema.MaxPlanBytes - 1<<20
 
 // dryRun asks the server what it would do with every row of f, in one
 // request that changes nothing (Verb.Preview), and prints the plan: a row
@@ -258,7 +258,7 @@ func readPlan[R any](v Verb[R], f *File, done *journal, advice string) (plan Pla
 		row := PlanRow{Line: rec.Line, Email: it.Email, Request: it.Request}
 		n := 0
 		if it.Invalid == nil {
-			n = encodedSize(it.Request)
+			n = EncodedSize(it.Request)
 		}
 		switch {
 		case it.Invalid != nil:
@@ -271,9 +271,9 @@ func readPlan[R any](v Verb[R], f *File, done *journal, advice string) (plan Pla
 		}
 		plan.Rows = append(plan.Rows, row)
 	}
-	if len(reqs) > schema.MaxPlanRows || bytes > maxPlanBytes {
+	if len(reqs) > schema.MaxPlanRows || bytes > MaxPlanBytes {
 		return plan, nil, nil, cmdutil.FlagErrorf("a dry run asks the server about every row in one request, which holds at most %d rows and %d MiB; %s has %d rows to send (%d MiB): %s",
-			schema.MaxPlanRows, maxPlanBytes>>20, f.Name(), len(reqs), bytes>>20, advice)
+			schema.MaxPlanRows, MaxPlanBytes>>20, f.Name(), len(reqs), bytes>>20, advice)
 	}
 	return plan, reqs, sent, nil
 }

@@ -182,7 +182,7 @@ func (r *run[R]) feed(ctx context.Context, rows *Reader, work chan<- []row[R]) {
 		case ctx.Err() != nil || r.isStopped():
 			r.skipAll([]row[R]{rw})
 		default:
-			n := encodedSize(it.Request)
+			n := EncodedSize(it.Request)
 			if n > maxBatchBytes {
 				r.put(rw, Outcome{Status: StatusInvalid, Error: tooLarge(n)})
 				continue
@@ -212,11 +212,11 @@ func (r *run[R]) put(rw row[R], o Outcome) {
 // batches well below it.
 const maxBatchBytes = 900 << 10
 
-// encodedSize is what a row takes in a request's JSON, comma included. It
+// EncodedSize is what a row takes in a request's JSON, comma included. It
 // is measured by encoding the row rather than estimated from its cells: an
 // estimate safe for every row (six bytes per byte escaped as \u00XX) would
 // cut batches of ordinary rows to a fraction of their size.
-func encodedSize(req any) int {
+func EncodedSize(req any) int {
 	b, err := json.Marshal(req)
 	if err != nil { // a verb's requests are plain data
 		panic(fmt.Sprintf("encode a row: %v", err))

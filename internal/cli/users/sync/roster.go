@@ -1,7 +1,6 @@
 package sync
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -17,10 +16,6 @@ import (
 // (an admin, or someone who signed up on their own); the server refuses it
 // where a license is needed (an invite, an activation).
 var rosterColumns = bulk.Columns{Required: strings.Split(shared.InviteColumns, ","), MayBeBlank: []string{"licenses"}, Key: "email"}
-
-// maxRosterBytes keeps the request below the server's limit for a whole
-// file, with room for the request around the rows.
-const maxRosterBytes = schema.MaxPlanBytes - 1<<20
 
 // roster is a roster file read whole: a row to send per record, in the
 // file's order.
@@ -63,11 +58,11 @@ func readRoster(in io.Reader, path string) (*roster, error) {
 			return nil, cmdutil.FlagErrorf("%s: %v", f.Name(), err)
 		}
 		row := rosterRow(rec)
-		size += encodedSize(row)
+		size += bulk.EncodedSize(row)
 		r.records, r.rows = append(r.records, rec), append(r.rows, row)
 	}
-	if size > maxRosterBytes {
-		return nil, cmdutil.FlagErrorf("%s takes %d MiB as a request; a roster is decided whole, in one request of at most %d MiB", f.Name(), size>>20, maxRosterBytes>>20)
+	if size > bulk.MaxPlanBytes {
+		return nil, cmdutil.FlagErrorf("%s takes %d MiB as a request; a roster is decided whole, in one request of at most %d MiB", f.Name(), size>>20, bulk.MaxPlanBytes>>20)
 	}
 	return r, nil
 }
@@ -87,10 +82,4 @@ func rosterRow(rec bulk.Record) schema.SyncRow {
 		Roles:    cmdutil.SplitList([]string{rec.Get("roles")}),
 		Licenses: cmdutil.SplitList([]string{rec.Get("licenses")}),
 	}
-}
-
-// encodedSize is what a row takes in the request's JSON, comma included.
-func encodedSize(row schema.SyncRow) int {
-	b, _ := json.Marshal(row) // plain strings: never fails
-	return len(b) + 1
 }
