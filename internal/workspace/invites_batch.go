@@ -162,11 +162,10 @@ func (s *Service) inviteInOneTransaction(ctx context.Context, p Principal, ins [
 				return err
 			}
 		}
-		if err := c.write(ctx); err != nil {
-			return err
-		}
-		out.After, err = tx.Pools(ctx, p.OrgID, now)
-		return err
+		// The ledger is the pools under the lock plus this batch's claims:
+		// the pools as the batch leaves them, with no query to count them.
+		out.After = slices.Clone([]LicensePool(c.ledger))
+		return c.write(ctx)
 	})
 	return out, err
 }
