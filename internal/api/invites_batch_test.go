@@ -144,3 +144,28 @@ func TestInviteBatch_WholeRequestProblems(t *testing.T) {
 		t.Errorf("refused requests reserved %d licenses", n)
 	}
 }
+
+// A batch applied keeps the usual body limit; the same body as a dry run
+// (a whole file's plan) is taken, decided and kept nowhere (R1: the long
+// names are refused row by row).
+func TestInviteBatch_BodyOverOneMiB_OnlyAsADryRun(t *testing.T) {
+	e := newEnv(t)
+	o := e.inviting("acme")
+	long := strings.Repeat("a", 100_000)
+	rows := make([]schema.InviteBatchItem, 12)
+	for i := range rows {
+		rows[i] = item(long, fmt.Sprintf("p%d@acme.example", i), "", "flow")
+	}
+	p := e.send(call{method: http.MethodPost, path: "/api/v1/invites/batch", token: o.admin, body: schema.InviteBatchRequest{Invites: rows}, bad: true}).
+		problem(t, http.StatusBadRequest, schema.CodeInvalidRequest)
+	if !strings.Contains(p.Detail, "larger than") {
+		t.Errorf("detail %q does not say the body is too large", p.Detail)
+	}
+	out := decode[schema.InviteBatchResponse](t, e.post("/api/v1/invites/batch", o.admin, schema.InviteBatchRequest{Invites: rows, DryRun: true}).want(t, http.StatusOK))
+	if !out.DryRun || len(out.Results) != len(rows) || out.Results[0].Error == nil || out.Results[0].Error.Field != "name" {
+		t.Fatalf("dry run of a large body: dry_run %v, %d results, first %+v", out.DryRun, len(out.Results), out.Results[0])
+	}
+	if n := e.pools(o.admin)["flow"].Reserved; n != 0 {
+		t.Errorf("a refused or dry-run batch reserved %d licenses", n)
+	}
+}
