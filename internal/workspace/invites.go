@@ -52,6 +52,15 @@ func (c *change) emailFree(ctx context.Context, email string) error {
 	return c.expireInvite(ctx, inv)
 }
 
+// mayInvite is R2: while people may sign up on their own, nobody is
+// invited.
+func mayInvite(org Org) error {
+	if org.AutoSignup {
+		return ErrSignupModeOn
+	}
+	return nil
+}
+
 func isNotFound(err error) bool {
 	var nf *NotFoundError
 	return errors.As(err, &nf)

@@ -230,8 +230,8 @@ func (c *batch) invite(ctx context.Context, key string, v validInvite) (BatchRes
 		prior.Status = prior.StatusAt(c.now)
 		return BatchResult{Outcome: InviteOutcome{Invite: prior, Replayed: true}}, nil
 	}
-	if c.org.AutoSignup {
-		return BatchResult{Err: ErrSignupModeOn}, nil
+	if err := mayInvite(c.org); err != nil {
+		return BatchResult{Err: err}, nil
 	}
 	email := normalizeEmail(v.email)
 	if c.users[email] {

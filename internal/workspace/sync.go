@@ -286,11 +286,12 @@ func (r *syncRun) decideRow(i int, row RosterRow) {
 		r.decideInvite(out, v, inv)
 		return
 	}
+	refused := mayInvite(r.org)
 	switch {
 	case len(v.licenses) == 0:
 		*out = failed(SyncInvalid, errNoLicense())
-	case r.org.AutoSignup:
-		*out = failed(SyncRefused, ErrSignupModeOn)
+	case refused != nil:
+		*out = failed(SyncRefused, refused)
 	default:
 		*out = SyncOutcome{Action: SyncInvite, Reason: "invited with " + describeAccess(v.roles, v.licenses) + "; a signup email goes out"}
 		ch := &syncChange{out: out, row: v, claims: v.licenses}
@@ -312,8 +313,8 @@ func (r *syncRun) decideUser(out *SyncOutcome, v validInvite, u User) {
 	ch := &syncChange{out: out, row: v, user: u,
 		releases: missingFrom(u.Licenses, v.licenses), claims: missingFrom(v.licenses, u.Licenses)}
 	switch {
-	case !u.Active && len(v.licenses) == 0:
-		*out = failed(SyncRefused, ErrLicenseRequired)
+	case !u.Active && mayActivateWith(v.licenses) != nil:
+		*out = failed(SyncRefused, mayActivateWith(v.licenses))
 		out.User = &u
 		return
 	case !u.Active:
@@ -369,8 +370,8 @@ func (r *syncRun) decideMissing() {
 			Reason: "not in the roster; left active (sync with --deactivate-missing to deactivate)"}}
 		switch {
 		case !r.roster.DeactivateMissing:
-		case u.ID == r.p.UserID:
-			m.Reason = ErrSelfDeactivation.Error()
+		case r.mayDeactivate(u) != nil:
+			m.Reason = r.mayDeactivate(u).Error()
 		case !r.roster.mayOffboard(u.Email):
 			m.Reason = notConfirmed
 		default:

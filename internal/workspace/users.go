@@ -244,6 +244,23 @@ func applyEdit(ctx context.Context, tx Tx, u User, e UserEdit, now time.Time) (U
 	return after, added, nil
 }
 
+// mayDeactivate is R9's first guard: nobody deactivates themself. (The
+// other, keeping an active admin, is counted where the change is made.)
+func (c *change) mayDeactivate(u User) error {
+	if u.ID == c.p.UserID {
+		return ErrSelfDeactivation
+	}
+	return nil
+}
+
+// mayActivateWith is R10: an activation gives at least one license.
+func mayActivateWith(licenses []string) error {
+	if len(licenses) == 0 {
+		return ErrLicenseRequired
+	}
+	return nil
+}
+
 // keepAnAdmin refuses a change that would leave the org without an active
 // admin (R9); called before the change, so the count includes the one leaving.
 func keepAnAdmin(ctx context.Context, tx Tx, orgID string) error {
@@ -262,8 +279,8 @@ func (c *change) deactivate(ctx context.Context, ref string) (out Changed[User],
 	if err != nil {
 		return out, err
 	}
-	if before.ID == c.p.UserID {
-		return out, ErrSelfDeactivation
+	if err := c.mayDeactivate(before); err != nil {
+		return out, err
 	}
 	if !before.Active {
 		return Changed[User]{Value: before, NoOp: "already inactive"}, nil
@@ -309,8 +326,8 @@ func (c *change) activate(ctx context.Context, ref string, licenses []string) (o
 		}
 		return out, ErrAlreadyActive
 	}
-	if len(products) == 0 {
-		return out, ErrLicenseRequired
+	if err := mayActivateWith(products); err != nil {
+		return out, err
 	}
 	if out.Notices, err = claimLicenses(ctx, c.tx, c.p.OrgID, products, c.now); err != nil {
 		return out, err
