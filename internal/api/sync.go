@@ -34,15 +34,11 @@ func (s *server) syncUsers(w http.ResponseWriter, r *http.Request, p workspace.P
 	out := schema.SyncResponse{DryRun: in.DryRun, Rows: make([]schema.SyncRowResult, len(res.Rows)),
 		Missing: make([]schema.SyncMissing, len(res.Missing)), Licenses: mapList(res.Pools, poolJSON)}
 	for i, o := range res.Rows {
-		user, invite, problem := syncOutcomeJSON(r, o)
-		out.Rows[i] = schema.SyncRowResult{Index: i, Email: in.Rows[i].Email, Action: string(o.Action), Reason: o.Reason,
-			User: user, Invite: invite, Error: problem}
+		out.Rows[i] = schema.SyncRowResult{Index: i, SyncOutcome: syncOutcomeJSON(r, in.Rows[i].Email, o)}
 		countSync(&out.Summary, o.Action)
 	}
 	for i, m := range res.Missing {
-		user, invite, problem := syncOutcomeJSON(r, m.SyncOutcome)
-		out.Missing[i] = schema.SyncMissing{Email: m.Email, Kind: m.Kind, Action: string(m.Action), Reason: m.Reason,
-			User: user, Invite: invite, Error: problem}
+		out.Missing[i] = schema.SyncMissing{Kind: m.Kind, SyncOutcome: syncOutcomeJSON(r, m.Email, m.SyncOutcome)}
 		countSync(&out.Summary, m.Action)
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -52,29 +48,23 @@ func (s *server) syncUsers(w http.ResponseWriter, r *http.Request, p workspace.P
 // wholeFile says that a request carries a whole file, as a plan does.
 func wholeFile() bool { return true }
 
-// syncOutcomeJSON is the person of an outcome, with its notices, and the
-// problem the single-person route would answer when it was refused or
-// invalid.
-func syncOutcomeJSON(r *http.Request, o workspace.SyncOutcome) (*schema.User, *schema.Invite, *schema.Problem) {
-	var (
-		user    *schema.User
-		invite  *schema.Invite
-		problem *schema.Problem
-	)
+// syncOutcomeJSON is what the sync did to the person of email: the person
+// with its notices, and the problem the single-person route would answer
+// when it was refused or invalid.
+func syncOutcomeJSON(r *http.Request, email string, o workspace.SyncOutcome) schema.SyncOutcome {
+	out := schema.SyncOutcome{Email: email, Action: string(o.Action), Reason: o.Reason}
 	if o.User != nil {
 		u := userJSON(*o.User, o.Notices)
-		user = &u
+		out.User = &u
 	}
 	if o.Invite != nil {
 		inv := inviteJSON(*o.Invite, o.Notices)
-		invite = &inv
+		out.Invite = &inv
 	}
 	if o.Err != nil {
-		p := problemOf(o.Err)
-		p.RequestID = infoOf(r).id
-		problem = &p
+		out.Error = rowProblem(r, o.Err)
 	}
-	return user, invite, problem
+	return out
 }
 
 // countSync adds one outcome of action to the summary.

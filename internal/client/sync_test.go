@@ -11,7 +11,7 @@ import (
 
 func TestClient_SyncUsers_SendsTheRosterWhole(t *testing.T) {
 	c, reqs := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, schema.SyncResponse{Rows: []schema.SyncRowResult{{Index: 0, Email: "ada@example.com", Action: schema.SyncUnchanged}},
+		writeJSON(w, 200, schema.SyncResponse{Rows: []schema.SyncRowResult{{Index: 0, SyncOutcome: schema.SyncOutcome{Email: "ada@example.com", Action: schema.SyncUnchanged}}},
 			Summary: schema.SyncSummary{Unchanged: 1}})
 	})
 	out, err := c.SyncUsers(context.Background(), schema.SyncRequest{DeactivateMissing: true,

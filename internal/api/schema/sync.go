@@ -58,12 +58,11 @@ type SyncResponse struct {
 	Licenses []LicensePool   `json:"licenses"`
 }
 
-// SyncRowResult is what the sync did to one row. Reason says why in words:
-// what changes ("licenses flow → agent-dialer, flow"), or for refused and
-// invalid the detail of Error, the problem the single-person route would
-// answer. User or Invite is the person as the sync left them.
-type SyncRowResult struct {
-	Index  int      `json:"index"`
+// SyncOutcome is what the sync did to one person. Reason says why in
+// words: what changes ("licenses flow → agent-dialer, flow"), or for
+// refused and invalid the detail of Error, the problem the single-person
+// route would answer. User or Invite is the person as the sync left them.
+type SyncOutcome struct {
 	Email  string   `json:"email"`
 	Action string   `json:"action"`
 	Reason string   `json:"reason"`
@@ -72,16 +71,17 @@ type SyncRowResult struct {
 	Error  *Problem `json:"error,omitempty"`
 }
 
+// SyncRowResult is what the sync did to the row at Index.
+type SyncRowResult struct {
+	Index int `json:"index"`
+	SyncOutcome
+}
+
 // SyncMissing is an active user or a pending invite (Kind) of the
 // workspace that the roster does not list, and what the sync did to it.
 type SyncMissing struct {
-	Email  string   `json:"email"`
-	Kind   string   `json:"kind"`
-	Action string   `json:"action"`
-	Reason string   `json:"reason"`
-	User   *User    `json:"user,omitempty"`
-	Invite *Invite  `json:"invite,omitempty"`
-	Error  *Problem `json:"error,omitempty"`
+	Kind string `json:"kind"`
+	SyncOutcome
 }
 
 // SyncSummary counts the rows and missing people of each action.
