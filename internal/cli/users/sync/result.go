@@ -53,26 +53,28 @@ func newResult(r *roster, res schema.SyncResponse) Result {
 	for i, rr := range res.Rows {
 		rec := r.records[i]
 		line := rec.Line
-		row := Row{Line: &line, Email: rr.Email, Action: rr.Action, Reason: rr.Reason,
-			User: rr.User, Invite: rr.Invite, fields: rec.Fields}
-		if rr.Error != nil {
-			row.Code = rr.Error.Code
-		}
+		row := rowOf(rr.SyncOutcome)
+		row.Line, row.fields = &line, rec.Fields
 		if rec.Invalid != nil && rr.Action == schema.SyncInvalid {
 			row.Reason = rec.Invalid.Error()
 		}
-		row.Notices = notices(rr.User, rr.Invite)
 		out.Rows = append(out.Rows, row)
 	}
 	for _, m := range res.Missing {
-		row := Row{Email: m.Email, Action: m.Action, Reason: m.Reason, Kind: m.Kind, User: m.User, Invite: m.Invite}
-		if m.Error != nil {
-			row.Code = m.Error.Code
-		}
-		row.Notices = notices(m.User, m.Invite)
+		row := rowOf(m.SyncOutcome)
+		row.Kind = m.Kind
 		out.Rows = append(out.Rows, row)
 	}
 	return out
+}
+
+// rowOf is a row of the output for what the sync did to one person.
+func rowOf(o schema.SyncOutcome) Row {
+	row := Row{Email: o.Email, Action: o.Action, Reason: o.Reason, User: o.User, Invite: o.Invite, Notices: notices(o.User, o.Invite)}
+	if o.Error != nil {
+		row.Code = o.Error.Code
+	}
+	return row
 }
 
 func notices(u *schema.User, inv *schema.Invite) []string {
