@@ -167,6 +167,9 @@ func (v *IdentityProvider) takeOIDC(in IdentityProvider) error {
 		}
 	}
 	v.Issuer = strings.TrimRight(strings.TrimSpace(in.Issuer), "/")
+	if v.Issuer == "" {
+		return &ValidationError{Field: "issuer", Reason: "is required for an OpenID Connect provider (or use --kind hubspot with --portal-id)"}
+	}
 	u, ok := providerURL(v.Issuer)
 	if !ok || u.RawQuery != "" {
 		return &ValidationError{Field: "issuer", Reason: quote(in.Issuer) + " is not an issuer URL: use https://… (http only for a loopback address)"}
