@@ -51,15 +51,7 @@ func TestUserSetPassword_ReadsStdin_ThenThePasswordSignsIn(t *testing.T) {
 }
 
 func TestOrgSetIdP_SecretFromFile_DomainsChecked(t *testing.T) {
-	dir := t.TempDir()
-	db := "sqlite:" + filepath.Join(dir, "ws.db")
-	if _, _, err := run(t, db, "", "org", "create", "--slug", "acme", "--name", "Acme", "--admin-name", "Ada Admin", "--admin-email", "ada@acme.example"); err != nil {
-		t.Fatal(err)
-	}
-	secretFile := filepath.Join(dir, "secret")
-	if err := os.WriteFile(secretFile, []byte("s3cret\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	db, secretFile := newOrgWithSecret(t, "s3cret")
 	_, stderr, err := run(t, db, "", "org", "set-idp", "--org", "acme", "--name", "HubSpot", "--issuer", "https://idp.example.com",
 		"--client-id", "abc", "--client-secret-file", secretFile, "--domains", "acme.com,acme.io")
 	if err != nil {
@@ -97,15 +89,7 @@ func TestOrgSetIdP_SecretFromFile_DomainsChecked(t *testing.T) {
 }
 
 func TestOrgSetIdP_HubSpot_DefaultsPortalAndLocalAccounts(t *testing.T) {
-	dir := t.TempDir()
-	db := "sqlite:" + filepath.Join(dir, "ws.db")
-	if _, _, err := run(t, db, "", "org", "create", "--slug", "acme", "--name", "Acme", "--admin-name", "Ada Admin", "--admin-email", "ada@acme.example"); err != nil {
-		t.Fatal(err)
-	}
-	secretFile := filepath.Join(dir, "secret")
-	if err := os.WriteFile(secretFile, []byte("hub-secret\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	db, secretFile := newOrgWithSecret(t, "hub-secret")
 	hub := []string{"org", "set-idp", "--org", "acme", "--kind", "hubspot", "--client-id", "app", "--client-secret-file", secretFile}
 	for _, tc := range []struct {
 		name         string
@@ -160,4 +144,20 @@ func TestOrgSetIdP_HubSpot_DefaultsPortalAndLocalAccounts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newOrgWithSecret creates the org acme in a new database and writes a
+// client secret to a file, for set-idp.
+func newOrgWithSecret(t *testing.T, secret string) (db, secretFile string) {
+	t.Helper()
+	dir := t.TempDir()
+	db = "sqlite:" + filepath.Join(dir, "ws.db")
+	if _, _, err := run(t, db, "", "org", "create", "--slug", "acme", "--name", "Acme", "--admin-name", "Ada Admin", "--admin-email", "ada@acme.example"); err != nil {
+		t.Fatal(err)
+	}
+	secretFile = filepath.Join(dir, "secret")
+	if err := os.WriteFile(secretFile, []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return db, secretFile
 }

@@ -190,6 +190,16 @@ func (b *tab) startLogin() *authorization {
 	return a
 }
 
+// loginWithHubSpot starts wsctl's login in a fresh browser and signs in
+// with HubSpot as email, choosing portal.
+func (h *hubEnv) loginWithHubSpot(email string, portal int64) (*tab, *authorization) {
+	h.t.Helper()
+	b := h.newTab()
+	a := b.startLogin()
+	b.signInWithHubSpot(email, portal)
+	return b, a
+}
+
 func (h *hubEnv) users() []workspace.User {
 	h.t.Helper()
 	us, _, err := h.svc.ListUsers(h.ctx, h.operator(), workspace.UserFilter{Status: workspace.UsersAll})
@@ -202,9 +212,7 @@ func (h *hubEnv) users() []workspace.User {
 func TestHubSpot_ExistingUserSignsIn_ThenTOTP_Consent(t *testing.T) {
 	h := newHubSpotEnv(t, nil)
 	h.addUser("Pat Lee", "pat@acme.example", "", "user")
-	b := h.newTab()
-	a := b.startLogin()
-	b.signInWithHubSpot("pat@acme.example", acmePortal)
+	b, a := h.loginWithHubSpot("pat@acme.example", acmePortal)
 	b.want("/login/mfa/enroll", "Set up MFA")
 	b.enrollTOTP()
 	b.want("/consent", "Allow access?", "pat@acme.example")
@@ -220,9 +228,7 @@ func TestHubSpot_ExistingUserSignsIn_ThenTOTP_Consent(t *testing.T) {
 func TestHubSpot_OtherPortalRefused(t *testing.T) {
 	h := newHubSpotEnv(t, nil)
 	h.addUser("Pat Lee", "pat@acme.example", "", "user")
-	b := h.newTab()
-	b.startLogin()
-	b.signInWithHubSpot("pat@acme.example", agencyPortal)
+	b, _ := h.loginWithHubSpot("pat@acme.example", agencyPortal)
 	b.want("/login/upstream/callback", "You cannot sign in here", "HubSpot account 9999", "choose account 4242")
 	if n := b.count("#code"); n != 0 {
 		t.Fatal("a sign-in with another HubSpot account reached MFA")
@@ -234,9 +240,7 @@ func TestHubSpot_OtherPortalRefused(t *testing.T) {
 func TestHubSpot_CallbackReplayRefused(t *testing.T) {
 	h := newHubSpotEnv(t, nil)
 	h.addUser("Pat Lee", "pat@acme.example", "", "user")
-	b := h.newTab()
-	b.startLogin()
-	b.signInWithHubSpot("pat@acme.example", acmePortal)
+	b, _ := h.loginWithHubSpot("pat@acme.example", acmePortal)
 	b.want("/login/mfa/enroll")
 	redirects := h.hub.Redirects()
 	if len(redirects) != 1 || !strings.Contains(redirects[0], "state=") {
@@ -254,17 +258,13 @@ func TestHubSpot_CallbackReplayRefused(t *testing.T) {
 func TestHubSpot_EmailChangedAtHubSpot_SameUserSignsIn(t *testing.T) {
 	h := newHubSpotEnv(t, nil)
 	pat := h.addUser("Pat Lee", "pat@acme.example", "", "user")
-	b := h.newTab()
-	b.startLogin()
-	b.signInWithHubSpot("pat@acme.example", acmePortal)
+	b, _ := h.loginWithHubSpot("pat@acme.example", acmePortal)
 	b.want("/login/mfa/enroll")
 	b.enrollTOTP()
 	b.want("/consent", "pat@acme.example")
 
 	h.hub.SetEmail(hubPat.ID, "pat.lee@acme.example")
-	b = h.newTab()
-	b.startLogin()
-	b.signInWithHubSpot("pat.lee@acme.example", acmePortal)
+	b, _ = h.loginWithHubSpot("pat.lee@acme.example", acmePortal)
 	b.want("/login/mfa", "Enter your code", "pat@acme.example")
 	if us := h.users(); len(us) != 2 || !slices.ContainsFunc(us, func(u workspace.User) bool { return u.ID == pat.ID }) {
 		t.Fatalf("users after the email change: %v, want ada and pat only (nobody signed up)", us)
@@ -350,9 +350,7 @@ func TestHubSpot_DeactivatedUserRefused_R9(t *testing.T) {
 	if _, err := h.svc.Deactivate(h.ctx, h.adminPrincipal(), "pat@acme.example"); err != nil {
 		t.Fatal(err)
 	}
-	b := h.newTab()
-	b.startLogin()
-	b.signInWithHubSpot("pat@acme.example", acmePortal)
+	b, _ := h.loginWithHubSpot("pat@acme.example", acmePortal)
 	b.want("/login/upstream/callback", "Account deactivated")
 }
 
