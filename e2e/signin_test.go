@@ -13,6 +13,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
+
+	"github.com/wsctl/wsctl/internal/testutil/chromiumtest"
 )
 
 // requireKeyring skips (outside CI) or fails (under CI=true) when no
@@ -132,7 +134,7 @@ func waitFor(t *testing.T, done <-chan result, what string) result {
 // with a code computed from the shown key, consent; the CLI ends signed in
 // with its tokens in the real OS keyring and calls the API with them.
 func TestBrowserLogin_EnrollTOTP_Consent_TokensInKeyring(t *testing.T) {
-	browser := newBrowser(t)
+	browser := chromiumtest.New(t)
 	requireKeyring(t)
 	s := startServer(t)
 	s.adminTok = s.createOrg("acme")
@@ -200,7 +202,7 @@ func TestBrowserLogin_EnrollTOTP_Consent_TokensInKeyring(t *testing.T) {
 // real headless Chromium: the person sets a password, enrolls TOTP and
 // becomes an active user with the invited roles and licenses.
 func TestBrowserSignup_FromInviteLink_R6(t *testing.T) {
-	browser := newBrowser(t)
+	browser := chromiumtest.New(t)
 	s := startServer(t)
 	s.invitingOrg("acme")
 	must(t, s.admin("users", "invite", "--name", "Grace Hopper", "--email", "grace@acme.example", "--role", "manager,user", "--license", "flow"), 0, "invite")
@@ -257,7 +259,7 @@ func TestBrowserSignup_FromInviteLink_R6(t *testing.T) {
 // approves it in a real headless Chromium on the device page: code, sign-in,
 // TOTP enrollment, consent; the CLI, polling, ends signed in.
 func TestBrowserDeviceLogin_RFC8628(t *testing.T) {
-	browser := newBrowser(t)
+	browser := chromiumtest.New(t)
 	requireKeyring(t)
 	s := startServer(t)
 	s.adminTok = s.createOrg("acme")

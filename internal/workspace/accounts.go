@@ -186,13 +186,16 @@ func RandomToken() string { return randomToken() }
 // of concurrent guesses cannot all pass the check; the count is cleared only
 // when the whole sign-in, MFA included, succeeds (signedIn), so a stolen
 // password does not buy more TOTP guesses. A deactivated user is refused
-// (R9) once the password is right.
+// (R9) once the password is right. An org that signs in through its
+// provider only takes no password at all (*LocalAccountsOffError).
 func (a *Accounts) CheckPassword(ctx context.Context, orgSlug, email, password string) (User, error) {
 	email = normalizeEmail(email)
 	var org Org
 	err := a.svc.store.View(ctx, func(tx Tx) (err error) {
-		org, err = tx.OrgBySlug(ctx, strings.ToLower(strings.TrimSpace(orgSlug)))
-		return err
+		if org, err = tx.OrgBySlug(ctx, strings.ToLower(strings.TrimSpace(orgSlug))); err != nil {
+			return err
+		}
+		return checkLocalAccounts(ctx, tx, org.ID)
 	})
 	if isNotFound(err) {
 		verifyPassword(a.dummyHash(), password) // the same cost as a real account

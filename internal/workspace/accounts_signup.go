@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"context"
+	"time"
 )
 
 // InviteForSignup finds the pending invite of a signup link and its org
@@ -23,11 +24,14 @@ func (a *Accounts) InviteForSignup(ctx context.Context, token string) (inv Invit
 
 // NewAccount is what a person set up on the signup page before the invite
 // is accepted: a password hash ("" when they use the org's provider) and a
-// TOTP secret whose first code verified at TOTPStep.
+// TOTP secret whose first code verified at TOTPStep. UpstreamSubject is
+// the provider account they signed up with (UpstreamInvite checked it),
+// bound to the new user at once.
 type NewAccount struct {
-	PasswordHash string
-	TOTPSecret   string
-	TOTPStep     int64
+	PasswordHash    string
+	TOTPSecret      string
+	TOTPStep        int64
+	UpstreamSubject string
 }
 
 // CompleteInviteSignup accepts the invite (R6: an active user with the
@@ -50,8 +54,27 @@ func (a *Accounts) CompleteInviteSignup(ctx context.Context, in AcceptInput, acc
 		if err := tx.PutCredentials(ctx, cred); err != nil {
 			return err
 		}
+		if err := bindNewAccount(ctx, tx, u, acct, now); err != nil {
+			return err
+		}
 		out, err = a.markEnrolled(ctx, c, u, in.RequestID)
 		return err
 	})
 	return out, err
+}
+
+// bindNewAccount refuses a password where the org signs in through its
+// provider only, and binds the provider account the person signed up with.
+func bindNewAccount(ctx context.Context, tx Tx, u User, acct NewAccount, now time.Time) error {
+	if acct.PasswordHash != "" {
+		return checkLocalAccounts(ctx, tx, u.OrgID)
+	}
+	if acct.UpstreamSubject == "" {
+		return nil
+	}
+	idp, err := tx.IdentityProvider(ctx, u.OrgID)
+	if err != nil {
+		return err
+	}
+	return linkUpstream(ctx, tx, u, idp, acct.UpstreamSubject, now)
 }

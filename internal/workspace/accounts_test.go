@@ -427,13 +427,42 @@ func TestUpstream_BindsTheProviderAccount_NotJustTheEmail(t *testing.T) {
 		if _, err := e.acc.SignInUpstream(e.ctx, e.org.ID, ada, ""); err != nil {
 			t.Fatalf("ada's first provider sign-in: %v", err)
 		}
-		ada.Subject = "sub-dan" // dan's account cannot be ada's too
-		if _, err := e.acc.SignInUpstream(e.ctx, e.org.ID, ada, ""); !errors.As(err, &refused) {
-			t.Fatalf("dan's provider account signing in as ada: %v, want a refusal", err)
+		ada.Subject = "sub-dan" // dan's account claiming ada's email is still dan's
+		if u, err := e.acc.SignInUpstream(e.ctx, e.org.ID, ada, ""); err != nil || u.ID != first.ID {
+			t.Fatalf("dan's provider account with ada's email signed in %s (%v), want dan", u.Email, err)
 		}
 		ada.Subject = ""
 		if _, err := e.acc.SignInUpstream(e.ctx, e.org.ID, ada, ""); !errors.As(err, &refused) {
 			t.Fatalf("no subject: %v, want a refusal", err)
+		}
+	})
+}
+
+// A provider account whose email changed at the provider still signs in
+// the user it is bound to: the binding is looked up before the email, which
+// decides only at the first sign-in through the provider (issue 10).
+func TestUpstream_EmailChangedAtTheProvider_SameUserSignsIn(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		op := workspace.Operator(e.org.ID)
+		if _, err := e.acc.SetIdentityProvider(e.ctx, op, workspace.IdentityProvider{Name: "Corp IdP", Issuer: "https://idp.example.com",
+			ClientID: "c", ClientSecret: "s"}); err != nil {
+			t.Fatal(err)
+		}
+		ada := workspace.UpstreamIdentity{Subject: "sub-ada", Email: e.admin.Email, EmailVerified: true}
+		if _, err := e.acc.SignInUpstream(e.ctx, e.org.ID, ada, ""); err != nil {
+			t.Fatalf("first sign-in binds by email: %v", err)
+		}
+		for _, changed := range []workspace.UpstreamIdentity{
+			{Subject: "sub-ada", Email: "ada.lovelace@acme.example", EmailVerified: true},
+			{Subject: "sub-ada", Email: "ada@elsewhere.example", EmailVerified: false},
+		} {
+			u, err := e.acc.SignInUpstream(e.ctx, e.org.ID, changed, "")
+			if err != nil || u.ID != e.admin.ID {
+				t.Fatalf("after the email changed to %s: signed in %q (%v), want ada", changed.Email, u.Email, err)
+			}
+		}
+		if users, _, err := e.svc.ListUsers(e.ctx, op, workspace.UserFilter{Status: workspace.UsersAll}); err != nil || len(users) != 1 {
+			t.Fatalf("users after the email change: %d (%v), want ada alone (nobody signed up)", len(users), err)
 		}
 	})
 }

@@ -5,33 +5,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
 )
 
-// IdentityProvider is the upstream OpenID Connect provider an org's people
-// sign in with ("Sign in with HubSpot"). People whose verified email is of
-// one of Domains may sign up on their own while signup mode is on (R7).
-type IdentityProvider struct {
-	OrgID        string
-	Name         string // shown on the button: "Sign in with <Name>"
-	Issuer       string // discovery at Issuer + /.well-known/openid-configuration
-	ClientID     string
-	ClientSecret string
-	Domains      []string
-	UpdatedAt    time.Time
-}
-
 // UpstreamIdentity is what the provider said of the person.
 type UpstreamIdentity struct {
-	Subject       string
+	Subject       string // the provider's stable id of the person (HubSpot: user_id)
 	Email         string
 	EmailVerified bool
 	Name          string
+	// Account is the provider account the person signed in to (HubSpot:
+	// hub_id, the portal); "" for OpenID Connect.
+	Account string
 }
 
 // UpstreamRefusedError: the person signed in at the provider but may not
@@ -62,50 +49,10 @@ func (a *Accounts) SetIdentityProvider(ctx context.Context, p Principal, in Iden
 			return err
 		}
 		out = v
-		c.record("identity_provider.set", org.Slug, nil,
-			map[string]any{"name": v.Name, "issuer": v.Issuer, "client_id": v.ClientID, "domains": v.Domains})
+		c.record("identity_provider.set", org.Slug, nil, v.auditView())
 		return nil
 	})
 	return out, err
-}
-
-func validateIdentityProvider(in IdentityProvider) (IdentityProvider, error) {
-	v := IdentityProvider{Name: strings.TrimSpace(in.Name), Issuer: strings.TrimRight(strings.TrimSpace(in.Issuer), "/"),
-		ClientID: strings.TrimSpace(in.ClientID), ClientSecret: strings.TrimSpace(in.ClientSecret), Domains: []string{}}
-	u, err := url.Parse(v.Issuer)
-	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))) {
-		return v, &ValidationError{Field: "issuer", Reason: quote(in.Issuer) + " is not an issuer URL: use https://… (http only for a loopback address)"}
-	}
-	if v.ClientID == "" {
-		return v, &ValidationError{Field: "client-id", Reason: "is required (the client id the provider gave this server)"}
-	}
-	if v.ClientSecret == "" {
-		return v, &ValidationError{Field: "client-secret", Reason: "is required (the client secret the provider gave this server)"}
-	}
-	if v.Name == "" {
-		v.Name = u.Hostname()
-	}
-	for _, d := range in.Domains {
-		d = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@"))
-		if d == "" {
-			continue
-		}
-		if !isDomain(d) {
-			return v, &ValidationError{Field: "domains", Reason: quote(d) + " is not an email domain (like acme.com)"}
-		}
-		if !slices.Contains(v.Domains, d) {
-			v.Domains = append(v.Domains, d)
-		}
-	}
-	return v, nil
-}
-
-func isLoopbackHost(h string) bool {
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 // RemoveIdentityProvider turns the org's provider off (workspaced org remove-idp).
@@ -122,8 +69,7 @@ func (a *Accounts) RemoveIdentityProvider(ctx context.Context, p Principal) erro
 		if err := tx.DeleteIdentityProvider(ctx, p.OrgID); err != nil {
 			return err
 		}
-		c.record("identity_provider.removed", before.Issuer,
-			map[string]any{"name": before.Name, "issuer": before.Issuer, "client_id": before.ClientID, "domains": before.Domains}, nil)
+		c.record("identity_provider.removed", before.linkIssuer(), before.auditView(), nil)
 		return nil
 	})
 }
@@ -152,45 +98,104 @@ func (a *Accounts) OrgByID(ctx context.Context, id string) (org Org, err error) 
 }
 
 // SignInUpstream decides who a person who signed in at the org's provider
-// is here: the user with that verified email, or, while signup mode is on
-// and the email's domain is one of the provider's, a new user added by R7
-// (active, role user, no licenses). Anyone else is refused with the reason.
+// is here. The provider account must be of the org's (HubSpot: its
+// portal). A provider account bound to a user signs that user in, whatever
+// its email says now (it may have changed at the provider). An account not
+// yet bound is matched by its verified email once, and bound: the user
+// with that email, or, while signup mode is on and the provider lets the
+// person sign up (mayAutoSignUp), a new user added by R7 (active, role
+// user, no licenses). Anyone else is refused with the reason.
 func (a *Accounts) SignInUpstream(ctx context.Context, orgID string, id UpstreamIdentity, requestID string) (User, error) {
-	email := strings.TrimSpace(id.Email)
-	if email == "" || !id.EmailVerified {
-		return User{}, &UpstreamRefusedError{Reason: "your identity provider did not confirm your email address, so it cannot sign you in here; ask your admin to check the provider's settings"}
+	if strings.TrimSpace(id.Subject) == "" {
+		return User{}, errNoSubject
 	}
 	var org Org
 	var idp IdentityProvider
 	var u User
+	var match upstreamMatch
 	err := a.svc.store.View(ctx, func(tx Tx) error {
 		var err error
-		if org, err = tx.OrgByID(ctx, orgID); err != nil {
+		if org, idp, err = orgProvider(ctx, tx, orgID); err != nil {
 			return err
 		}
-		if idp, err = tx.IdentityProvider(ctx, orgID); err != nil {
+		if err := idp.admits(org, id); err != nil {
 			return err
 		}
-		u, err = tx.UserByEmail(ctx, orgID, normalizeEmail(email))
+		u, match, err = upstreamUser(ctx, tx, orgID, idp, id)
 		return err
 	})
 	switch {
-	case err == nil && u.CanSignIn() != nil:
+	case err != nil:
+		return User{}, err
+	case match != matchNone && u.CanSignIn() != nil:
 		return User{}, ErrUserDeactivated
-	case err == nil:
+	case match == matchLink:
+		return u, nil
+	case match == matchEmail:
 		if err := a.bindUpstream(ctx, orgID, u, idp, id.Subject); err != nil {
 			return User{}, err
 		}
 		return u, nil
-	case !isNotFound(err) || org.ID == "" || idp.OrgID == "":
+	}
+	return a.signUpUpstream(ctx, org, idp, id, requestID)
+}
+
+// upstreamMatch is how a provider account was matched to a user.
+type upstreamMatch int
+
+const (
+	matchNone  upstreamMatch = iota // nobody here yet
+	matchLink                       // the user bound to the provider account
+	matchEmail                      // first sign-in through the provider: the user with its email
+)
+
+var errNoSubject = &UpstreamRefusedError{Reason: "your identity provider sent no subject for your account, so it cannot sign you in here; ask your admin to check the provider"}
+
+func orgProvider(ctx context.Context, tx Tx, orgID string) (org Org, idp IdentityProvider, err error) {
+	if org, err = tx.OrgByID(ctx, orgID); err != nil {
+		return org, idp, err
+	}
+	idp, err = tx.IdentityProvider(ctx, orgID)
+	return org, idp, err
+}
+
+// upstreamUser finds the user of a provider account: by its binding
+// first, so that an email changed at the provider still finds its user;
+// only an account bound to nobody is matched by its verified email.
+func upstreamUser(ctx context.Context, tx Tx, orgID string, idp IdentityProvider, id UpstreamIdentity) (User, upstreamMatch, error) {
+	userID, err := tx.UpstreamUser(ctx, orgID, idp.linkIssuer(), id.Subject)
+	if err == nil {
+		u, err := tx.UserByID(ctx, orgID, userID)
+		return u, matchLink, err
+	}
+	if !isNotFound(err) {
+		return User{}, matchNone, err
+	}
+	if err := verifiedEmail(id); err != nil {
+		return User{}, matchNone, err
+	}
+	u, err := tx.UserByEmail(ctx, orgID, normalizeEmail(id.Email))
+	if isNotFound(err) {
+		return User{}, matchNone, nil
+	}
+	return u, matchEmail, err
+}
+
+func verifiedEmail(id UpstreamIdentity) error {
+	if strings.TrimSpace(id.Email) == "" || !id.EmailVerified {
+		return &UpstreamRefusedError{Reason: "your identity provider did not confirm your email address, so it cannot sign you in here; ask your admin to check the provider's settings"}
+	}
+	return nil
+}
+
+// signUpUpstream adds a person the provider signed in who is not yet a
+// user (R7), when the provider lets them sign up, and binds them.
+func (a *Accounts) signUpUpstream(ctx context.Context, org Org, idp IdentityProvider, id UpstreamIdentity, requestID string) (User, error) {
+	email := strings.TrimSpace(id.Email)
+	if err := idp.mayAutoSignUp(org, email); err != nil {
 		return User{}, err
 	}
-	domain := strings.ToLower(email[strings.LastIndexByte(email, '@')+1:])
-	if !slices.Contains(idp.Domains, domain) {
-		return User{}, &UpstreamRefusedError{Reason: fmt.Sprintf("%s is not a user of %s, and people from %s cannot sign up on their own (allowed: %s); ask an admin of %s for an invite",
-			email, org.Name, domain, domainList(idp.Domains), org.Name)}
-	}
-	u, err = a.svc.SignUpAutomatically(ctx, orgID, nameForSignup(id.Name, email), email, requestID)
+	u, err := a.svc.SignUpAutomatically(ctx, org.ID, nameForSignup(id.Name, email), email, requestID)
 	var forbidden *ForbiddenError
 	if errors.As(err, &forbidden) {
 		return User{}, &UpstreamRefusedError{Reason: forbidden.Reason}
@@ -201,7 +206,7 @@ func (a *Accounts) SignInUpstream(ctx context.Context, orgID string, id Upstream
 	if err != nil {
 		return User{}, err
 	}
-	if err := a.bindUpstream(ctx, orgID, u, idp, id.Subject); err != nil {
+	if err := a.bindUpstream(ctx, org.ID, u, idp, id.Subject); err != nil {
 		return User{}, err
 	}
 	return u, nil
@@ -212,27 +217,31 @@ func (a *Accounts) SignInUpstream(ctx context.Context, orgID string, id Upstream
 // alone never decides who someone is, so a provider account whose email
 // changes to another person's cannot take that person's account over.
 func (a *Accounts) bindUpstream(ctx context.Context, orgID string, u User, idp IdentityProvider, subject string) error {
+	return a.svc.store.Update(ctx, func(tx Tx) error {
+		return linkUpstream(ctx, tx, u, idp, subject, a.svc.clock())
+	})
+}
+
+// linkUpstream binds u to the provider account inside tx (see bindUpstream).
+func linkUpstream(ctx context.Context, tx Tx, u User, idp IdentityProvider, subject string, now time.Time) error {
 	if strings.TrimSpace(subject) == "" {
-		return &UpstreamRefusedError{Reason: "your identity provider sent no subject for your account, so it cannot sign you in here; ask your admin to check the provider"}
+		return errNoSubject
 	}
 	provider := cmp.Or(idp.Name, "your identity provider")
-	taken := &UpstreamRefusedError{Reason: fmt.Sprintf("%s is bound to another account at %s; sign in there with the account you used before, or ask an admin", u.Email, provider)}
-	return a.svc.store.Update(ctx, func(tx Tx) error {
-		bound, err := tx.UpstreamSubject(ctx, orgID, u.ID, idp.Issuer)
-		switch {
-		case err == nil && bound == subject:
-			return nil
-		case err == nil:
-			return taken
-		case !isNotFound(err):
-			return err
-		}
-		linked, err := tx.LinkUpstream(ctx, orgID, u.ID, idp.Issuer, subject, a.svc.clock())
-		if err == nil && !linked {
-			return &UpstreamRefusedError{Reason: fmt.Sprintf("this account at %s is already bound to another user of the org; sign in with your own account", provider)}
-		}
+	bound, err := tx.UpstreamSubject(ctx, u.OrgID, u.ID, idp.linkIssuer())
+	switch {
+	case err == nil && bound == subject:
+		return nil
+	case err == nil:
+		return &UpstreamRefusedError{Reason: fmt.Sprintf("%s is bound to another account at %s; sign in there with the account you used before, or ask an admin", u.Email, provider)}
+	case !isNotFound(err):
 		return err
-	})
+	}
+	linked, err := tx.LinkUpstream(ctx, u.OrgID, u.ID, idp.linkIssuer(), subject, now)
+	if err == nil && !linked {
+		return &UpstreamRefusedError{Reason: fmt.Sprintf("this account at %s is already bound to another user of the org; sign in with your own account", provider)}
+	}
+	return err
 }
 
 func domainList(ds []string) string {
@@ -274,4 +283,61 @@ func nameForSignup(name, email string) string {
 		return n
 	}
 	return "New member"
+}
+
+// ErrInviteForSomeoneElse: the provider signed in a person whose verified
+// email is not the invited one (R6).
+var ErrInviteForSomeoneElse = &simpleError{code: "invite_for_someone_else",
+	msg: "this invite is for another email address than the one your identity provider signed you in with"}
+
+// UpstreamInvite decides whether the person the provider signed in may
+// complete the invite of token (R6): the invite is pending, the provider
+// account is of the org's (HubSpot: its portal), and its verified email is
+// the invited one. CompleteInviteSignup then binds the account.
+func (a *Accounts) UpstreamInvite(ctx context.Context, token string, id UpstreamIdentity) (Invite, Org, error) {
+	inv, org, err := a.InviteForSignup(ctx, token)
+	if err != nil {
+		return inv, org, err
+	}
+	err = a.svc.store.View(ctx, func(tx Tx) error {
+		_, idp, err := orgProvider(ctx, tx, org.ID)
+		if err != nil {
+			return err
+		}
+		return idp.admits(org, id)
+	})
+	if err != nil {
+		return inv, org, err
+	}
+	if verifiedEmail(id) != nil || normalizeEmail(id.Email) != normalizeEmail(inv.Email) {
+		return inv, org, ErrInviteForSomeoneElse
+	}
+	return inv, org, nil
+}
+
+// LocalAccountsOffError: the org signs in through its provider only, so
+// passwords are not taken.
+type LocalAccountsOffError struct{ Org, Provider string }
+
+func (e *LocalAccountsOffError) Error() string {
+	return fmt.Sprintf("%s signs in with %s only: use the \"Sign in with %s\" button (passwords are off for %s)", e.Org, e.Provider, e.Provider, e.Org)
+}
+func (e *LocalAccountsOffError) Code() string { return "local_accounts_off" }
+
+// CheckLocalAccounts refuses passwords for an org that signs in through
+// its provider only (the sign-in and signup pages ask before showing or
+// taking a password).
+func (a *Accounts) CheckLocalAccounts(ctx context.Context, orgID string) error {
+	return a.svc.store.View(ctx, func(tx Tx) error { return checkLocalAccounts(ctx, tx, orgID) })
+}
+
+func checkLocalAccounts(ctx context.Context, tx Tx, orgID string) error {
+	org, idp, err := orgProvider(ctx, tx, orgID)
+	if isNotFound(err) || (err == nil && !idp.ProviderOnly) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return &LocalAccountsOffError{Org: org.Name, Provider: idp.Name}
 }

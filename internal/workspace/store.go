@@ -146,6 +146,9 @@ type Tx interface {
 	// UpstreamSubject is the provider account (subject at issuer) the user
 	// is bound to; a *NotFoundError when none yet.
 	UpstreamSubject(ctx context.Context, orgID, userID, issuer string) (string, error)
+	// UpstreamUser is the id of the user bound to the provider account
+	// (subject at issuer); a *NotFoundError when nobody is.
+	UpstreamUser(ctx context.Context, orgID, issuer, subject string) (string, error)
 	// LinkUpstream binds the user to the provider account; false when that
 	// account is bound to another user of the org already.
 	LinkUpstream(ctx context.Context, orgID, userID, issuer, subject string, at time.Time) (bool, error)

@@ -51,15 +51,7 @@ func TestUserSetPassword_ReadsStdin_ThenThePasswordSignsIn(t *testing.T) {
 }
 
 func TestOrgSetIdP_SecretFromFile_DomainsChecked(t *testing.T) {
-	dir := t.TempDir()
-	db := "sqlite:" + filepath.Join(dir, "ws.db")
-	if _, _, err := run(t, db, "", "org", "create", "--slug", "acme", "--name", "Acme", "--admin-name", "Ada Admin", "--admin-email", "ada@acme.example"); err != nil {
-		t.Fatal(err)
-	}
-	secretFile := filepath.Join(dir, "secret")
-	if err := os.WriteFile(secretFile, []byte("s3cret\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	db, secretFile := newOrgWithSecret(t, "s3cret")
 	_, stderr, err := run(t, db, "", "org", "set-idp", "--org", "acme", "--name", "HubSpot", "--issuer", "https://idp.example.com",
 		"--client-id", "abc", "--client-secret-file", secretFile, "--domains", "acme.com,acme.io")
 	if err != nil {
@@ -94,4 +86,78 @@ func TestOrgSetIdP_SecretFromFile_DomainsChecked(t *testing.T) {
 	if _, _, err := run(t, db, "", "org", "remove-idp", "--org", "acme"); err == nil {
 		t.Fatal("removing a provider that is not there succeeded")
 	}
+}
+
+func TestOrgSetIdP_HubSpot_DefaultsPortalAndLocalAccounts(t *testing.T) {
+	db, secretFile := newOrgWithSecret(t, "hub-secret")
+	hub := []string{"org", "set-idp", "--org", "acme", "--kind", "hubspot", "--client-id", "app", "--client-secret-file", secretFile}
+	for _, tc := range []struct {
+		name         string
+		args         []string
+		err          string // "" when it succeeds
+		said         string
+		providerOnly bool
+		authorizeURL string
+	}{
+		{"no portal", hub, "portal-id", "", false, ""},
+		{"an issuer with hubspot", append(hub, "--portal-id", "4242", "--issuer", "https://idp.example.com"), "issuer", "", false, ""},
+		{"plain http endpoint", append(hub, "--portal-id", "4242", "--token-url", "http://api.example.com/token"), "token-url", "", false, ""},
+		{"oidc without an issuer", []string{"org", "set-idp", "--org", "acme", "--client-id", "c", "--client-secret-file", secretFile}, "issuer", "", false, ""},
+		{"hubspot defaults", append(hub, "--portal-id", "4242"), "",
+			"acme signs in with HubSpot (HubSpot account 4242); sign-up (while signup mode is on): every user of HubSpot account 4242; local passwords: off",
+			true, workspace.HubSpotAuthorizeURL},
+		{"local accounts kept, another host", append(hub, "--portal-id", "4242", "--allow-local-accounts", "--authorize-url", "https://app-eu1.hubspot.com/oauth/authorize"), "",
+			"local passwords: kept", false, "https://app-eu1.hubspot.com/oauth/authorize"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, err := run(t, db, "", tc.args...)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err %v, want one about %s", err, tc.err)
+				}
+				return
+			}
+			if err != nil || !strings.Contains(stderr, tc.said) {
+				t.Fatalf("set-idp: %v, said %q, want %q", err, stderr, tc.said)
+			}
+			ctx := context.Background()
+			st, err := store.Open(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			svc := workspace.NewService(st)
+			org, _ := svc.OrgBySlug(ctx, "acme")
+			idp, err := workspace.NewAccounts(svc).IdentityProvider(ctx, org.ID)
+			if err != nil || idp.Kind != workspace.ProviderHubSpot || idp.PortalID != "4242" || idp.ClientSecret != "hub-secret" ||
+				idp.ProviderOnly != tc.providerOnly || idp.AuthorizeURL != tc.authorizeURL || idp.TokenURL != workspace.HubSpotTokenURL ||
+				strings.Join(idp.Scopes, " ") != "oauth" {
+				t.Fatalf("stored %+v, %v", idp, err)
+			}
+			events, _, err := svc.ListAudit(ctx, workspace.Operator(org.ID), workspace.AuditFilter{Action: "identity_provider.set"})
+			if err != nil || len(events) == 0 {
+				t.Fatalf("audit: %v %v", events, err)
+			}
+			last := string(events[0].After)
+			if !strings.Contains(last, `"portal_id":"4242"`) || !strings.Contains(last, tc.authorizeURL) || strings.Contains(last, "hub-secret") {
+				t.Fatalf("audit of set-idp: %s", last)
+			}
+		})
+	}
+}
+
+// newOrgWithSecret creates the org acme in a new database and writes a
+// client secret to a file, for set-idp.
+func newOrgWithSecret(t *testing.T, secret string) (db, secretFile string) {
+	t.Helper()
+	dir := t.TempDir()
+	db = "sqlite:" + filepath.Join(dir, "ws.db")
+	if _, _, err := run(t, db, "", "org", "create", "--slug", "acme", "--name", "Acme", "--admin-name", "Ada Admin", "--admin-email", "ada@acme.example"); err != nil {
+		t.Fatal(err)
+	}
+	secretFile = filepath.Join(dir, "secret")
+	if err := os.WriteFile(secretFile, []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return db, secretFile
 }

@@ -189,6 +189,14 @@ func (e *env) oauthConfig(redirect string) *oauth2.Config {
 // page returned is where the OAuth server sent the browser (the login page).
 func (e *env) authorize(b *browser, opts ...oauth2.AuthCodeOption) (*authorization, *page) {
 	e.t.Helper()
+	a, u := e.startAuthorization(opts...)
+	return a, b.get(u)
+}
+
+// startAuthorization starts a code flow as wsctl does: its loopback
+// listener and the authorization URL to open in a browser.
+func (e *env) startAuthorization(opts ...oauth2.AuthCodeOption) (*authorization, string) {
+	e.t.Helper()
 	a := &authorization{e: e, verifier: oauth2.GenerateVerifier(), state: "st-" + workspace.RandomToken()[:8], got: make(chan url.Values, 1)}
 	lb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/callback" {
@@ -202,7 +210,7 @@ func (e *env) authorize(b *browser, opts ...oauth2.AuthCodeOption) (*authorizati
 	e.t.Cleanup(lb.Close)
 	a.cfg = e.oauthConfig(lb.URL + "/callback")
 	opts = append(opts, oauth2.S256ChallengeOption(a.verifier))
-	return a, b.get(a.cfg.AuthCodeURL(a.state, opts...))
+	return a, a.cfg.AuthCodeURL(a.state, opts...)
 }
 
 // token exchanges the code the loopback listener received for tokens.

@@ -111,8 +111,10 @@ type signupFlow struct {
 	InviteID     string `json:"invite_id"`
 	Name         string `json:"name"`
 	PasswordHash string `json:"password_hash,omitempty"`
-	Upstream     bool   `json:"upstream,omitempty"`
-	TOTPSecret   string `json:"totp_secret"`
+	// UpstreamSubject is the provider account of a sign-up through the
+	// org's provider, bound to the new user when the invite is accepted.
+	UpstreamSubject string `json:"upstream_subject,omitempty"`
+	TOTPSecret      string `json:"totp_secret"`
 }
 
 func flowOf(s workspace.BrowserSession) flowState {

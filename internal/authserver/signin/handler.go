@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zitadel/oidc/v3/pkg/client/rp"
 	"golang.org/x/time/rate"
 
 	"github.com/wsctl/wsctl/internal/ratelimit"
@@ -65,8 +64,8 @@ type Handler struct {
 	upstream *http.Client
 	mux      *http.ServeMux
 
-	partiesMu sync.Mutex
-	parties   map[string]rp.RelyingParty // by org, issuer, client and config time
+	connectorsMu sync.Mutex
+	connectors   map[string]upstreamConnector // by org and configuration
 }
 
 // New returns the handler of the sign-in pages. It panics when Config lacks
@@ -93,7 +92,7 @@ func newHandler(cfg Config) (*Handler, error) {
 	}
 	h := &Handler{accounts: cfg.Accounts, authz: cfg.Authorizations, baseURL: base.String(),
 		secure: base.Scheme == "https", log: cfg.Logger, pages: p, upstream: cfg.UpstreamHTTPClient,
-		parties: map[string]rp.RelyingParty{}}
+		connectors: map[string]upstreamConnector{}}
 	if h.accounts == nil {
 		h.accounts = workspace.NewAccounts(cfg.Service)
 	}

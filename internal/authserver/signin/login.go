@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -13,35 +14,49 @@ import (
 // loginPage: GET /login?authRequest=ID (or ?userCode=CODE from /device).
 // A browser already signed in (password or provider, then MFA) to the
 // org the request is for goes straight to consent.
+//
+// GET /login?org=SLUG without a request is the org's own sign-in page, the
+// link an admin shares with the org's people: signing in there (and, while
+// signup mode is on, signing up through the provider) ends on "You are
+// signed in", and the browser stays signed in for wsctl auth login.
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	n := nextOf(r)
-	req, err := h.lookup(ctx, n)
+	org := strings.TrimSpace(r.FormValue("org"))
+	req, err := h.lookupFor(ctx, n, org)
 	if err != nil {
 		h.unknownRequest(w, r, n, err)
 		return
 	}
+	org = cmp.Or(org, req.OrgHint)
 	secret, sess, err := h.browser(w, r)
 	if err != nil {
 		h.failed(w, r, err)
 		return
 	}
 	if sess.SignedIn() {
-		if _, u, err := h.accounts.SessionUser(ctx, secret); err == nil && (req.OrgHint == "" || req.OrgHint == h.orgSlugOf(ctx, u.OrgID)) {
-			see303(w, r, "/consent"+n.query())
+		if _, u, err := h.accounts.SessionUser(ctx, secret); err == nil && (org == "" || org == h.orgSlugOf(ctx, u.OrgID)) {
+			h.afterSignIn(w, r, n)
 			return
 		}
-	}
-	org := req.OrgHint
-	if o := strings.TrimSpace(r.FormValue("org")); o != "" {
-		org = o
 	}
 	v := view{Title: "Sign in", CSRF: sess.CSRFToken, Next: n, Values: map[string]string{"org": org}}
 	v.Provider = h.providerLink(ctx, org, n)
 	h.render(w, r, http.StatusOK, "login", v)
 }
 
-// providerLink is the "Sign in with <provider>" button of an org that has one.
+// lookupFor is lookup, where no request at all is the org's own sign-in
+// page when an org is named.
+func (h *Handler) lookupFor(ctx context.Context, n next, org string) (request, error) {
+	req, err := h.lookup(ctx, n)
+	if err == errNoRequest && org != "" {
+		return request{}, nil
+	}
+	return req, err
+}
+
+// providerLink is the "Sign in with <provider>" button of an org that has
+// one; Only when the org signs in through it only (no password form).
 func (h *Handler) providerLink(ctx context.Context, slug string, n next) *providerLink {
 	if slug == "" {
 		return nil
@@ -54,7 +69,7 @@ func (h *Handler) providerLink(ctx context.Context, slug string, n next) *provid
 	if err != nil {
 		return nil
 	}
-	return &providerLink{Name: idp.Name, URL: "/login/upstream/" + url.PathEscape(org.Slug) + n.query()}
+	return &providerLink{Name: idp.Name, URL: "/login/upstream/" + url.PathEscape(org.Slug) + n.query(), Only: idp.ProviderOnly}
 }
 
 // loginSubmit: POST /login with org, email and password.
@@ -62,12 +77,12 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := postedOf(ctx)
 	n := nextOf(r)
-	req, err := h.lookup(ctx, n)
+	org, email, password := strings.TrimSpace(r.PostForm.Get("org")), strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
+	req, err := h.lookupFor(ctx, n, org)
 	if err != nil {
 		h.unknownRequest(w, r, n, err)
 		return
 	}
-	org, email, password := strings.TrimSpace(r.PostForm.Get("org")), strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
 	v := view{Title: "Sign in", CSRF: p.sess.CSRFToken, Next: n, Values: map[string]string{"org": org, "email": email}, Errors: map[string]string{}}
 	if org == "" {
 		org = req.OrgHint
@@ -88,6 +103,13 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := h.accounts.CheckPassword(ctx, org, email, password)
+	var off *workspace.LocalAccountsOffError
+	if errors.As(err, &off) {
+		v.Alert = capitalize(err.Error()) + "."
+		v.Provider = h.providerLink(ctx, org, n)
+		h.render(w, r, http.StatusForbidden, "login", v)
+		return
+	}
 	if errors.Is(err, workspace.ErrBadCredentials) {
 		v.Errors["password"] = "Wrong organization, email or password. Check them and try again."
 		v.Provider = h.providerLink(ctx, org, n)

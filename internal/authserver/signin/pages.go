@@ -80,7 +80,12 @@ type view struct {
 	RequestID  string
 }
 
-type providerLink struct{ Name, URL string }
+// providerLink is an org's "Sign in with <Name>" button; Only: the org
+// signs in through its provider only, so no password form is shown.
+type providerLink struct {
+	Name, URL string
+	Only      bool
+}
 
 type link struct{ Text, URL string }
 

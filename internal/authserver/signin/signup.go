@@ -40,7 +40,7 @@ func (h *Handler) renderSignup(w http.ResponseWriter, r *http.Request, status in
 			Licenses: strings.Join(inv.Licenses, ", "), Expires: inv.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC")}}
 	if idp, err := h.accounts.IdentityProvider(r.Context(), org.ID); err == nil {
 		q := url.Values{"invite": {token}}
-		v.Provider = &providerLink{Name: idp.Name, URL: "/login/upstream/" + url.PathEscape(org.Slug) + "?" + q.Encode()}
+		v.Provider = &providerLink{Name: idp.Name, URL: "/login/upstream/" + url.PathEscape(org.Slug) + "?" + q.Encode(), Only: idp.ProviderOnly}
 	}
 	h.render(w, r, status, "signup", v)
 }
@@ -60,6 +60,10 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 	token := r.PostForm.Get("token")
 	inv, org, err := h.accounts.InviteForSignup(ctx, token)
 	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	if err := h.accounts.CheckLocalAccounts(ctx, org.ID); err != nil {
 		h.failed(w, r, err)
 		return
 	}
@@ -173,13 +177,14 @@ func (h *Handler) signupEnrollSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := h.accounts.CompleteInviteSignup(ctx,
 		workspace.AcceptInput{Token: token, Name: f.Signup.Name, Email: inv.Email, RequestID: requestID(r)},
-		workspace.NewAccount{PasswordHash: f.Signup.PasswordHash, TOTPSecret: f.Signup.TOTPSecret, TOTPStep: step})
+		workspace.NewAccount{PasswordHash: f.Signup.PasswordHash, TOTPSecret: f.Signup.TOTPSecret, TOTPStep: step,
+			UpstreamSubject: f.Signup.UpstreamSubject})
 	if err != nil {
 		h.failed(w, r, err)
 		return
 	}
 	amr := []string{"pwd", "otp"}
-	if f.Signup.Upstream {
+	if f.Signup.UpstreamSubject != "" {
 		amr = []string{"fed", "otp"}
 	}
 	newSecret, _, err := h.accounts.BindBrowserSession(ctx, p.secret, u, amr, true)

@@ -9,19 +9,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/zitadel/oidc/v3/pkg/client/rp"
-	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"golang.org/x/oauth2"
 
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
-// Sign-in through the org's upstream OpenID Connect provider (R7):
+// Sign-in through the org's upstream provider (R7), whatever its kind (an
+// upstreamConnector: OpenID Connect, or HubSpot's OAuth 2.0):
 // /login/upstream/{org} sends the browser to the provider with state, nonce
 // and PKCE (S256), kept in the browser session; /login/upstream/callback
 // checks them, exchanges the code, and signs the person in (or up, R7),
 // then MFA as for a password. With ?invite=TOKEN it is the invitation
-// sign-up (R6) instead.
+// sign-up (R6) instead. Who signs in is the domain's decision
+// (workspace.Accounts.SignInUpstream, UpstreamInvite); the pages translate.
 
 // upstreamTimeout bounds a round trip through the provider.
 const upstreamTimeout = 10 * time.Minute
@@ -83,11 +83,13 @@ func (h *Handler) upstreamStart(w http.ResponseWriter, r *http.Request) {
 			h.failed(w, r, err)
 			return
 		}
-	} else if _, err := h.lookup(ctx, n); err != nil {
+	} else if _, err := h.lookup(ctx, n); err != nil && err != errNoRequest {
+		// Without any request it is a sign-in from the org's own page
+		// (/login?org=SLUG), which ends on "You are signed in".
 		h.unknownRequest(w, r, n, err)
 		return
 	}
-	party, err := h.relyingParty(ctx, idp)
+	conn, err := h.connector(ctx, idp)
 	if err != nil {
 		h.providerDown(w, r, idp, err)
 		return
@@ -105,12 +107,11 @@ func (h *Handler) upstreamStart(w http.ResponseWriter, r *http.Request) {
 		h.failed(w, r, err)
 		return
 	}
-	to := party.OAuthConfig().AuthCodeURL(up.State, oauth2.S256ChallengeOption(up.Verifier), oauth2.SetAuthURLParam("nonce", up.Nonce))
-	http.Redirect(w, r, to, http.StatusFound)
+	http.Redirect(w, r, conn.AuthCodeURL(up), http.StatusFound)
 }
 
 func (h *Handler) providerDown(w http.ResponseWriter, r *http.Request, idp workspace.IdentityProvider, err error) {
-	h.log.Warn("identity provider", "issuer", idp.Issuer, "org_id", idp.OrgID, "error", err, "request_id", requestID(r))
+	h.log.Warn("identity provider", "kind", idp.Kind, "issuer", idp.Issuer, "token_url", idp.TokenURL, "org_id", idp.OrgID, "error", err, "request_id", requestID(r))
 	h.message(w, r, http.StatusBadGateway, idp.Name+" did not answer",
 		[]string{"Signing in with " + idp.Name + " did not work: it did not answer as expected. Try again in a moment, or sign in with your email and password.",
 			"If this keeps happening, tell your admin (reference " + requestID(r) + ")."}, nil)
@@ -176,19 +177,19 @@ func (h *Handler) upstreamCallback(w http.ResponseWriter, r *http.Request) {
 }
 
 // upstreamSignup continues an invitation sign-up after the provider said
-// who the person is: the invite's email must be theirs, verified.
+// who the person is: the domain checks that the invite is theirs (R6).
 func (h *Handler) upstreamSignup(w http.ResponseWriter, r *http.Request, secret string, f flowState, up *upstreamFlow, id workspace.UpstreamIdentity) {
 	ctx := r.Context()
-	inv, org, err := h.accounts.InviteForSignup(ctx, up.Invite)
-	if err != nil {
-		h.failed(w, r, err)
-		return
-	}
-	if !id.EmailVerified || !strings.EqualFold(strings.TrimSpace(id.Email), inv.Email) {
+	inv, org, err := h.accounts.UpstreamInvite(ctx, up.Invite, id)
+	if errors.Is(err, workspace.ErrInviteForSomeoneElse) {
 		h.message(w, r, http.StatusForbidden, "This invite is for someone else",
 			[]string{"This invite is for " + inv.Email + ", but the identity provider signed you in as " + emailOrUnknown(id) + ".",
-				"Sign in there with the invited account, or create a password on the invite page instead."},
+				"Sign in there with the invited account, or ask the admin who invited you."},
 			&link{Text: "Back to the invite", URL: "/signup" + signupQuery(up.Invite)})
+		return
+	}
+	if err != nil {
+		h.failed(w, r, err)
 		return
 	}
 	enr, err := h.accounts.NewTOTPEnrollment(org.Slug, inv.Email)
@@ -196,7 +197,7 @@ func (h *Handler) upstreamSignup(w http.ResponseWriter, r *http.Request, secret 
 		h.failed(w, r, err)
 		return
 	}
-	f.Signup = &signupFlow{InviteID: inv.ID, Name: inv.Name, Upstream: true, TOTPSecret: enr.Secret}
+	f.Signup = &signupFlow{InviteID: inv.ID, Name: inv.Name, UpstreamSubject: id.Subject, TOTPSecret: enr.Secret}
 	if err := h.saveFlow(ctx, secret, f); err != nil {
 		h.failed(w, r, err)
 		return
@@ -214,72 +215,55 @@ func emailOrUnknown(id workspace.UpstreamIdentity) string {
 	return id.Email
 }
 
-type nonceKey struct{}
+// upstreamConnector is how the pages talk to an org's provider, one
+// implementation per kind (upstream_oidc.go, upstream_hubspot.go).
+type upstreamConnector interface {
+	// AuthCodeURL is where the browser signs in at the provider, carrying
+	// the flow's state and PKCE challenge (and nonce, where it means one).
+	AuthCodeURL(up *upstreamFlow) string
+	// Exchange swaps the callback's code for who the person is.
+	Exchange(ctx context.Context, up *upstreamFlow, code string) (workspace.UpstreamIdentity, error)
+}
 
-// exchange swaps the code for tokens (with the PKCE verifier), checks the
-// ID token (signature, issuer, audience, expiry, nonce) and reads the
-// person's email from it, or from the userinfo endpoint when the ID token
-// does not carry it.
 func (h *Handler) exchange(ctx context.Context, idp workspace.IdentityProvider, up *upstreamFlow, code string) (workspace.UpstreamIdentity, error) {
 	if code == "" {
 		return workspace.UpstreamIdentity{}, errors.New("the provider sent no code")
 	}
-	party, err := h.relyingParty(ctx, idp)
+	conn, err := h.connector(ctx, idp)
 	if err != nil {
 		return workspace.UpstreamIdentity{}, err
 	}
-	ctx = context.WithValue(ctx, nonceKey{}, up.Nonce)
-	tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](ctx, code, party, rp.WithCodeVerifier(up.Verifier))
-	if err != nil {
-		return workspace.UpstreamIdentity{}, err
-	}
-	claims := tokens.IDTokenClaims
-	id := workspace.UpstreamIdentity{Subject: claims.Subject, Email: claims.Email, EmailVerified: bool(claims.EmailVerified), Name: claims.Name}
-	if id.Email == "" {
-		info, err := rp.Userinfo[*oidc.UserInfo](ctx, tokens.AccessToken, tokens.TokenType, claims.Subject, party)
-		if err != nil {
-			return id, err
-		}
-		id.Email, id.EmailVerified = info.Email, bool(info.EmailVerified)
-		if id.Name == "" {
-			id.Name = info.Name
-		}
-	}
-	return id, nil
+	return conn.Exchange(ctx, up, code)
 }
 
-// relyingParty is the OIDC client of an org's provider, made once per
-// configuration (its discovery document is fetched then).
-func (h *Handler) relyingParty(ctx context.Context, idp workspace.IdentityProvider) (rp.RelyingParty, error) {
-	key := idp.OrgID + "\x00" + idp.Issuer + "\x00" + idp.ClientID + "\x00" + idp.UpdatedAt.String()
-	h.partiesMu.Lock()
-	party, ok := h.parties[key]
-	h.partiesMu.Unlock()
+// connector is the client of an org's provider, made once per
+// configuration (an OpenID Connect one fetches its discovery document then).
+func (h *Handler) connector(ctx context.Context, idp workspace.IdentityProvider) (upstreamConnector, error) {
+	key := strings.Join([]string{idp.OrgID, string(idp.Kind), idp.Issuer, idp.AuthorizeURL, idp.ClientID, idp.UpdatedAt.String()}, "\x00")
+	h.connectorsMu.Lock()
+	conn, ok := h.connectors[key]
+	h.connectorsMu.Unlock()
 	if ok {
-		return party, nil
+		return conn, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	party, err := rp.NewRelyingPartyOIDC(ctx, idp.Issuer, idp.ClientID, idp.ClientSecret, h.baseURL+callbackPath,
-		[]string{oidc.ScopeOpenID, oidc.ScopeEmail, oidc.ScopeProfile},
-		rp.WithHTTPClient(h.upstream),
-		rp.WithSigningAlgsFromDiscovery(),
-		rp.WithVerifierOpts(rp.WithNonce(func(ctx context.Context) string {
-			n, _ := ctx.Value(nonceKey{}).(string)
-			return n
-		})))
-	if err != nil {
-		return nil, err
-	}
-	h.partiesMu.Lock()
-	for k := range h.parties { // drop the org's older configurations
-		if strings.HasPrefix(k, idp.OrgID+"\x00") {
-			delete(h.parties, k)
+	redirect := h.baseURL + callbackPath
+	if idp.Kind == workspace.ProviderHubSpot {
+		conn = newHubSpotConnector(idp, redirect, h.upstream)
+	} else {
+		var err error
+		if conn, err = newOIDCConnector(ctx, idp, redirect, h.upstream); err != nil {
+			return nil, err
 		}
 	}
-	h.parties[key] = party
-	h.partiesMu.Unlock()
-	return party, nil
+	h.connectorsMu.Lock()
+	for k := range h.connectors { // drop the org's older configurations
+		if strings.HasPrefix(k, idp.OrgID+"\x00") {
+			delete(h.connectors, k)
+		}
+	}
+	h.connectors[key] = conn
+	h.connectorsMu.Unlock()
+	return conn, nil
 }
 
 func isNotFound(err error) bool {

@@ -93,7 +93,7 @@ func (e *env) upstreamSignIn(b *browser, username string) (*authorization, *page
 	return a, b.atProvider(b.get(providerHref(e.t, p)), username)
 }
 
-var providerLinkRe = regexp.MustCompile(`<a class="button secondary" href="([^"]+)">Sign (?:in|up) with`)
+var providerLinkRe = regexp.MustCompile(`<a class="button(?: secondary)?" href="([^"]+)">Sign (?:in|up) with`)
 
 // providerHref is the address of the page's "Sign in with <provider>" button.
 func providerHref(t *testing.T, p *page) string {

@@ -12,6 +12,13 @@ func (t *tx) UpstreamSubject(ctx context.Context, orgID, userID, issuer string) 
 	return subject, notFound(err, "upstream link", userID)
 }
 
+func (t *tx) UpstreamUser(ctx context.Context, orgID, issuer, subject string) (string, error) {
+	var userID string
+	err := t.queryRow(ctx, `SELECT user_id FROM upstream_links WHERE org_id = ? AND issuer = ? AND subject = ?`,
+		orgID, issuer, subject).Scan(&userID)
+	return userID, notFound(err, "upstream link", subject)
+}
+
 // LinkUpstream returns false when the provider account is already linked
 // to another user of the org.
 func (t *tx) LinkUpstream(ctx context.Context, orgID, userID, issuer, subject string, at time.Time) (bool, error) {
