@@ -32,7 +32,12 @@ func browserFlow(ctx context.Context, opts *LoginOptions, host string, meta *sha
 	redirect := fmt.Sprintf("http://127.0.0.1:%d/callback", ln.Addr().(*net.TCPAddr).Port)
 	conf := meta.OAuth2(redirect)
 	state, verifier := oauth2.GenerateVerifier(), oauth2.GenerateVerifier()
-	authURL := conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))
+	params := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}
+	if opts.Org != "" {
+		// workspaced reads a login_hint of the form org:SLUG as the org.
+		params = append(params, oauth2.SetAuthURLParam("login_hint", "org:"+opts.Org))
+	}
+	authURL := conf.AuthCodeURL(state, params...)
 
 	lb := &loopback{state: state, host: host, results: make(chan callback, 1), outcomes: make(chan outcome, 1)}
 	srv := &http.Server{Handler: lb, ReadHeaderTimeout: 10 * time.Second}

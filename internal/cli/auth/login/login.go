@@ -50,6 +50,10 @@ type LoginOptions struct {
 	WithToken       bool
 	NoBrowser       bool
 	InsecureStorage bool
+	// Org is the short name of the org to sign in to (--org): the sign-in
+	// page then shows that org's own way in, such as only "Sign in with
+	// HubSpot". Empty: the page asks for the org.
+	Org string
 	// Timeout bounds the browser sign-in (--timeout, WSCTL_LOGIN_TIMEOUT).
 	Timeout time.Duration
 }
@@ -75,6 +79,10 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Comm
 			browser on this machine. wsctl gives up after %[1]s (--timeout, or
 			%[2]s).
 
+			--org names your organization (its short name, like acme), so the
+			sign-in page shows its own way in at once: for an org that signs in
+			with HubSpot, only the "Sign in with HubSpot" button.
+
 			--device signs in with a one-time code entered in a browser on any
 			device (OAuth 2.0 device authorization grant). wsctl chooses it by
 			itself over SSH (SSH_CONNECTION is set) and on Linux without a display
@@ -96,6 +104,9 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Comm
 		Example: heredoc.Doc(`
 			# Sign in through the browser
 			$ wsctl auth login
+
+			# Sign in to the org acme, which signs in with HubSpot
+			$ wsctl auth login --org acme
 
 			# Sign in on a machine without a browser: enter the code elsewhere
 			$ wsctl auth login --device
@@ -131,10 +142,14 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Comm
 	fl.BoolVar(&opts.WithToken, "with-token", false, "read an API token from standard input and store it")
 	fl.BoolVar(&opts.NoBrowser, "no-browser", false, "print the sign-in URL instead of opening a browser")
 	fl.BoolVar(&opts.InsecureStorage, "insecure-storage", false, "keep the sign-in in a plain file only you can read, not in the OS keyring")
+	fl.StringVar(&opts.Org, "org", "", "your organization's short name, so the sign-in page shows its own way in (browser sign-in)")
 	fl.DurationVar(&opts.Timeout, "timeout", DefaultTimeout, "how long to wait for the browser sign-in (env "+EnvTimeout+")")
 	cmd.MarkFlagsMutuallyExclusive("with-token", "device")
 	cmd.MarkFlagsMutuallyExclusive("with-token", "no-browser")
 	cmd.MarkFlagsMutuallyExclusive("device", "no-browser")
+	// The device page asks for the code first and the org after it.
+	cmd.MarkFlagsMutuallyExclusive("org", "device")
+	cmd.MarkFlagsMutuallyExclusive("org", "with-token")
 	return cmd
 }
 

@@ -23,6 +23,10 @@ func TestNewCmdLogin_Flags(t *testing.T) {
 		{argv: "--no-browser", want: LoginOptions{NoBrowser: true, Timeout: DefaultTimeout}},
 		{argv: "--insecure-storage --device", want: LoginOptions{InsecureStorage: true, Device: true, Timeout: DefaultTimeout}},
 		{argv: "--with-token --insecure-storage", want: LoginOptions{WithToken: true, InsecureStorage: true, Timeout: DefaultTimeout}},
+		{argv: "--org acme", want: LoginOptions{Org: "acme", Timeout: DefaultTimeout}},
+		{argv: "--org acme --no-browser", want: LoginOptions{Org: "acme", NoBrowser: true, Timeout: DefaultTimeout}},
+		{argv: "--org acme --device", wantCode: cmdutil.ExitUsage},
+		{argv: "--org acme --with-token", wantCode: cmdutil.ExitUsage},
 		{argv: "--timeout 30s", want: LoginOptions{Timeout: 30 * time.Second}},
 		{argv: "", env: "2s", want: LoginOptions{Timeout: 2 * time.Second}},
 		{argv: "--timeout 1m", env: "2s", want: LoginOptions{Timeout: time.Minute}},
@@ -52,7 +56,7 @@ func TestNewCmdLogin_Flags(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.Device != tt.want.Device || got.WithToken != tt.want.WithToken || got.NoBrowser != tt.want.NoBrowser ||
-				got.InsecureStorage != tt.want.InsecureStorage || got.Timeout != tt.want.Timeout {
+				got.InsecureStorage != tt.want.InsecureStorage || got.Timeout != tt.want.Timeout || got.Org != tt.want.Org {
 				t.Errorf("opts %+v, want %+v", got, tt.want)
 			}
 		})

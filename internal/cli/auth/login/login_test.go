@@ -402,3 +402,24 @@ func TestLogin_Keyring_Real(t *testing.T) {
 		t.Errorf("a file was written too: %v", entries)
 	}
 }
+
+func TestLogin_Org_SendsTheOrgHint(t *testing.T) {
+	for _, tc := range []struct{ org, hint string }{{"acme", "org:acme"}, {"", ""}} {
+		h := newHarness(t, nil)
+		h.opts.Org = tc.org
+		if err := loginRun(context.Background(), h.opts); err != nil {
+			t.Fatalf("login --org %q: %v\n%s", tc.org, err, h.stderr)
+		}
+		urls := h.browser().URLs()
+		if len(urls) != 1 {
+			t.Fatalf("browser opened %q", urls)
+		}
+		u, _ := url.Parse(urls[0])
+		if got := u.Query().Get("login_hint"); got != tc.hint {
+			t.Errorf("--org %q: login_hint %q, want %q", tc.org, got, tc.hint)
+		}
+		if page := h.browser().Page(); !strings.Contains(page, "Signed in") {
+			t.Errorf("--org %q: the browser's last page: %s", tc.org, page)
+		}
+	}
+}
