@@ -106,6 +106,18 @@ run ws users sync --csv examples/roster.csv --deactivate-missing --yes
 run ws users sync --csv examples/roster.csv --deactivate-missing --yes
 run ws users list --inactive
 
+step "Another org signs in with HubSpot: its sign-in page offers only that button"
+wsd org create --slug northwind --name "Northwind Traders" --admin-name "Nora North" --admin-email nora@northwind.example >/dev/null 2>&1
+# The client secret HubSpot gave the app stays in a file, never in argv.
+printf 'demo-hubspot-client-secret' >"$demo/hubspot-secret"
+run wsd org set-idp --org northwind --kind hubspot --portal-id 4242 --client-id demo-client --client-secret-file "$demo/hubspot-secret"
+printf '$ curl -s %s/login?org=northwind   (the page, as text)\n' "$WSCTL_HOST"
+page=$(curl -fsS "$WSCTL_HOST/login?org=northwind")
+# The page's visible text: tags and the style sheet dropped.
+printf '%s\n' "$page" | sed -e '/<style/,/<\/style>/d' -e 's/<[^>]*>/\n/g' | sed -e 's/^[[:space:]]*//' | grep -v '^$' | sed -e 's/^/    /'
+if printf '%s' "$page" | grep -q 'type="password"'; then echo "demo: the HubSpot org's page shows a password form" >&2; exit 1; fi
+echo "(no password form: Northwind's people sign in with HubSpot only)"
+
 step "Every change is in the audit log"
 run ws audit list
 
