@@ -40,6 +40,12 @@ type Provision struct {
 	IfVersion int
 }
 
+// ErrProvisionLicenseRequired is R10's refusal (mayActivateWith) said to
+// an identity provider: an inactive person becomes active only with a
+// license in the same request, since they hold none while inactive.
+var ErrProvisionLicenseRequired = &simpleError{code: "license_required",
+	msg: "an inactive user becomes active only with at least one license: send the licenses attribute of the workspace extension with active true (or assign the license in the identity provider)"}
+
 // ProvisionFilter selects the people an identity provider sees (not
 // deprovisioned) by id, email or external id ("" matches any), and a page
 // of them: Offset people skipped, at most Limit.
@@ -192,8 +198,8 @@ func (c *change) revive(ctx context.Context, before User, pr Provision) (out Cha
 	}
 	after.DeprovisionedAt, after.Active = nil, *pr.Active
 	if after.Active {
-		if err := mayActivateWith(after.Licenses); err != nil {
-			return out, err
+		if mayActivateWith(after.Licenses) != nil {
+			return out, ErrProvisionLicenseRequired
 		}
 		if out.Notices, err = claimLicenses(ctx, c.tx, c.p.OrgID, after.Licenses, c.now); err != nil {
 			return out, err
@@ -221,8 +227,8 @@ func (c *change) reprovision(ctx context.Context, before User, pr Provision) (ou
 		}
 		return c.deactivateUser(ctx, edited.Value)
 	case !before.Active && pr.Active != nil && *pr.Active:
-		if err := mayActivateWith(after.Licenses); err != nil {
-			return out, err
+		if mayActivateWith(after.Licenses) != nil {
+			return out, ErrProvisionLicenseRequired
 		}
 		if out.Notices, err = claimLicenses(ctx, c.tx, c.p.OrgID, after.Licenses, c.now); err != nil {
 			return out, err

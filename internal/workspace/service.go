@@ -38,6 +38,9 @@ func NewService(store Store, opts ...Option) *Service {
 	return s
 }
 
+// BaseURL is the server's public address, without a trailing slash.
+func (s *Service) BaseURL() string { return s.baseURL }
+
 // Store returns the service's store, for readiness checks.
 func (s *Service) Store() Store { return s.store }
 
