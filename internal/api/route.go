@@ -50,7 +50,9 @@ func (s *server) anonymousAs(pattern string, h handlerFunc, fail failFunc) {
 // authenticated registers an API route that needs a bearer token, checked
 // against the store on every request so that a revoked token or a
 // deactivated user is refused at once (R9); rate limited per token.
-func (s *server) authenticated(pattern string, h principalFunc) { s.authenticatedAs(pattern, h, s.fail) }
+func (s *server) authenticated(pattern string, h principalFunc) {
+	s.authenticatedAs(pattern, h, s.fail)
+}
 
 func (s *server) authenticatedAs(pattern string, h principalFunc, fail failFunc) {
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

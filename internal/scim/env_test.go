@@ -222,4 +222,6 @@ func (e *env) pool(o org, product string) workspace.LicensePool {
 	return workspace.LicensePool{}
 }
 
-func workspaceInactive() workspace.UserFilter { return workspace.UserFilter{Status: workspace.UsersInactive} }
+func workspaceInactive() workspace.UserFilter {
+	return workspace.UserFilter{Status: workspace.UsersInactive}
+}

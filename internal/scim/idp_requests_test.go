@@ -148,7 +148,9 @@ var entraRequests = []idpRequest{
 	{name: "entra/update: Add the extension's licenses", method: "PATCH", path: "/scim/v2/Users/{entra}",
 		body: `{` + patchOp + `,"Operations":[
 			{"op":"Add","path":"urn:wsctl:params:scim:schemas:extension:workspace:2.0:User:licenses","value":"parallel-dialer"}]}`,
-		status: 200, check: func(t *testing.T, r resource) { wantUser(t, r, "robert.lind@acme.example", "Robert Lind", true, "parallel-dialer") }},
+		status: 200, check: func(t *testing.T, r resource) {
+			wantUser(t, r, "robert.lind@acme.example", "Robert Lind", true, "parallel-dialer")
+		}},
 	// "Disable User": active as the string "False".
 	{name: "entra/disable user: Replace active \"False\"", method: "PATCH", path: "/scim/v2/Users/{entra}",
 		body:   `{` + patchOp + `,"Operations":[{"op":"Replace","path":"active","value":"False"}]}`,
@@ -157,7 +159,9 @@ var entraRequests = []idpRequest{
 	{name: "entra/enable user: Replace value object", method: "PATCH", path: "/scim/v2/Users/{entra}",
 		body: `{` + patchOp + `,"Operations":[{"op":"Replace","value":{"active":"True",
 			"urn:wsctl:params:scim:schemas:extension:workspace:2.0:User:licenses":["flow"]}}]}`,
-		status: 200, check: func(t *testing.T, r resource) { wantUser(t, r, "robert.lind@acme.example", "Robert Lind", true, "flow") }},
+		status: 200, check: func(t *testing.T, r resource) {
+			wantUser(t, r, "robert.lind@acme.example", "Robert Lind", true, "flow")
+		}},
 	// "Delete User".
 	{name: "entra/delete user", method: "DELETE", path: "/scim/v2/Users/{entra}", status: 204},
 	{name: "entra/deleted: GET is 404", method: "GET", path: "/scim/v2/Users/{entra}", status: 404},
