@@ -95,7 +95,7 @@ func TestDeactivate_ReleasesLicenses_EndsTokens_KeepsLastAdmin_R9(t *testing.T) 
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.do("DELETE", "/scim/v2/Users/"+adminID, benSecret, nil).want(t, 204) // Ben stays an active admin
+		e.do("DELETE", "/scim/v2/Users/"+adminID, benSecret, nil).want(t, 204)    // Ben stays an active admin
 		e.do("DELETE", "/scim/v2/Users/"+ben.str("id"), o.scim, nil).want(t, 401) // Ada's token ended with her (R9)
 	})
 }
