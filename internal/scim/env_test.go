@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,20 +22,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// databases are the stores every SCIM test runs on: a SQLite file and a
-// real PostgreSQL (skipped outside CI when there is none, failed under CI=true).
-var databases = []struct {
-	name string
-	url  func(t testing.TB) string
-}{
-	{"sqlite", func(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "ws.db") }},
-	{"postgres", pgtest.NewDatabase},
-}
-
-// onEachStore runs test once per store, as a subtest named after it.
+// onEachStore runs test once per store, a SQLite file and a real
+// PostgreSQL (skipped outside CI when there is none, failed under
+// CI=true), as a subtest named after it.
 func onEachStore(t *testing.T, test func(t *testing.T, e *env)) {
-	for _, d := range databases {
-		t.Run(d.name, func(t *testing.T) { test(t, newEnv(t, d.url(t))) })
+	for _, d := range pgtest.Databases {
+		t.Run(d.Name, func(t *testing.T) { test(t, newEnv(t, d.URL(t))) })
 	}
 }
 
