@@ -120,5 +120,7 @@ func (s *server) routes() {
 	s.authenticated("POST /api/v1/tokens", s.createToken)
 	s.authenticated("DELETE /api/v1/tokens/{id}", s.revokeToken)
 
+	s.mountSCIM()
+
 	s.mux.Handle("/", http.HandlerFunc(s.unmatched))
 }

@@ -102,9 +102,16 @@ func problemOf(err error) schema.Problem {
 // the cause of server-side failures.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemOf(err)
+	p.RequestID = infoOf(r).id
+	s.logFailure(w, r, p.Status, err)
+	writeProblem(w, p)
+}
+
+// logFailure logs the cause of a server-side failure, and sets the headers
+// the error adds to its answer (WWW-Authenticate, Retry-After).
+func (s *server) logFailure(w http.ResponseWriter, r *http.Request, status int, err error) {
 	info := infoOf(r)
-	p.RequestID = info.id
-	if p.Status >= 500 {
+	if status >= 500 {
 		level := slog.LevelError
 		if errors.Is(err, context.Canceled) {
 			level = slog.LevelInfo // the client went away; nothing is wrong here
@@ -116,7 +123,6 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &hs) {
 		hs.setHeaders(w.Header())
 	}
-	writeProblem(w, p)
 }
 
 func writeProblem(w http.ResponseWriter, p schema.Problem) {

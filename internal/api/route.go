@@ -16,6 +16,9 @@ type (
 	handlerFunc func(w http.ResponseWriter, r *http.Request) error
 	// principalFunc serves a route on behalf of an authenticated caller.
 	principalFunc func(w http.ResponseWriter, r *http.Request, p workspace.Principal) error
+	// failFunc answers an error in the protocol of the route: a problem
+	// document (fail) or a SCIM error (failSCIM).
+	failFunc func(w http.ResponseWriter, r *http.Request, err error)
 )
 
 // probe registers a route with no auth and no rate limit (health, metrics).
@@ -28,16 +31,18 @@ func (s *server) probe(pattern string, h http.Handler) {
 
 // anonymous registers an API route with no bearer token, rate limited per
 // client IP.
-func (s *server) anonymous(pattern string, h handlerFunc) {
+func (s *server) anonymous(pattern string, h handlerFunc) { s.anonymousAs(pattern, h, s.fail) }
+
+func (s *server) anonymousAs(pattern string, h handlerFunc, fail failFunc) {
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		infoOf(r).route = pattern
 		w.Header().Set("Cache-Control", "no-store")
 		if err := s.limit(clientKey(r)); err != nil {
-			s.fail(w, r, err)
+			fail(w, r, err)
 			return
 		}
 		if err := h(w, r); err != nil {
-			s.fail(w, r, err)
+			fail(w, r, err)
 		}
 	}))
 }
@@ -46,6 +51,10 @@ func (s *server) anonymous(pattern string, h handlerFunc) {
 // against the store on every request so that a revoked token or a
 // deactivated user is refused at once (R9); rate limited per token.
 func (s *server) authenticated(pattern string, h principalFunc) {
+	s.authenticatedAs(pattern, h, s.fail)
+}
+
+func (s *server) authenticatedAs(pattern string, h principalFunc, fail failFunc) {
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		infoOf(r).route = pattern
 		w.Header().Set("Cache-Control", "no-store")
@@ -56,15 +65,15 @@ func (s *server) authenticated(pattern string, h principalFunc) {
 			if lerr := s.limit(clientKey(r)); lerr != nil {
 				err = lerr
 			}
-			s.fail(w, r, err)
+			fail(w, r, err)
 			return
 		}
 		if err := s.limit("token:" + p.TokenID); err != nil {
-			s.fail(w, r, err)
+			fail(w, r, err)
 			return
 		}
 		if err := h(w, r, p); err != nil {
-			s.fail(w, r, err)
+			fail(w, r, err)
 		}
 	}))
 }

@@ -18,10 +18,15 @@ const (
 	ScopeSettingsWrite = "settings:write"
 	ScopeMFAReset      = "mfa:reset"
 	ScopeAuditRead     = "audit:read"
+	ScopeSCIM          = "scim" // SCIM provisioning by an identity provider, nothing of /api/v1
 )
 
-// AllScopes lists every scope a token can hold.
-var AllScopes = []string{ScopeUsersRead, ScopeUsersWrite, ScopeLicensesRead, ScopeSettingsWrite, ScopeMFAReset, ScopeAuditRead}
+// APIScopes are the scopes of /api/v1: what wsctl signs in with.
+var APIScopes = []string{ScopeUsersRead, ScopeUsersWrite, ScopeLicensesRead, ScopeSettingsWrite, ScopeMFAReset, ScopeAuditRead}
+
+// AllScopes lists every scope a token can hold: the API's and scim, which
+// is given only to a token made for an identity provider.
+var AllScopes = append(APIScopes[:len(APIScopes):len(APIScopes)], ScopeSCIM)
 
 // User statuses accepted by ListUsersParams.Status.
 const (

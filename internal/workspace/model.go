@@ -76,6 +76,14 @@ type User struct {
 	LastSignInAt  *time.Time
 	// Version grows by one with every change; it is the ETag of R8.
 	Version int
+
+	// What an identity provider keeps of the person through SCIM
+	// (provisioning.go): its own id for them, and the name's parts as it
+	// sent them (Name is what they make together).
+	ExternalID, GivenName, FamilyName string
+	// DeprovisionedAt is when the identity provider deleted the person:
+	// inactive since, and gone for SCIM (404), still listed by wsctl.
+	DeprovisionedAt *time.Time
 }
 
 // HasRole reports whether the user holds r.

@@ -22,7 +22,8 @@ type NewOrg struct {
 }
 
 // CreateOrg creates an org with the default catalog, 3 licenses per product
-// (R5), signup mode on, and its first admin with a token of every scope.
+// (R5), signup mode on, and its first admin with a token of every scope of
+// /api/v1 (not scim: a provisioning token is made for that, by that admin).
 // Only the operator does this.
 func (s *Service) CreateOrg(ctx context.Context, in OrgInput) (out NewOrg, err error) {
 	slug := strings.ToLower(strings.TrimSpace(in.Slug))
@@ -60,7 +61,7 @@ func (s *Service) CreateOrg(ctx context.Context, in OrgInput) (out NewOrg, err e
 			return err
 		}
 		op := Operator(org.ID)
-		tok, secret := s.newToken(org.ID, admin, "first admin token", AllScopes, "", now)
+		tok, secret := s.newToken(org.ID, admin, "first admin token", APIScopes, "", now)
 		if err := tx.InsertToken(ctx, tok); err != nil {
 			return err
 		}

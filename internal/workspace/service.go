@@ -38,6 +38,9 @@ func NewService(store Store, opts ...Option) *Service {
 	return s
 }
 
+// BaseURL is the server's public address, without a trailing slash.
+func (s *Service) BaseURL() string { return s.baseURL }
+
 // Store returns the service's store, for readiness checks.
 func (s *Service) Store() Store { return s.store }
 
@@ -106,11 +109,17 @@ type userSnapshot struct {
 	Active        bool     `json:"active"`
 	CallRecording bool     `json:"call_recording"`
 	MFAEnrolled   bool     `json:"mfa_enrolled"`
+	// Only for people an identity provider manages (SCIM).
+	ExternalID    string `json:"external_id,omitempty"`
+	GivenName     string `json:"given_name,omitempty"`
+	FamilyName    string `json:"family_name,omitempty"`
+	Deprovisioned bool   `json:"deprovisioned,omitempty"`
 }
 
 func snapshotUser(u User) userSnapshot {
 	return userSnapshot{Name: u.Name, Email: u.Email, Roles: u.Roles, Licenses: nonNil(u.Licenses),
-		Active: u.Active, CallRecording: u.CallRecording, MFAEnrolled: u.MFAEnrolled}
+		Active: u.Active, CallRecording: u.CallRecording, MFAEnrolled: u.MFAEnrolled,
+		ExternalID: u.ExternalID, GivenName: u.GivenName, FamilyName: u.FamilyName, Deprovisioned: u.DeprovisionedAt != nil}
 }
 
 type inviteSnapshot struct {

@@ -31,12 +31,18 @@ type Tx interface {
 	Pools(ctx context.Context, orgID string, now time.Time) ([]LicensePool, error)
 	SetPoolTotal(ctx context.Context, orgID, product string, total int) error
 
-	// Users. UpdateUser writes u if its stored version is u.Version-1.
+	// Users. UpdateUser writes u if its stored version is u.Version-1; an
+	// email another user of the org has is an *EmailTakenError.
 	InsertUser(ctx context.Context, u User) error
 	UpdateUser(ctx context.Context, u User) error
 	UserByID(ctx context.Context, orgID, id string) (User, error)
 	UserByEmail(ctx context.Context, orgID, email string) (User, error)
 	ListUsers(ctx context.Context, orgID string, f UserFilter) ([]User, error)
+	// ProvisionedUsers lists the org's users that are not deprovisioned
+	// and match f, by id (their order of creation); CountProvisionedUsers
+	// counts them all, ignoring f's Offset and Limit (SCIM's totalResults).
+	ProvisionedUsers(ctx context.Context, orgID string, f ProvisionFilter) ([]User, error)
+	CountProvisionedUsers(ctx context.Context, orgID string, f ProvisionFilter) (int, error)
 	// CountActiveAdmins counts the org's active admins; in a write
 	// transaction it first locks the org, so two admins removing each other
 	// at once cannot both see the other one still there (R9).

@@ -21,10 +21,23 @@ const (
 	ScopeSettingsWrite Scope = "settings:write"
 	ScopeMFAReset      Scope = "mfa:reset"
 	ScopeAuditRead     Scope = "audit:read"
+	// ScopeSCIM is an identity provider's provisioning through /scim/v2
+	// (SCIM 2.0, issue 10), and nothing of /api/v1.
+	ScopeSCIM Scope = "scim"
 )
 
-// AllScopes is every scope; the first admin's token holds them all.
-var AllScopes = []Scope{ScopeUsersRead, ScopeUsersWrite, ScopeLicensesRead, ScopeSettingsWrite, ScopeMFAReset, ScopeAuditRead}
+// APIScopes are the scopes of /api/v1. The first admin's token holds them
+// all, and so does a sign-in of wsctl; scim is not among them, so that no
+// token provisions users unless it was made for that (see scimImpliedBy).
+var APIScopes = []Scope{ScopeUsersRead, ScopeUsersWrite, ScopeLicensesRead, ScopeSettingsWrite, ScopeMFAReset, ScopeAuditRead}
+
+// AllScopes is every scope a token can hold.
+var AllScopes = append(slices.Clip(APIScopes), ScopeSCIM)
+
+// scimImpliedBy are the scopes whose holder may create a token with the
+// scim scope without holding it: SCIM reads and changes users, which
+// these scopes allow already, so such a token is no wider than its maker.
+var scimImpliedBy = []Scope{ScopeUsersRead, ScopeUsersWrite}
 
 // ParseScopes checks names against the known scopes.
 func ParseScopes(names []string) ([]Scope, error) {
@@ -109,6 +122,15 @@ func Operator(orgID string) Principal {
 func (p Principal) IsOperator() bool { return p.operator }
 
 func (p Principal) hasScope(s Scope) bool { return slices.Contains(p.Scopes, s) }
+
+// mayGrant reports whether p may give a token scope s: p holds it, or s is
+// scim and p holds what scim implies (R13: no token wider than its maker).
+func (p Principal) mayGrant(s Scope) bool {
+	if s == ScopeSCIM {
+		return !slices.ContainsFunc(scimImpliedBy, func(need Scope) bool { return !p.hasScope(need) })
+	}
+	return p.hasScope(s)
+}
 
 func (p Principal) isAdmin() bool { return p.operator || slices.Contains(p.Roles, RoleAdmin) }
 

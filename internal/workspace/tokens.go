@@ -37,7 +37,7 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, name string, sco
 		return out, err
 	}
 	for _, sc := range scopes {
-		if !p.hasScope(sc) {
+		if !p.mayGrant(sc) {
 			return out, &ForbiddenError{Reason: "a token cannot have more scopes than yours; you lack " + string(sc), Scope: string(sc)}
 		}
 	}

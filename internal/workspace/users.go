@@ -164,7 +164,6 @@ func (c *change) edit(ctx context.Context, ref string, e UserEdit) (out Changed[
 // applyEdit computes the edited user and the licenses it newly takes.
 func applyEdit(ctx context.Context, tx Tx, u User, e UserEdit, now time.Time) (User, []string, error) {
 	after := u
-	after.Roles = slices.Clone(u.Roles)
 	after.Licenses = slices.Clone(u.Licenses)
 	if e.Name != nil {
 		name, err := validateName(*e.Name)
@@ -172,76 +171,105 @@ func applyEdit(ctx context.Context, tx Tx, u User, e UserEdit, now time.Time) (U
 			return u, nil, err
 		}
 		after.Name = name
+		// The parts an identity provider sent no longer make the name.
+		after.GivenName, after.FamilyName = "", ""
 	}
-	if e.SetRoles != nil {
-		roles, err := ParseRoles(e.SetRoles)
-		if err != nil && len(e.SetRoles) > 0 {
-			return u, nil, err
-		}
-		after.Roles = roles
+	roles, err := editRoles(u.Roles, e)
+	if err != nil {
+		return u, nil, err
 	}
-	if len(e.AddRoles) > 0 || len(e.RemoveRoles) > 0 {
-		add, err := ParseRoles(e.AddRoles)
-		if err != nil && len(e.AddRoles) > 0 {
-			return u, nil, err
-		}
-		remove, err := ParseRoles(e.RemoveRoles)
-		if err != nil && len(e.RemoveRoles) > 0 {
-			return u, nil, err
-		}
-		for _, r := range add {
-			if !slices.Contains(after.Roles, r) {
-				after.Roles = append(after.Roles, r)
-			}
-		}
-		after.Roles = slices.DeleteFunc(after.Roles, func(r Role) bool { return slices.Contains(remove, r) })
-	}
-	if len(after.Roles) == 0 {
-		return u, nil, &ValidationError{Field: "roles", Reason: "a user keeps at least one role"}
-	}
-	sortRoles(after.Roles)
+	after.Roles = roles
 	var added []string
-	if e.SetLicenses != nil || len(e.AddLicenses) > 0 || len(e.RemoveLicenses) > 0 {
+	if e.changesLicenses() {
 		pools, err := tx.Pools(ctx, u.OrgID, now)
 		if err != nil {
 			return u, nil, err
 		}
-		add, err := parseLicenses(e.AddLicenses, pools)
-		if err != nil {
+		if after.Licenses, added, err = editLicenses(u.Licenses, e, pools); err != nil {
 			return u, nil, err
 		}
-		remove, err := parseLicenses(e.RemoveLicenses, pools)
-		if err != nil {
-			return u, nil, err
+		if len(added) > 0 && !u.Active {
+			return u, nil, &ValidationError{Field: "licenses", Reason: fmt.Sprintf("%s is inactive; give licenses by activating: 'wsctl users activate %s --license ...'", u.Email, u.Email)}
 		}
-		if e.SetLicenses != nil {
-			set, err := parseLicenses(e.SetLicenses, pools)
-			if err != nil {
-				return u, nil, err
-			}
-			add = append(add, set...)
-			for _, l := range u.Licenses {
-				if !slices.Contains(set, l) {
-					remove = append(remove, l)
-				}
-			}
-		}
-		for _, l := range add {
-			if !slices.Contains(after.Licenses, l) && !slices.Contains(remove, l) {
-				if !u.Active {
-					return u, nil, &ValidationError{Field: "licenses", Reason: fmt.Sprintf("%s is inactive; give licenses by activating: 'wsctl users activate %s --license ...'", u.Email, u.Email)}
-				}
-				after.Licenses = append(after.Licenses, l)
-				added = append(added, l)
-			}
-		}
-		after.Licenses = slices.DeleteFunc(after.Licenses, func(l string) bool { return slices.Contains(remove, l) })
-		slices.Sort(after.Licenses)
 	}
 	if e.CallRecording != nil {
 		after.CallRecording = *e.CallRecording
 	}
 	return after, added, nil
+}
+
+func (e UserEdit) changesLicenses() bool {
+	return e.SetLicenses != nil || len(e.AddLicenses) > 0 || len(e.RemoveLicenses) > 0
+}
+
+// editRoles is the roles an edit leaves: SetRoles, then AddRoles and
+// RemoveRoles; at least one (R1).
+func editRoles(held []Role, e UserEdit) ([]Role, error) {
+	roles := slices.Clone(held)
+	if e.SetRoles != nil {
+		set, err := ParseRoles(e.SetRoles)
+		if err != nil && len(e.SetRoles) > 0 {
+			return nil, err
+		}
+		roles = set
+	}
+	if len(e.AddRoles) > 0 || len(e.RemoveRoles) > 0 {
+		add, err := ParseRoles(e.AddRoles)
+		if err != nil && len(e.AddRoles) > 0 {
+			return nil, err
+		}
+		remove, err := ParseRoles(e.RemoveRoles)
+		if err != nil && len(e.RemoveRoles) > 0 {
+			return nil, err
+		}
+		for _, r := range add {
+			if !slices.Contains(roles, r) {
+				roles = append(roles, r)
+			}
+		}
+		roles = slices.DeleteFunc(roles, func(r Role) bool { return slices.Contains(remove, r) })
+	}
+	if len(roles) == 0 {
+		return nil, &ValidationError{Field: "roles", Reason: "a user keeps at least one role"}
+	}
+	sortRoles(roles)
+	return roles, nil
+}
+
+// editLicenses is the licenses an edit leaves of held (SetLicenses, then
+// AddLicenses and RemoveLicenses), checked against the org's products,
+// and those among them newly taken, which R4 must allow.
+func editLicenses(held []string, e UserEdit, pools []LicensePool) (after, added []string, err error) {
+	add, err := parseLicenses(e.AddLicenses, pools)
+	if err != nil {
+		return nil, nil, err
+	}
+	remove, err := parseLicenses(e.RemoveLicenses, pools)
+	if err != nil {
+		return nil, nil, err
+	}
+	if e.SetLicenses != nil {
+		set, err := parseLicenses(e.SetLicenses, pools)
+		if err != nil {
+			return nil, nil, err
+		}
+		add = append(add, set...)
+		for _, l := range held {
+			if !slices.Contains(set, l) {
+				remove = append(remove, l)
+			}
+		}
+	}
+	after = slices.Clone(held)
+	for _, l := range add {
+		if !slices.Contains(after, l) && !slices.Contains(remove, l) {
+			after = append(after, l)
+			added = append(added, l)
+		}
+	}
+	after = slices.DeleteFunc(after, func(l string) bool { return slices.Contains(remove, l) })
+	slices.Sort(after)
+	return nonNil(after), added, nil
 }
 
 // mayDeactivate is R9's first guard: nobody deactivates themself. (The
@@ -279,6 +307,12 @@ func (c *change) deactivate(ctx context.Context, ref string) (out Changed[User],
 	if err != nil {
 		return out, err
 	}
+	return c.deactivateUser(ctx, before)
+}
+
+// deactivateUser is R9's one rule, whoever asks (wsctl, a batch, SCIM):
+// never oneself, never the last active admin; then offboard.
+func (c *change) deactivateUser(ctx context.Context, before User) (out Changed[User], err error) {
 	if err := c.mayDeactivate(before); err != nil {
 		return out, err
 	}
@@ -334,6 +368,9 @@ func (c *change) activate(ctx context.Context, ref string, licenses []string) (o
 	}
 	after := before
 	after.Active, after.Licenses = true, products
+	// An admin bringing back someone the identity provider deleted makes
+	// them visible to it again.
+	after.DeprovisionedAt = nil
 	out.Value, err = c.saveUser(ctx, "user.activated", before, after)
 	return out, err
 }

@@ -80,7 +80,7 @@ func newTokenCmd(e *env) *cobra.Command {
 	issue.Flags().StringVar(&slug, "org", "", "slug of the org")
 	issue.Flags().StringVar(&email, "email", "", "the user the token acts as")
 	issue.Flags().StringVar(&name, "name", "issued by the operator", "what the token is for")
-	issue.Flags().StringSliceVar(&scopes, "scope", nil, "scopes: users:read users:write licenses:read settings:write mfa:reset audit:read")
+	issue.Flags().StringSliceVar(&scopes, "scope", nil, "scopes: users:read users:write licenses:read settings:write mfa:reset audit:read scim")
 	for _, f := range []string{"org", "email", "scope"} {
 		_ = issue.MarkFlagRequired(f)
 	}

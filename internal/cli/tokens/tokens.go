@@ -27,6 +27,8 @@ func NewCmdTokens(f *cmdutil.Factory) *cobra.Command {
 			  settings:write  change the signup mode
 			  mfa:reset       reset a user's MFA
 			  audit:read      read the audit log
+			  scim            provision users from an identity provider (Okta, Entra ID)
+			                  through /scim/v2, and nothing else; see docs/scim.md
 		`),
 	}
 	cmd.AddCommand(create.NewCmdCreate(f, nil), list.NewCmdList(f, nil), revoke.NewCmdRevoke(f, nil))

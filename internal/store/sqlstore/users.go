@@ -8,12 +8,14 @@ import (
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
-const userColumns = `id, org_id, name, email, roles, active, call_recording, mfa_enrolled, created_at, updated_at, last_sign_in_at, version`
+const userColumns = `id, org_id, name, email, roles, active, call_recording, mfa_enrolled, created_at, updated_at, last_sign_in_at, version,
+	external_id, given_name, family_name, deprovisioned_at`
 
 func (t *tx) InsertUser(ctx context.Context, u workspace.User) error {
-	_, err := t.exec(ctx, `INSERT INTO users (`+userColumns+`, email_norm, name_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO users (`+userColumns+`, email_norm, name_norm) VALUES (`+placeholders(18)+`)`,
 		u.ID, u.OrgID, u.Name, u.Email, joinList(u.Roles), boolInt(u.Active), boolInt(u.CallRecording), boolInt(u.MFAEnrolled),
-		ts(u.CreatedAt), ts(u.UpdatedAt), tsPtr(u.LastSignInAt), u.Version, strings.ToLower(u.Email), strings.ToLower(u.Name))
+		ts(u.CreatedAt), ts(u.UpdatedAt), tsPtr(u.LastSignInAt), u.Version,
+		u.ExternalID, u.GivenName, u.FamilyName, tsPtr(u.DeprovisionedAt), strings.ToLower(u.Email), strings.ToLower(u.Name))
 	if err != nil {
 		if t.d.IsUniqueViolation(err) {
 			return &workspace.EmailTakenError{Email: u.Email, By: "user"}
@@ -38,11 +40,16 @@ func (t *tx) setUserLicenses(ctx context.Context, u workspace.User) error {
 // UpdateUser is a conditional write: it succeeds only if nobody wrote the
 // user since the version the domain read (R8).
 func (t *tx) UpdateUser(ctx context.Context, u workspace.User) error {
-	res, err := t.exec(ctx, `UPDATE users SET name = ?, name_norm = ?, roles = ?, active = ?, call_recording = ?, mfa_enrolled = ?,
-		updated_at = ?, last_sign_in_at = ?, version = ? WHERE org_id = ? AND id = ? AND version = ?`,
-		u.Name, strings.ToLower(u.Name), joinList(u.Roles), boolInt(u.Active), boolInt(u.CallRecording), boolInt(u.MFAEnrolled),
-		ts(u.UpdatedAt), tsPtr(u.LastSignInAt), u.Version, u.OrgID, u.ID, u.Version-1)
+	res, err := t.exec(ctx, `UPDATE users SET name = ?, name_norm = ?, email = ?, email_norm = ?, roles = ?, active = ?, call_recording = ?, mfa_enrolled = ?,
+		updated_at = ?, last_sign_in_at = ?, version = ?, external_id = ?, given_name = ?, family_name = ?, deprovisioned_at = ?
+		WHERE org_id = ? AND id = ? AND version = ?`,
+		u.Name, strings.ToLower(u.Name), u.Email, strings.ToLower(u.Email), joinList(u.Roles), boolInt(u.Active), boolInt(u.CallRecording), boolInt(u.MFAEnrolled),
+		ts(u.UpdatedAt), tsPtr(u.LastSignInAt), u.Version, u.ExternalID, u.GivenName, u.FamilyName, tsPtr(u.DeprovisionedAt),
+		u.OrgID, u.ID, u.Version-1)
 	if err != nil {
+		if t.d.IsUniqueViolation(err) {
+			return &workspace.EmailTakenError{Email: u.Email, By: "user"}
+		}
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil {
@@ -57,8 +64,9 @@ func scanUser(row rowScanner) (workspace.User, error) {
 	var u workspace.User
 	var roles, created, updated string
 	var active, rec, mfa int
-	var last sql.NullString
-	if err := row.Scan(&u.ID, &u.OrgID, &u.Name, &u.Email, &roles, &active, &rec, &mfa, &created, &updated, &last, &u.Version); err != nil {
+	var last, gone sql.NullString
+	if err := row.Scan(&u.ID, &u.OrgID, &u.Name, &u.Email, &roles, &active, &rec, &mfa, &created, &updated, &last, &u.Version,
+		&u.ExternalID, &u.GivenName, &u.FamilyName, &gone); err != nil {
 		return u, err
 	}
 	u.Roles = splitList[workspace.Role](roles)
@@ -70,7 +78,10 @@ func scanUser(row rowScanner) (workspace.User, error) {
 	if u.UpdatedAt, err = parseTime(updated); err != nil {
 		return u, err
 	}
-	u.LastSignInAt, err = parseTimePtr(last)
+	if u.LastSignInAt, err = parseTimePtr(last); err != nil {
+		return u, err
+	}
+	u.DeprovisionedAt, err = parseTimePtr(gone)
 	u.Licenses = []string{}
 	return u, err
 }
@@ -155,5 +166,34 @@ func (t *tx) CountActiveAdmins(ctx context.Context, orgID string) (n int, err er
 		}
 	}
 	err = t.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE org_id = ? AND active = 1 AND (',' || roles || ',') LIKE '%,admin,%'`, orgID).Scan(&n)
+	return n, err
+}
+
+// provisionedWhere is the condition of ProvisionedUsers and its count.
+func provisionedWhere(orgID string, f workspace.ProvisionFilter) (string, []any) {
+	where := []string{"org_id = ?", "deprovisioned_at IS NULL"}
+	args := []any{orgID}
+	for _, c := range []struct{ column, value string }{{"id", f.ID}, {"email_norm", strings.ToLower(f.Email)}, {"external_id", f.ExternalID}} {
+		if c.value != "" {
+			where = append(where, c.column+" = ?")
+			args = append(args, c.value)
+		}
+	}
+	return strings.Join(where, " AND "), args
+}
+
+func (t *tx) ProvisionedUsers(ctx context.Context, orgID string, f workspace.ProvisionFilter) ([]workspace.User, error) {
+	where, args := provisionedWhere(orgID, f)
+	users, err := queryAll(ctx, t, scanUser, `SELECT `+userColumns+` FROM users WHERE `+where+` ORDER BY id LIMIT ? OFFSET ?`,
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, err
+	}
+	return users, t.loadUserLicenses(ctx, users)
+}
+
+func (t *tx) CountProvisionedUsers(ctx context.Context, orgID string, f workspace.ProvisionFilter) (n int, err error) {
+	where, args := provisionedWhere(orgID, f)
+	err = t.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE `+where, args...).Scan(&n)
 	return n, err
 }

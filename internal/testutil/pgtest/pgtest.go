@@ -186,3 +186,14 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// Databases are the two databases a test of every store runs on: a SQLite
+// file (the embedded default) and a PostgreSQL database of NewDatabase,
+// as the URLs --database takes.
+var Databases = []struct {
+	Name string
+	URL  func(t testing.TB) string
+}{
+	{"sqlite", func(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "ws.db") }},
+	{"postgres", NewDatabase},
+}

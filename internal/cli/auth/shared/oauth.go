@@ -26,7 +26,7 @@ const ClientID = "wsctl"
 const MetadataPath = "/.well-known/oauth-authorization-server"
 
 // Scopes are what 'wsctl auth login' asks for: a refresh token and every API scope.
-var Scopes = append([]string{"openid", "offline_access"}, client.AllScopes...)
+var Scopes = append([]string{"openid", "offline_access"}, client.APIScopes...)
 
 // Metadata is the part of the server's RFC 8414 metadata wsctl uses.
 type Metadata struct {

@@ -39,13 +39,18 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 			secret is printed once, on stdout: alone when stdout is piped, so it
 			can be captured; store it at once, it cannot be shown again.
 
-			Scopes: %s.
+			Scopes: %s. The scim scope is only for an identity provider's
+			provisioning (docs/scim.md); an admin holding users:read and
+			users:write may create such a token.
 		`, strings.Join(client.AllScopes, ", ")),
 		Example: heredoc.Doc(`
 			# A read-only token for a CI job watching license usage
 			$ wsctl tokens create --name ci-licenses --scope licenses:read > ci-token.txt
 
 			$ wsctl tokens create --name support --scope users:read,mfa:reset
+
+			# For Okta or Entra ID provisioning users through SCIM
+			$ wsctl tokens create --name okta --scope scim
 		`),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
