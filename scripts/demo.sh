@@ -107,7 +107,7 @@ run ws users sync --csv examples/roster.csv --deactivate-missing --yes
 run ws users list --inactive
 
 step "Another org signs in with HubSpot: its sign-in page offers only that button"
-wsd org create --slug northwind --name "Northwind Traders" --admin-name "Nora North" --admin-email nora@northwind.example >/dev/null 2>&1
+northwind_token=$(wsd org create --slug northwind --name "Northwind Traders" --admin-name "Nora North" --admin-email nora@northwind.example 2>/dev/null)
 # The client secret HubSpot gave the app stays in a file, never in argv.
 printf 'demo-hubspot-client-secret' >"$demo/hubspot-secret"
 run wsd org set-idp --org northwind --kind hubspot --portal-id 4242 --client-id demo-client --client-secret-file "$demo/hubspot-secret"
@@ -117,6 +117,32 @@ page=$(curl -fsS "$WSCTL_HOST/login?org=northwind")
 printf '%s\n' "$page" | sed -e '/<style/,/<\/style>/d' -e 's/<[^>]*>/\n/g' | sed -e 's/^[[:space:]]*//' | grep -v '^$' | sed -e 's/^/    /'
 if printf '%s' "$page" | grep -q 'type="password"'; then echo "demo: the HubSpot org's page shows a password form" >&2; exit 1; fi
 echo "(no password form: Northwind's people sign in with HubSpot only)"
+
+step "Northwind's identity provider provisions people through SCIM 2.0 at /scim/v2"
+# An admin makes a token with the scim scope for the identity provider (Okta,
+# Entra ID); it opens /scim/v2 and nothing else.
+printf '$ scim_token=$(wsctl tokens create --name okta --scope scim)\n'
+scim_token=$(WSCTL_TOKEN=$northwind_token ws tokens create --name okta --scope scim 2>/dev/null)
+ext=urn:wsctl:params:scim:schemas:extension:workspace:2.0:User
+# scim METHOD PATH [BODY]: one SCIM request with curl, its JSON answer printed.
+scim() {
+  local method=$1 path=$2; shift 2
+  printf '$ curl -X %s %s/scim/v2%s%s\n' "$method" "$WSCTL_HOST" "$path" "${1:+ -d '$1'}"
+  curl -fsS -X "$method" "$WSCTL_HOST/scim/v2$path" -H "Authorization: Bearer $scim_token" \
+    -H 'Content-Type: application/scim+json' ${1:+-d "$1"} | tee "$demo/scim.json"
+  echo
+}
+nw() { WSCTL_TOKEN=$northwind_token ws "$@"; }
+scim POST /Users '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","'$ext'"],"userName":"lin@northwind.example","name":{"givenName":"Lin","familyName":"Wu"},"active":true,"'$ext'":{"roles":["user"],"licenses":["flow"]}}'
+lin=$(grep -o '"id":"[^"]*"' "$demo/scim.json" | head -1 | cut -d'"' -f4)
+run nw licenses show --product flow
+# Okta deactivates with a PATCH of active; Entra ID sends the same.
+scim PATCH "/Users/$lin" '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}'
+grep -q '"active":false' "$demo/scim.json" || { echo "demo: the SCIM user is still active" >&2; exit 1; }
+echo "(Lin is inactive: the flow license went back to the pool)"
+run nw licenses show --product flow
+scim GET '/Users?filter=userName%20eq%20%22lin@northwind.example%22'
+grep -q '"totalResults":1' "$demo/scim.json" || { echo "demo: the filter did not find Lin" >&2; exit 1; }
 
 step "Every change is in the audit log"
 run ws audit list
