@@ -89,7 +89,7 @@ func TestDeactivate_ReleasesLicenses_EndsTokens_KeepsLastAdmin_R9(t *testing.T) 
 		e.do("PATCH", "/scim/v2/Users/"+adminID, o.scim, deactivate()).scimError(t, http.StatusConflict, "")
 		e.do("DELETE", "/scim/v2/Users/"+adminID, o.scim, nil).scimError(t, http.StatusConflict, "")
 		// Another admin's token cannot take away the last active admin either.
-		ben := e.do("POST", "/scim/v2/Users", o.scim, map[string]any{"userName": "ben@acme.example", "displayName": "Ben",
+		ben := e.do("POST", "/scim/v2/Users", o.scim, map[string]any{"userName": "ben@acme.example", "displayName": "Ben", "active": true,
 			"urn:wsctl:params:scim:schemas:extension:workspace:2.0:User": map[string]any{"roles": []string{"admin"}}}).want(t, 201)
 		_, benSecret, err := e.svc.IssueToken(e.ctx, workspace.Operator(o.id), "ben@acme.example", "ben scim", []string{"scim"})
 		if err != nil {
@@ -116,6 +116,39 @@ func TestActivate_NeedsALicense_R10(t *testing.T) {
 		e.do("PUT", "/scim/v2/Users/"+id, o.scim, person("pat@acme.example", "flow")).want(t, 200)
 		if p := e.pool(o, "flow"); p.Assigned != 1 {
 			t.Errorf("flow %+v", p)
+		}
+	})
+}
+
+// A person without a license is made active only when the identity
+// provider says active true (as automatic sign-up makes one, R7); when it
+// says nothing, the license decides (R10).
+func TestPost_ActiveOmitted_ActiveOnlyWithALicense_R10(t *testing.T) {
+	onEachStore(t, func(t *testing.T, e *env) {
+		o := e.newOrg("acme")
+		ext := "urn:wsctl:params:scim:schemas:extension:workspace:2.0:User"
+		for _, tc := range []struct {
+			email    string
+			licenses []string
+			active   any // nil: not sent
+			want     bool
+		}{
+			{"no-license@acme.example", nil, nil, false},
+			{"licensed@acme.example", []string{"flow"}, nil, true},
+			{"told-active@acme.example", nil, true, true},
+			{"told-inactive@acme.example", []string{"flow"}, false, false},
+		} {
+			body := map[string]any{"userName": tc.email, "displayName": "Pat", ext: map[string]any{"licenses": tc.licenses}}
+			if tc.active != nil {
+				body["active"] = tc.active
+			}
+			u := e.do("POST", "/scim/v2/Users", o.scim, body).want(t, 201)
+			if u.get("active") != tc.want {
+				t.Errorf("%s: active %v, want %v", tc.email, u.get("active"), tc.want)
+			}
+		}
+		if p := e.pool(o, "flow"); p.Assigned != 1 {
+			t.Errorf("flow %+v: only the licensed, active person holds one", p)
 		}
 	})
 }
@@ -147,7 +180,7 @@ func TestOtherOrgsIDs404_TokensWithoutScim403_NoTokens401_R13(t *testing.T) {
 			t.Errorf("GET /api/v1/users with a scim token: %d", a.status)
 		}
 		// A manager with a scim token is no admin.
-		e.do("POST", "/scim/v2/Users", acme.scim, map[string]any{"userName": "max@acme.example", "displayName": "Max",
+		e.do("POST", "/scim/v2/Users", acme.scim, map[string]any{"userName": "max@acme.example", "displayName": "Max", "active": true,
 			"urn:wsctl:params:scim:schemas:extension:workspace:2.0:User": map[string]any{"roles": []string{"manager"}}}).want(t, 201)
 		_, mgr, err := e.svc.IssueToken(e.ctx, workspace.Operator(acme.id), "max@acme.example", "max", []string{"scim"})
 		if err != nil {

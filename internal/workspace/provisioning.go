@@ -21,7 +21,7 @@ import (
 
 // Provision is what an identity provider asks of a person. A nil field is
 // not part of the request and leaves the person's value as it is (a new
-// person gets role user, no license, and active unless Active says not).
+// person gets role user, no license, and is active as activeFor says).
 // The Set lists, when not nil, replace the roles or licenses; Add and
 // Remove change them one by one.
 type Provision struct {
@@ -144,10 +144,6 @@ func (c *change) provision(ctx context.Context, pr Provision) (out Changed[User]
 	if err != nil {
 		return out, asField(err, "userName")
 	}
-	if pr.Active == nil {
-		active := true
-		pr.Active = &active
-	}
 	pr.Email = nil
 	existing, err := c.tx.UserByEmail(ctx, c.p.OrgID, normalizeEmail(email))
 	switch {
@@ -173,7 +169,7 @@ func (c *change) provision(ctx context.Context, pr Provision) (out Changed[User]
 	if u.Name == "" {
 		return out, &ValidationError{Field: "name", Reason: "is required: send name.givenName and name.familyName, or displayName"}
 	}
-	if u.Active = *pr.Active; u.Active {
+	if u.Active = pr.activeFor(u.Licenses); u.Active {
 		if out.Notices, err = claimLicenses(ctx, c.tx, c.p.OrgID, u.Licenses, c.now); err != nil {
 			return out, err
 		}
@@ -189,6 +185,18 @@ func (c *change) provision(ctx context.Context, pr Provision) (out Changed[User]
 	return out, nil
 }
 
+// activeFor is whether a person created (or created again) with these
+// licenses is active: as the identity provider says; when it says nothing,
+// active with a license and inactive without one, since only an explicit
+// active true makes a user without a license (as automatic sign-up does,
+// R7), and activation otherwise needs a license (R10).
+func (pr Provision) activeFor(licenses []string) bool {
+	if pr.Active != nil {
+		return *pr.Active
+	}
+	return mayActivateWith(licenses) == nil
+}
+
 // revive brings back a deprovisioned user the identity provider creates
 // again: as pr says, active unless told otherwise, with a license then (R10).
 func (c *change) revive(ctx context.Context, before User, pr Provision) (out Changed[User], err error) {
@@ -196,7 +204,7 @@ func (c *change) revive(ctx context.Context, before User, pr Provision) (out Cha
 	if err != nil {
 		return out, err
 	}
-	after.DeprovisionedAt, after.Active = nil, *pr.Active
+	after.DeprovisionedAt, after.Active = nil, pr.activeFor(after.Licenses)
 	if after.Active {
 		if mayActivateWith(after.Licenses) != nil {
 			return out, ErrProvisionLicenseRequired
