@@ -33,6 +33,7 @@ type serveOptions struct {
 	smtpTimeout time.Duration
 	rateLimit   float64
 	rateBurst   int
+	pprof       string
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -56,6 +57,11 @@ func newServeCmd(e *env) *cobra.Command {
 			(port 587, STARTTLS required by default) or smtps://… (TLS from the start, port
 			465). Give the password in WORKSPACED_SMTP_PASSWORD rather than in the URL:
 			every local user can read a process's arguments. It is never logged.
+
+			--pprof 127.0.0.1:PORT serves Go's profiles (CPU, heap, goroutines, block and
+			mutex) at /debug/pprof/ on a second listener, for finding where a loaded server
+			spends its time. Off by default; a loopback address only; it turns on block and
+			mutex sampling, which costs a little on every lock.
 		`),
 		Example: heredoc.Doc(`
 			$ workspaced serve
@@ -71,6 +77,7 @@ func newServeCmd(e *env) *cobra.Command {
 	cmd.Flags().DurationVar(&o.smtpTimeout, "smtp-timeout", 30*time.Second, "time allowed to send one email")
 	cmd.Flags().Float64Var(&o.rateLimit, "rate-limit", float64(api.DefaultRateLimit), "requests per second allowed per token (0: no limit)")
 	cmd.Flags().IntVar(&o.rateBurst, "rate-burst", api.DefaultRateBurst, "requests allowed at once per token")
+	cmd.Flags().StringVar(&o.pprof, "pprof", "", "serve Go's profiles at /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060 (off by default)")
 	return cmd
 }
 
@@ -82,6 +89,11 @@ func serveRun(ctx context.Context, e *env, o *serveOptions) error {
 	defer stop()
 	log := slog.New(slog.NewTextHandler(e.errOut, nil))
 
+	if o.pprof != "" {
+		if err := servePprof(ctx, o.pprof, log); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another workspaced running? choose another address with --listen)", o.listen, err)
