@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -25,18 +26,38 @@ import (
 )
 
 func main() {
-	small := flag.Int("rows", 10000, "rows of the timed import")
-	big := flag.Int("big", 100000, "rows of the memory run")
+	var o options
+	flag.IntVar(&o.small, "rows", 10000, "rows of the timed import")
+	flag.IntVar(&o.big, "big", 100000, "rows of the memory run")
+	flag.BoolVar(&o.load, "load", true, "run the load benchmark too (-load=false: only the bulk, start-up and export figures)")
+	flag.BoolVar(&o.onlyLoad, "only-load", false, "run the load benchmark alone, without the bulk, start-up and export figures")
+	flag.DurationVar(&o.loadOpts.duration, "duration", 3*time.Second, "how long each load case runs")
+	flag.StringVar(&o.loadOpts.match, "match", "*", "load cases to run, a pattern on STORE/SERVERS/ORGS/CASE/CLIENTS, e.g. 'postgres/2/4/*/64'")
+	flag.StringVar(&o.loadOpts.profileDir, "profile", "", "write CPU, block and mutex profiles of the servers during the -profile-case load case to this folder")
+	flag.StringVar(&o.loadOpts.profileCase, "profile-case", "postgres/1/1/invite/64", "the load case -profile profiles, STORE/SERVERS/ORGS/CASE/CLIENTS")
 	flag.Parse()
-	if err := run(*small, *big); err != nil {
+	// Ctrl-C stops the load and still stops the servers and PostgreSQL
+	// the bench started (the deferred clean-ups run).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, o)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
+// options are the command line's: which parts run, and how.
+type options struct {
+	small, big     int
+	load, onlyLoad bool
+	loadOpts       loadOptions
+}
+
 type row struct{ name, value, target string }
 
-func run(small, big int) error {
+func run(ctx context.Context, o options) error {
+	start := time.Now()
 	dir, err := os.MkdirTemp("", "wsctl-bench")
 	if err != nil {
 		return err
@@ -48,6 +69,24 @@ func run(small, big int) error {
 			return fmt.Errorf("build %s: %v\n%s", name, err, out)
 		}
 	}
+	fmt.Printf("Machine: %s/%s, %d CPUs, %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
+	if !o.onlyLoad {
+		if err := runBulk(dir, bin, o.small, o.big); err != nil {
+			return err
+		}
+	}
+	if o.load || o.onlyLoad {
+		if err := runLoad(ctx, dir, bin, o.loadOpts); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("\nmake bench took %s\n", time.Since(start).Round(time.Second))
+	return nil
+}
+
+// runBulk measures the CSV import against its floor, wsctl's memory, the
+// export and start-up, and prints their table.
+func runBulk(dir string, bin func(string) string, small, big int) error {
 	csvSmall := filepath.Join(dir, "small.csv")
 	if err := writeCSV(csvSmall, small, "s"); err != nil {
 		return err
@@ -59,27 +98,26 @@ func run(small, big int) error {
 	var env []string // of the last server, kept for the export and the big run
 	for i := range importRounds {
 		db := filepath.Join(dir, fmt.Sprintf("ws%d.db", i))
-		srv, url, err := startServer(bin("workspaced"), db)
+		srv, err := startServer(bin("workspaced"), "sqlite:"+db, anyCPU)
 		if err != nil {
 			return err
 		}
 		last := i == importRounds-1
 		if last {
-			defer func() { _ = srv.Process.Signal(os.Interrupt); _ = srv.Wait() }()
+			defer srv.stop()
 		}
-		tok, err := inviting(bin, db, url, "acme", big+small)
+		tok, err := inviting(bin, "sqlite:"+db, srv.url, "acme", big+small)
 		if err != nil {
 			return err
 		}
-		env = []string{"WSCTL_TOKEN=" + tok, "WSCTL_HOST=" + url}
+		env = []string{"WSCTL_TOKEN=" + tok, "WSCTL_HOST=" + srv.url}
 		took, peak, err := timed(bin("wsctl"), env, "users", "invite", "--csv", csvSmall)
 		if err != nil {
 			return err
 		}
 		takes, rss = append(takes, took), max(rss, peak)
 		if !last {
-			_ = srv.Process.Signal(os.Interrupt)
-			_ = srv.Wait()
+			srv.stop()
 		}
 		floor, err := floorInsert(filepath.Join(dir, fmt.Sprintf("floor%d.db", i)), bin("workspaced"), small)
 		if err != nil {
@@ -134,7 +172,6 @@ func run(small, big int) error {
 		row{"minimal cobra + HTTP client, ratio", fmt.Sprintf("%.2f×", mh.Seconds()/mc.Seconds()), ""},
 	)
 
-	fmt.Printf("Machine: %s/%s, %d CPUs, %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
 	fmt.Printf("| %-44s | %-10s | %-14s |\n|%s|%s|%s|\n", "measure", "value", "target", strings.Repeat("-", 46), strings.Repeat("-", 12), strings.Repeat("-", 16))
 	for _, r := range table {
 		fmt.Printf("| %-44s | %-10s | %-14s |\n", r.name, r.value, r.target)
@@ -142,47 +179,72 @@ func run(small, big int) error {
 	return nil
 }
 
-// startServer runs workspaced serve on a free port without a rate limit
-// (the production default is 100 requests/s per token, burst 200).
-func startServer(bin, db string) (*exec.Cmd, string, error) {
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--database", "sqlite:"+db, "--rate-limit", "0")
+// server is a running workspaced serve.
+type server struct {
+	cmd      *exec.Cmd
+	url      string // of the API
+	pprofURL string // of /debug/pprof/, when started with --pprof
+}
+
+// stop lets the server finish its requests and waits for it.
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	_ = s.cmd.Wait()
+}
+
+// startServer runs workspaced serve on database, on a free loopback port,
+// without a rate limit (the production default is 100 requests/s per
+// token, burst 200), on the CPUs of pin. The server is killed if the
+// bench dies without stopping it.
+func startServer(bin, database string, pin cpuPin, extra ...string) (*server, error) {
+	cmd := pin.command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--database", database, "--rate-limit", "0"}, extra...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	found := make(chan string, 1)
+	s := &server{cmd: cmd}
+	found := make(chan struct{})
+	// The scanner reads the log to its end, so that the server never
+	// blocks on a full pipe; the pprof line, when asked for, comes first.
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			if _, after, ok := strings.Cut(sc.Text(), "address=http://"); ok {
-				select {
-				case found <- "http://" + strings.Fields(after)[0]:
-				default:
-				}
+			line := sc.Text()
+			_, after, ok := strings.Cut(line, "address=http://")
+			switch {
+			case !ok:
+			case strings.Contains(line, `msg="pprof listening"`):
+				s.pprofURL = "http://" + strings.Fields(after)[0]
+			case strings.Contains(line, `msg="workspaced listening"`) && s.url == "":
+				s.url = "http://" + strings.Fields(after)[0]
+				close(found)
 			}
 		}
 	}()
 	select {
-	case url := <-found:
-		return cmd, url, nil
+	case <-found:
+		return s, nil
 	case <-time.After(20 * time.Second):
 		_ = cmd.Process.Kill()
-		return nil, "", fmt.Errorf("workspaced did not start")
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("workspaced serve --database %s did not start within 20 s", database)
 	}
 }
 
-// inviting creates an org with signup mode off and room for n invites.
-func inviting(bin func(string) string, db, url, slug string, n int) (string, error) {
-	out, err := exec.Command(bin("workspaced"), "org", "create", "--database", "sqlite:"+db, "--slug", slug, "--name", "Bench",
+// inviting creates an org with signup mode off and room for n invites, and
+// returns its first admin's API token.
+func inviting(bin func(string) string, database, url, slug string, n int) (string, error) {
+	out, err := exec.Command(bin("workspaced"), "org", "create", "--database", database, "--slug", slug, "--name", "Bench",
 		"--admin-name", "Ada Admin", "--admin-email", "ada@"+slug+".example").Output()
 	if err != nil {
 		return "", fmt.Errorf("org create: %w", err)
 	}
 	tok := strings.TrimSpace(string(out))
-	if out, err := exec.Command(bin("workspaced"), "org", "set-licenses", "--database", "sqlite:"+db, "--org", slug, "--product", "flow",
+	if out, err := exec.Command(bin("workspaced"), "org", "set-licenses", "--database", database, "--org", slug, "--product", "flow",
 		"--total", fmt.Sprint(n)).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("set-licenses: %v\n%s", err, out)
 	}
