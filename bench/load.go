@@ -111,6 +111,13 @@ func runLoad(ctx context.Context, dir string, bin func(string) string, o loadOpt
 		if err != nil {
 			return err
 		}
+		if d.store == "postgres" {
+			st, err := cluster.stats(fmt.Sprintf("load%d", i))
+			if err != nil {
+				return err
+			}
+			notes = append(notes, fmt.Sprintf("%s: PostgreSQL opened %d sessions and broke %d deadlocks (each after deadlock_timeout, 1 s)", d.name(), st.sessions, st.deadlocks))
+		}
 	}
 	if len(notes) > 0 {
 		fmt.Printf("\n%s\n", strings.Join(notes, "\n"))

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -131,6 +132,26 @@ func (c *pgCluster) createDB(name string) (string, error) {
 		return "", fmt.Errorf("createdb %s: %v\n%s", name, err, out)
 	}
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.port, name), nil
+}
+
+// pgStats are PostgreSQL's counters of one database that explain tails:
+// each deadlock held its transactions for deadlock_timeout (1 s) before
+// one was broken, and each session is a connection opened (a fork of a
+// backend on the database's CPU).
+type pgStats struct{ deadlocks, sessions int }
+
+// stats reads the counters of database name since it was created.
+func (c *pgCluster) stats(name string) (pgStats, error) {
+	out, err := exec.Command(filepath.Join(c.bin, "psql"), "-h", "127.0.0.1", "-p", fmt.Sprint(c.port), "-U", "postgres", "-d", name, "-Atc",
+		"SELECT deadlocks, sessions FROM pg_stat_database WHERE datname = current_database()").CombinedOutput()
+	if err != nil {
+		return pgStats{}, fmt.Errorf("psql: %v\n%s", err, out)
+	}
+	var st pgStats
+	if _, err := fmt.Sscanf(strings.TrimSpace(string(out)), "%d|%d", &st.deadlocks, &st.sessions); err != nil {
+		return pgStats{}, fmt.Errorf("read pg_stat_database %q: %w", out, err)
+	}
+	return st, nil
 }
 
 // stop shuts the cluster down fast (open sessions are ended) and removes it.
