@@ -21,16 +21,19 @@ type profiling struct {
 }
 
 // startProfiles fetches, from each server's --pprof listener, a CPU
-// profile and the block and mutex profiles of the time a case runs (all but
-// its last second, so that they end before the load does), into dir as
-// CASE-sN-KIND.pprof. Read them with go tool pprof -top FILE.
+// profile, the block and mutex profiles and an execution trace of the time
+// a case runs (all but its last second, so that they end before the load
+// does), into dir as CASE-sN-cpu.pprof, … -trace.out. Read them with
+// go tool pprof -top FILE; the trace with go tool trace -pprof=sched or
+// -pprof=net, which show the waits the block profile does not (for the
+// scheduler, the network).
 func startProfiles(ctx context.Context, dir, caseName string, servers []*server, d time.Duration) *profiling {
 	p := &profiling{}
 	secs := max(1, int(d.Seconds())-1)
 	prefix := strings.ReplaceAll(caseName, "/", "-")
 	for i, s := range servers {
-		for _, kind := range []string{"profile", "block", "mutex"} {
-			file := filepath.Join(dir, fmt.Sprintf("%s-s%d-%s.pprof", prefix, i, strings.Replace(kind, "profile", "cpu", 1)))
+		for kind, name := range map[string]string{"profile": "cpu.pprof", "block": "block.pprof", "mutex": "mutex.pprof", "trace": "trace.out"} {
+			file := filepath.Join(dir, fmt.Sprintf("%s-s%d-%s", prefix, i, name))
 			url := fmt.Sprintf("%s%s?seconds=%d", s.pprofURL, kind, secs)
 			p.wg.Add(1)
 			go func() {
