@@ -197,7 +197,7 @@ var conformanceCases = []conformanceCase{
 
 	// .search (RFC 7644 §3.4.3), at /Users and at the root.
 	{name: "POST /Users/.search", method: "POST", path: "/scim/v2/Users/.search",
-		body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"attributes":["userName"],"filter":"userName sw \"PAT\"","startIndex":1,"count":10}`,
+		body:   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"attributes":["userName"],"filter":"userName sw \"PAT\"","startIndex":1,"count":10}`,
 		status: 200, check: func(t *testing.T, a answer, r resource) {
 			listOf(1, 1, 1)(t, a, r)
 			firstResource(hasOnly("id", "schemas", "userName"))(t, a, r)
@@ -217,7 +217,7 @@ var conformanceCases = []conformanceCase{
 	// PUT and PATCH.
 	{name: "PUT: no userName is invalidValue", method: "PUT", path: "/scim/v2/Users/{pat}", body: `{"name":{"givenName":"Pat","familyName":"Doe"},"active":true}`, status: 400, scimType: "invalidValue"},
 	{name: "PUT: id and meta are read-only, ignored; ETag", method: "PUT", path: "/scim/v2/Users/{pat}",
-		body: `{"id":"other","meta":{"created":"2001-01-01T00:00:00Z"},"userName":"pat@acme.example","name":{"givenName":"Pat","familyName":"Roe"},"active":true}`,
+		body:   `{"id":"other","meta":{"created":"2001-01-01T00:00:00Z"},"userName":"pat@acme.example","name":{"givenName":"Pat","familyName":"Roe"},"active":true}`,
 		status: 200, check: func(t *testing.T, a answer, r resource) {
 			if !strings.HasPrefix(r.str("id"), "usr") || r.str("id") == "other" || strings.HasPrefix(r.str("meta.created"), "2001") || r.str("displayName") != "Pat Roe" {
 				t.Errorf("after PUT %v", r)
@@ -229,7 +229,7 @@ var conformanceCases = []conformanceCase{
 	{name: "PATCH: changing id is mutability", method: "PATCH", path: "/scim/v2/Users/{pat}",
 		body: `{"Operations":[{"op":"replace","path":"id","value":"other"}]}`, status: 400, scimType: "mutability"},
 	{name: "PATCH: remove licenses[value eq …] removes that one", method: "PATCH", path: "/scim/v2/Users/{pat}",
-		body: `{"Operations":[{"op":"add","path":"` + ext + `:licenses","value":["agent-dialer"]},{"op":"remove","path":"` + ext + `:licenses[value eq \"flow\"]"}]}`,
+		body:   `{"Operations":[{"op":"add","path":"` + ext + `:licenses","value":["agent-dialer"]},{"op":"remove","path":"` + ext + `:licenses[value eq \"flow\"]"}]}`,
 		status: 200, check: func(t *testing.T, _ answer, r resource) {
 			if got := r.ext("licenses"); !slices.Equal(got, []string{"agent-dialer"}) {
 				t.Errorf("licenses %v, want [agent-dialer]", got)
