@@ -14,9 +14,9 @@ import (
 func (e *env) people(o org) {
 	e.t.Helper()
 	for _, p := range []map[string]any{
-		{"userName": "ann.lee@acme.example", "externalId": "Ext-1", "name": map[string]string{"givenName": "Ann", "familyName": "Lee"}},
+		{"userName": "ann.lee@acme.example", "externalId": "Ext-1", "active": true, "name": map[string]string{"givenName": "Ann", "familyName": "Lee"}},
 		{"userName": "bo_berg@acme.example", "externalId": "ext-2", "active": false, "name": map[string]string{"givenName": "Bo", "familyName": "Berg"}},
-		{"userName": "boxberg@acme.example", "name": map[string]string{"givenName": "Box", "familyName": "Berg"}},
+		{"userName": "boxberg@acme.example", "active": true, "name": map[string]string{"givenName": "Box", "familyName": "Berg"}},
 	} {
 		e.do("POST", "/scim/v2/Users", o.scim, p).want(e.t, http.StatusCreated)
 	}
