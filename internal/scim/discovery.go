@@ -25,11 +25,12 @@ type bulkSupport struct {
 }
 
 type authScheme struct {
-	Type        string `json:"type"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	SpecURI     string `json:"specUri"`
-	Primary     bool   `json:"primary"`
+	Type             string `json:"type"`
+	Name             string `json:"name"`
+	Description      string `json:"description"`
+	SpecURI          string `json:"specUri"`
+	DocumentationURI string `json:"documentationUri"`
+	Primary          bool   `json:"primary"`
 }
 
 type serviceProviderConfig struct {
@@ -50,11 +51,13 @@ type discoveryMeta struct {
 	Location     string `json:"location"`
 }
 
+const documentationURI = "https://github.com/wsctl/wsctl/blob/main/docs/scim.md"
+
 // GET /ServiceProviderConfig.
 func (h *Handler) serviceProviderConfig(w http.ResponseWriter, _ *http.Request, _ workspace.Principal) error {
 	writeJSON(w, http.StatusOK, serviceProviderConfig{
 		Schemas:          []string{schemaSPC},
-		DocumentationURI: "https://github.com/wsctl/wsctl/blob/main/docs/scim.md",
+		DocumentationURI: documentationURI,
 		Patch:            supported{true},
 		Bulk:             bulkSupport{},
 		Filter:           filterSupport{Supported: true, MaxResults: workspace.MaxPageSize},
@@ -63,7 +66,7 @@ func (h *Handler) serviceProviderConfig(w http.ResponseWriter, _ *http.Request, 
 		Etag:             supported{true},
 		AuthenticationSchemes: []authScheme{{Type: "oauthbearertoken", Name: "Bearer token",
 			Description: "an API token with the scim scope: wsctl tokens create --name okta --scope scim",
-			SpecURI:     "https://www.rfc-editor.org/rfc/rfc6750", Primary: true}},
+			SpecURI:     "https://www.rfc-editor.org/rfc/rfc6750", DocumentationURI: documentationURI, Primary: true}},
 		Meta: discoveryMeta{ResourceType: "ServiceProviderConfig", Location: h.baseURL + Prefix + "/ServiceProviderConfig"},
 	})
 	return nil
@@ -93,7 +96,10 @@ func (h *Handler) userType() resourceType {
 }
 
 // GET /ResourceTypes: User only; Groups are not supported.
-func (h *Handler) resourceTypes(w http.ResponseWriter, _ *http.Request, _ workspace.Principal) error {
+func (h *Handler) resourceTypes(w http.ResponseWriter, r *http.Request, _ workspace.Principal) error {
+	if err := noFilter(r); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, newList([]resourceType{h.userType()}, 1, 1))
 	return nil
 }
@@ -125,6 +131,12 @@ func str(name, description string) attribute {
 	return attribute{Name: name, Type: "string", Description: description, Mutability: "readWrite", Returned: "default", Uniqueness: "none"}
 }
 
+func boolean(name, description string) attribute {
+	a := str(name, description)
+	a.Type = "boolean"
+	return a
+}
+
 type schemaResource struct {
 	Schemas     []string      `json:"schemas"`
 	ID          string        `json:"id"`
@@ -140,14 +152,13 @@ func (h *Handler) schemaList() []schemaResource {
 	email := str("emails", "The person's email address: the same value as userName")
 	email.Type, email.MultiValued = "complex", true
 	email.SubAttributes = []attribute{str("value", "The address"), str("type", "Always work"),
-		{Name: "primary", Type: "boolean", Description: "Always true", Mutability: "readWrite", Returned: "default"}}
+		boolean("primary", "Always true")}
 	name := str("name", "The person's name: letters, spaces, ' - and . only")
 	name.Type, name.SubAttributes = "complex", []attribute{str("formatted", "The full name"),
 		str("givenName", "The given name"), str("familyName", "The family name")}
 	externalID := str("externalId", "The identity provider's id of the person")
 	externalID.CaseExact = true
-	active := attribute{Name: "active", Type: "boolean", Description: "false deactivates: licenses released, sessions and tokens ended",
-		Mutability: "readWrite", Returned: "default"}
+	active := boolean("active", "false deactivates: licenses released, sessions and tokens ended")
 	roles := str("roles", "admin, manager or user; user when not given")
 	roles.MultiValued = true
 	licenses := str("licenses", "Product keys, e.g. parallel-dialer, agent-dialer, flow; each takes one license of the org's pool")
@@ -165,7 +176,10 @@ func (h *Handler) schemaList() []schemaResource {
 }
 
 // GET /Schemas.
-func (h *Handler) schemas(w http.ResponseWriter, _ *http.Request, _ workspace.Principal) error {
+func (h *Handler) schemas(w http.ResponseWriter, r *http.Request, _ workspace.Principal) error {
+	if err := noFilter(r); err != nil {
+		return err
+	}
 	list := h.schemaList()
 	writeJSON(w, http.StatusOK, newList(list, len(list), 1))
 	return nil
@@ -180,4 +194,13 @@ func (h *Handler) schema(w http.ResponseWriter, r *http.Request, _ workspace.Pri
 		}
 	}
 	return &requestError{status: http.StatusNotFound, detail: "no schema " + r.PathValue("id") + " (see " + Prefix + "/Schemas)"}
+}
+
+// noFilter refuses a filter on a discovery list with 403, as RFC 7644 §4
+// asks, so that no client takes its conditions for met.
+func noFilter(r *http.Request) error {
+	if r.URL.Query().Has("filter") {
+		return &requestError{status: http.StatusForbidden, detail: "discovery lists take no filter: " + r.URL.Path + " lists everything it has"}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	filter "github.com/scim2/filter-parser/v2"
@@ -10,11 +11,11 @@ import (
 )
 
 // filterHelp says which filters this server answers.
-const filterHelp = `supported: userName eq "…", externalId eq "…", id eq "…", emails.value eq "…", emails[value eq "…"] (optionally with type eq "work"), joined with and`
+const filterHelp = `supported: userName, emails.value, displayName with eq, ne, co, sw, ew, pr; externalId and id with eq, ne, pr; active eq true or false; emails[…] value paths; conditions joined with and`
 
-// parseFilter turns a list's filter into the domain's: equality on
-// userName (the email), externalId, id or the email, as Okta and Entra ID
-// send them; anything else is invalidFilter (RFC 7644 §3.4.2.2). The
+// parseFilter turns a list's filter into the domain's (RFC 7644
+// §3.4.2.2): attribute names without regard to case, the comparisons the
+// domain answers, joined with and; anything else is invalidFilter. The
 // grammar is the filter-parser library's.
 func parseFilter(raw string) (workspace.ProvisionFilter, error) {
 	var f workspace.ProvisionFilter
@@ -28,6 +29,9 @@ func parseFilter(raw string) (workspace.ProvisionFilter, error) {
 	if err := addFilter(&f, expr, ""); err != nil {
 		return f, invalid(typeInvalidFilter, fmt.Sprintf("the filter %q: %v (%s)", raw, err, filterHelp))
 	}
+	if err := f.Check(); err != nil {
+		return f, invalid(typeInvalidFilter, fmt.Sprintf("the filter %q: %v (%s)", raw, err, filterHelp))
+	}
 	return f, nil
 }
 
@@ -36,8 +40,8 @@ func parseFilter(raw string) (workspace.ProvisionFilter, error) {
 func addFilter(f *workspace.ProvisionFilter, expr filter.Expression, within string) error {
 	switch e := expr.(type) {
 	case *filter.LogicalExpression:
-		if e.Operator != filter.AND {
-			return fmt.Errorf("%q is not supported", e.Operator)
+		if !strings.EqualFold(string(e.Operator), string(filter.AND)) {
+			return fmt.Errorf("%q is not supported, only and", e.Operator)
 		}
 		if err := addFilter(f, e.Left, within); err != nil {
 			return err
@@ -50,43 +54,60 @@ func addFilter(f *workspace.ProvisionFilter, expr filter.Expression, within stri
 		return addFilter(f, e.ValueFilter, "emails")
 	case *filter.AttributeExpression:
 		return addCondition(f, e, within)
+	case *filter.NotExpression:
+		return fmt.Errorf("not (…) is not supported")
 	}
 	return fmt.Errorf("%v is not supported", expr)
 }
 
+// filterAttrs are the domain's attributes by lower-case SCIM path.
+var filterAttrs = map[string]workspace.ProvisionAttr{
+	"username": workspace.ByEmail, "emails": workspace.ByEmail, "emails.value": workspace.ByEmail,
+	"externalid": workspace.ByExternalID, "id": workspace.ByID,
+	"displayname": workspace.ByName, "name.formatted": workspace.ByName, "active": workspace.ByActive,
+}
+
 func addCondition(f *workspace.ProvisionFilter, e *filter.AttributeExpression, within string) error {
-	if strings.ToLower(string(e.Operator)) != string(filter.EQ) {
-		return fmt.Errorf("operator %q is not supported, only eq", e.Operator)
-	}
-	value, ok := e.CompareValue.(string)
-	if !ok {
-		return fmt.Errorf("%s must be compared with a quoted string", e.AttributePath)
-	}
+	op := workspace.MatchOp(strings.ToLower(string(e.Operator)))
 	name := attrName(e.AttributePath)
 	if within != "" {
 		name = within + "." + name
 	}
-	var field *string
+	value, err := compareValue(e, op)
+	if err != nil {
+		return err
+	}
 	switch name {
-	case "username", "emails.value":
-		field = &f.Email
-	case "externalid":
-		field = &f.ExternalID
-	case "id":
-		field = &f.ID
 	case "emails.type":
-		if !strings.EqualFold(value, "work") {
+		if op != workspace.MatchEqual || !strings.EqualFold(value, "work") {
 			return fmt.Errorf("a user has one email, of type work")
 		}
 		return nil
-	default:
+	case "emails.primary":
+		return nil // a user's one email is primary
+	}
+	attr, ok := filterAttrs[name]
+	if !ok {
 		return fmt.Errorf("%s is not a filterable attribute", e.AttributePath)
 	}
-	if *field != "" && !strings.EqualFold(*field, value) {
-		return fmt.Errorf("%s is compared twice", e.AttributePath)
-	}
-	*field = value
+	f.Conditions = append(f.Conditions, workspace.ProvisionCondition{Attr: attr, Op: op, Value: value})
 	return nil
+}
+
+// compareValue is the value a condition compares with, as a string: a
+// quoted string, or true or false (active); pr compares with none.
+func compareValue(e *filter.AttributeExpression, op workspace.MatchOp) (string, error) {
+	switch v := e.CompareValue.(type) {
+	case nil:
+		if op == workspace.MatchPresent {
+			return "", nil
+		}
+	case string:
+		return v, nil
+	case bool:
+		return strconv.FormatBool(v), nil
+	}
+	return "", fmt.Errorf("%s must be compared with a quoted string (or true or false)", e.AttributePath)
 }
 
 // attrName is a core attribute's name in lower case, sub-attribute

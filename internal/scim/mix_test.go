@@ -77,7 +77,7 @@ func someProducts(r *rand.Rand) []string {
 
 // scimID finds the SCIM id of email, "" when SCIM does not see them.
 func (m *mix) scimID(email string) string {
-	users, _, err := m.e.svc.ProvisionedUsers(m.e.ctx, m.e.scimPrincipal(m.o), workspace.ProvisionFilter{Email: email, Limit: 1})
+	users, _, err := m.e.svc.ProvisionedUsers(m.e.ctx, m.e.scimPrincipal(m.o), workspace.ProvisionFilter{Conditions: []workspace.ProvisionCondition{{Attr: workspace.ByEmail, Op: workspace.MatchEqual, Value: email}}, Limit: 1})
 	if err != nil || len(users) == 0 {
 		return ""
 	}

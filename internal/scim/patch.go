@@ -59,7 +59,13 @@ func (b *patchBuilder) apply(op patchOp) error {
 		if err != nil {
 			return err
 		}
-		return b.set(kind, t, op.Value)
+		value := op.Value
+		if t == tRoles || t == tLicenses {
+			if value, err = selected(kind, op.Path, value); err != nil {
+				return err
+			}
+		}
+		return b.set(kind, t, value)
 	}
 	if kind == "remove" {
 		return invalid(typeNoTarget, "a remove operation needs a path")
@@ -169,6 +175,26 @@ func targetOf(raw string) (target, error) {
 		return tIgnored, nil
 	}
 	return coreTargets[name], nil
+}
+
+// selected is the value of an operation on roles or licenses whose path
+// has a value filter: remove of licenses[value eq "flow"] removes flow
+// (RFC 7644 §3.5.2.2), rather than every license.
+func selected(kind, raw string, value json.RawMessage) (json.RawMessage, error) {
+	p, err := filter.ParsePath([]byte(strings.TrimSpace(raw)))
+	if err != nil || p.ValueExpression == nil {
+		return value, nil
+	}
+	refused := invalid("invalidPath", fmt.Sprintf(`the path %q: roles and licenses take a filter only as remove of …[value eq "…"]`, raw))
+	e, ok := p.ValueExpression.(*filter.AttributeExpression)
+	if kind != "remove" || !ok || !strings.EqualFold(e.AttributePath.AttributeName, "value") || !strings.EqualFold(string(e.Operator), string(filter.EQ)) {
+		return nil, refused
+	}
+	v, ok := e.CompareValue.(string)
+	if !ok {
+		return nil, refused
+	}
+	return json.Marshal([]string{v})
 }
 
 // set applies one operation to what t names.

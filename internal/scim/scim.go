@@ -49,17 +49,32 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "GET " + Prefix + "/Schemas/{id}", Anonymous: true, Serve: h.schema},
 
 		{Pattern: "GET " + Prefix + "/Users", Serve: h.listUsers},
+		{Pattern: "POST " + Prefix + "/Users/.search", Serve: h.searchUsers},
+		{Pattern: "POST " + Prefix + "/.search", Serve: h.searchUsers},
 		{Pattern: "POST " + Prefix + "/Users", Serve: h.createUser},
 		{Pattern: "GET " + Prefix + "/Users/{id}", Serve: h.getUser},
 		{Pattern: "PUT " + Prefix + "/Users/{id}", Serve: h.replaceUser},
 		{Pattern: "PATCH " + Prefix + "/Users/{id}", Serve: h.patchUser},
 		{Pattern: "DELETE " + Prefix + "/Users/{id}", Serve: h.deleteUser},
 
-		{Pattern: Prefix + "/Groups", Serve: unsupported("Groups are not supported: give roles and licenses through the user's "+SchemaWorkspace+" attributes (docs/scim.md)", http.StatusNotFound)},
-		{Pattern: Prefix + "/Groups/", Serve: unsupported("Groups are not supported: give roles and licenses through the user's "+SchemaWorkspace+" attributes (docs/scim.md)", http.StatusNotFound)},
+		// Groups: none exist here, so a list of them is empty (what Okta's
+		// and Entra ID's connection tests read); creating or changing one
+		// is an operation this server does not implement (RFC 7644 §3.12).
+		{Pattern: "GET " + Prefix + "/Groups", Serve: noGroups},
+		{Pattern: "GET " + Prefix + "/Groups/{id}", Serve: unsupported(groupsDetail, http.StatusNotFound)},
+		{Pattern: Prefix + "/Groups", Serve: unsupported(groupsDetail, http.StatusNotImplemented)},
+		{Pattern: Prefix + "/Groups/", Serve: unsupported(groupsDetail, http.StatusNotImplemented)},
 		{Pattern: Prefix + "/Bulk", Serve: unsupported("bulk operations are not supported: send one request per user", http.StatusNotImplemented)},
 		{Pattern: Prefix + "/Me", Serve: unsupported("/Me is not supported: a SCIM token acts for an identity provider, not a person", http.StatusNotImplemented)},
 	}
+}
+
+const groupsDetail = "Groups are not supported: give roles and licenses through the user's " + SchemaWorkspace + " attributes (docs/scim.md)"
+
+// GET /Groups: an empty list, whatever the filter.
+func noGroups(w http.ResponseWriter, _ *http.Request, _ workspace.Principal) error {
+	writeJSON(w, http.StatusOK, newList([]any{}, 0, 1))
+	return nil
 }
 
 // NotFound answers a path under Prefix that no route serves.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"strconv"
@@ -16,45 +17,91 @@ import (
 // defaultCount is the page size of a list that asks none.
 const defaultCount = 100
 
-// GET /Users?filter=…&startIndex=…&count=… (RFC 7644 §3.4.2).
+// search is a query of users, from GET /Users's parameters or a POST
+// .search body (RFC 7644 §3.4.2, §3.4.3).
+type search struct {
+	Attributes         flexList `json:"attributes"`
+	ExcludedAttributes flexList `json:"excludedAttributes"`
+	Filter             string   `json:"filter"`
+	StartIndex         *int     `json:"startIndex"`
+	Count              *int     `json:"count"`
+	SortBy             string   `json:"sortBy"`
+	SortOrder          string   `json:"sortOrder"`
+}
+
+// GET /Users?filter=…&startIndex=…&count=…&attributes=….
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, p workspace.Principal) error {
 	q := r.URL.Query()
-	f, err := parseFilter(q.Get("filter"))
+	s := search{Attributes: q["attributes"], ExcludedAttributes: q["excludedAttributes"], Filter: q.Get("filter"),
+		SortBy: q.Get("sortBy"), SortOrder: q.Get("sortOrder")}
+	var err error
+	if s.StartIndex, err = intParam(q, "startIndex"); err != nil {
+		return err
+	}
+	if s.Count, err = intParam(q, "count"); err != nil {
+		return err
+	}
+	return h.search(w, r, p, s)
+}
+
+// POST /Users/.search, and POST /.search (User is the only resource type).
+func (h *Handler) searchUsers(w http.ResponseWriter, r *http.Request, p workspace.Principal) error {
+	var s search
+	if err := h.decode(w, r, &s); err != nil {
+		return err
+	}
+	return h.search(w, r, p, s)
+}
+
+func (h *Handler) search(w http.ResponseWriter, r *http.Request, p workspace.Principal, s search) error {
+	if s.SortBy != "" || s.SortOrder != "" {
+		return invalid(typeInvalidValue, "sorting is not supported (ServiceProviderConfig: sort.supported is false): users come in their order of creation; send no sortBy or sortOrder")
+	}
+	f, err := parseFilter(s.Filter)
 	if err != nil {
 		return err
 	}
-	start, err := intParam(q, "startIndex", 1)
-	if err != nil {
-		return err
+	// RFC 7644 §3.4.2.4: a startIndex below 1 is 1, a negative count is
+	// 0; a count above the most a page holds gives that many.
+	start, count := 1, defaultCount
+	if s.StartIndex != nil {
+		start = min(max(*s.StartIndex, 1), math.MaxInt32)
 	}
-	start = max(start, 1) // RFC 7644 §3.4.2.4: less than 1 is 1
-	count, err := intParam(q, "count", defaultCount)
-	if err != nil {
-		return err
+	if s.Count != nil {
+		count = *s.Count
 	}
 	f.Offset, f.Limit = start-1, min(max(count, 0), workspace.MaxPageSize)
 	users, total, err := h.svc.ProvisionedUsers(r.Context(), p, f)
 	if err != nil {
 		return err
 	}
-	items := make([]userResource, len(users))
+	pr := newProjection(s.Attributes, s.ExcludedAttributes)
+	items := make([]any, len(users))
 	for i, u := range users {
-		items[i] = h.userJSON(u)
+		items[i] = pr.apply(h.userJSON(u))
 	}
 	writeJSON(w, http.StatusOK, newList(items, total, start))
 	return nil
 }
 
-func intParam(q map[string][]string, name string, def int) (int, error) {
+// intParam is a whole-number parameter, nil when not sent; a number too
+// large for an int is the largest of its sign (the bounds apply next).
+func intParam(q map[string][]string, name string) (*int, error) {
 	v := strings.TrimSpace(firstOf(q[name]))
 	if v == "" {
-		return def, nil
+		return nil, nil
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, invalid(typeInvalidValue, fmt.Sprintf("%s must be a whole number, not %q", name, v))
+	if errors.Is(err, strconv.ErrRange) {
+		n, err = math.MaxInt, nil
+		if strings.HasPrefix(v, "-") {
+			n = math.MinInt
+		}
 	}
-	return n, nil
+	if err != nil {
+		return nil, invalid(typeInvalidValue, fmt.Sprintf("%s must be a whole number, not %q", name, v))
+	}
+	return &n, nil
 }
 
 func firstOf(vs []string) string {
@@ -70,7 +117,12 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, p workspace.Pr
 	if err != nil {
 		return err
 	}
-	h.writeUser(w, http.StatusOK, u)
+	if tag := r.Header.Get("If-None-Match"); tag != "" && (tag == "*" || versionOf(tag) == u.Version) {
+		w.Header().Set("ETag", etag(u))
+		w.WriteHeader(http.StatusNotModified) // RFC 7644 §3.14
+		return nil
+	}
+	h.writeUser(w, r, http.StatusOK, u)
 	return nil
 }
 
@@ -85,7 +137,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p workspace
 		return err
 	}
 	w.Header().Set("Location", h.userJSON(out.Value).Meta.Location)
-	h.writeUser(w, http.StatusCreated, out.Value)
+	h.writeUser(w, r, http.StatusCreated, out.Value)
 	return nil
 }
 
@@ -123,7 +175,7 @@ func (h *Handler) reprovision(w http.ResponseWriter, r *http.Request, p workspac
 	if err != nil {
 		return err
 	}
-	h.writeUser(w, http.StatusOK, out.Value)
+	h.writeUser(w, r, http.StatusOK, out.Value)
 	return nil
 }
 
@@ -136,9 +188,12 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, p workspace
 	return nil
 }
 
-func (h *Handler) writeUser(w http.ResponseWriter, status int, u workspace.User) {
+// writeUser answers u with its version as ETag, and the attributes the
+// request's parameters ask for (RFC 7644 §3.9: on every method).
+func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, status int, u workspace.User) {
+	q := r.URL.Query()
 	w.Header().Set("ETag", etag(u))
-	writeJSON(w, status, h.userJSON(u))
+	writeJSON(w, status, newProjection(q["attributes"], q["excludedAttributes"]).apply(h.userJSON(u)))
 }
 
 // ifMatch is the version If-Match names: W/"7" or "7"; 0 without one or
@@ -149,7 +204,12 @@ func ifMatch(r *http.Request) int {
 	if v == "" || v == "*" {
 		return 0
 	}
-	v = strings.Trim(strings.TrimPrefix(v, "W/"), `"`)
+	return versionOf(v)
+}
+
+// versionOf is the version an entity tag names, -1 for none of ours.
+func versionOf(tag string) int {
+	v := strings.Trim(strings.TrimPrefix(strings.TrimSpace(tag), "W/"), `"`)
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 {
 		return -1

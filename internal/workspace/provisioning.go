@@ -46,14 +46,6 @@ type Provision struct {
 var ErrProvisionLicenseRequired = &simpleError{code: "license_required",
 	msg: "an inactive user becomes active only with at least one license: send the licenses attribute of the workspace extension with active true (or assign the license in the identity provider)"}
 
-// ProvisionFilter selects the people an identity provider sees (not
-// deprovisioned) by id, email or external id ("" matches any), and a page
-// of them: Offset people skipped, at most Limit.
-type ProvisionFilter struct {
-	ID, Email, ExternalID string
-	Offset, Limit         int
-}
-
 // ProvisionedUser is a person as the identity provider sees them; one
 // deprovisioned (or of another org, R13) is not found.
 func (s *Service) ProvisionedUser(ctx context.Context, p Principal, id string) (u User, err error) {
@@ -72,8 +64,10 @@ func (s *Service) ProvisionedUsers(ctx context.Context, p Principal, f Provision
 	if err := p.requireAdmin(ScopeSCIM); err != nil {
 		return nil, 0, err
 	}
-	f.Limit, f.Offset = min(max(f.Limit, 0), MaxPageSize), max(f.Offset, 0)
-	f.Email = normalizeEmail(f.Email)
+	if err := f.Check(); err != nil {
+		return nil, 0, &ValidationError{Field: "filter", Reason: err.Error()}
+	}
+	f = f.normalized()
 	err = s.store.View(ctx, func(tx Tx) error {
 		if total, err = tx.CountProvisionedUsers(ctx, p.OrgID, f); err != nil || f.Limit == 0 {
 			return err

@@ -170,16 +170,43 @@ func (t *tx) CountActiveAdmins(ctx context.Context, orgID string) (n int, err er
 }
 
 // provisionedWhere is the condition of ProvisionedUsers and its count.
+// Values are always arguments; partial matches are LIKE patterns with the
+// value escaped, over the lower-cased copies the domain compares with.
 func provisionedWhere(orgID string, f workspace.ProvisionFilter) (string, []any) {
 	where := []string{"org_id = ?", "deprovisioned_at IS NULL"}
 	args := []any{orgID}
-	for _, c := range []struct{ column, value string }{{"id", f.ID}, {"email_norm", strings.ToLower(f.Email)}, {"external_id", f.ExternalID}} {
-		if c.value != "" {
-			where = append(where, c.column+" = ?")
-			args = append(args, c.value)
+	for _, c := range f.Conditions {
+		column := provisionColumns[c.Attr]
+		switch c.Op {
+		case workspace.MatchPresent:
+			where = append(where, column+" <> ''")
+			continue
+		case workspace.MatchContains, workspace.MatchStartsWith, workspace.MatchEndsWith:
+			where = append(where, column+` LIKE ? ESCAPE '\'`)
+			args = append(args, likePatterns[c.Op](likeEscape(c.Value)))
+			continue
 		}
+		var value any = c.Value
+		if c.Attr == workspace.ByActive {
+			value = boolInt(c.Value == "true")
+		}
+		where = append(where, column+map[workspace.MatchOp]string{workspace.MatchEqual: " = ?", workspace.MatchNotEqual: " <> ?"}[c.Op])
+		args = append(args, value)
 	}
 	return strings.Join(where, " AND "), args
+}
+
+// provisionColumns are the columns of the attributes the domain filters
+// by; email and name are their lower-cased copies.
+var provisionColumns = map[workspace.ProvisionAttr]string{
+	workspace.ByID: "id", workspace.ByEmail: "email_norm", workspace.ByName: "name_norm",
+	workspace.ByExternalID: "external_id", workspace.ByActive: "active",
+}
+
+var likePatterns = map[workspace.MatchOp]func(string) string{
+	workspace.MatchContains:   func(v string) string { return "%" + v + "%" },
+	workspace.MatchStartsWith: func(v string) string { return v + "%" },
+	workspace.MatchEndsWith:   func(v string) string { return "%" + v },
 }
 
 func (t *tx) ProvisionedUsers(ctx context.Context, orgID string, f workspace.ProvisionFilter) ([]workspace.User, error) {
