@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -17,13 +18,23 @@ import (
 	"github.com/wsctl/wsctl/internal/store/sqlstore"
 )
 
+// maxConns is how many connections one server opens to PostgreSQL at most.
+const maxConns = 20
+
 // Open connects to url (postgres://…) and migrates the database.
 func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(20)
+	// Keep every connection the pool may open: with database/sql's default
+	// of 2 idle ones, a server under 16 clients closed connections and
+	// opened them again all the time, and each opening (a TCP connect and
+	// PostgreSQL starting a backend) held a request for milliseconds, tens
+	// of them for a second (bench/README.md, issue 11).
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
@@ -32,7 +43,7 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return sqlstore.New(db, db, dialect{}, db.Close), nil
+	return sqlstore.New(ctx, db, db, dialect{}, db.Close)
 }
 
 // migrate runs the migrations under an advisory lock, so servers starting
@@ -91,10 +102,12 @@ func (dialect) InProcess() bool { return false }
 
 func (dialect) IsUniqueViolation(err error) bool { return pgCode(err) == "23505" }
 
-// IsRetryable: serialization_failure and deadlock_detected.
+// IsRetryable: serialization_failure, deadlock_detected, and WS409, a pool
+// that a change decided without the pool lock left full or over its total
+// (the commit's check, sqlstore's migrate_counters.go).
 func (dialect) IsRetryable(err error) bool {
 	code := pgCode(err)
-	return code == "40001" || code == "40P01"
+	return code == "40001" || code == "40P01" || code == "WS409"
 }
 
 func pgCode(err error) string {

@@ -19,7 +19,7 @@ func Migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect) error {
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(dialect, db, sub)
+	p, err := goose.NewProvider(dialect, db, sub, goose.WithGoMigrations(poolCounters(dialect)))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/wsctl/wsctl/internal/workspace"
@@ -54,50 +56,68 @@ func (t *tx) SetAutoSignup(ctx context.Context, orgID string, on bool) error {
 	return checkAffected(res, "org", orgID)
 }
 
-// poolsQuery counts assigned and reserved licenses from the rows themselves
-// (R4): never from counters that could drift.
-const poolsQuery = `SELECT p.product, p.name, p.total,
-  (SELECT COUNT(*) FROM user_licenses ul WHERE ul.org_id = p.org_id AND ul.product = p.product),
+// poolsQuery reads the pools with their counters (migrate_counters.go) and,
+// per pool, the reservations of invites expired by now and not yet swept,
+// which the counters still hold.
+const poolsQuery = `SELECT p.product, p.name, p.total, p.assigned, p.reserving,
   (SELECT COUNT(*) FROM invite_licenses il
-     WHERE il.org_id = p.org_id AND il.product = p.product AND il.reserved_until > ?)
+     WHERE il.org_id = p.org_id AND il.product = p.product AND il.reserved_until <= ?)
 FROM license_pools p WHERE p.org_id = ? ORDER BY p.product`
 
-func (t *tx) pools(ctx context.Context, orgID string, now time.Time) ([]workspace.LicensePool, error) {
+// pools reads the org's pools as R4 counts them, and how many expired
+// reservations the counters still hold.
+func (t *tx) pools(ctx context.Context, orgID string, now time.Time) (out []workspace.LicensePool, expired int, err error) {
 	rows, err := t.query(ctx, poolsQuery, ts(now), orgID)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
-	var out []workspace.LicensePool
 	for rows.Next() {
 		var p workspace.LicensePool
-		if err := rows.Scan(&p.Product, &p.Name, &p.Total, &p.Assigned, &p.Reserved); err != nil {
-			return nil, err
+		var reserving, stale int
+		if err := rows.Scan(&p.Product, &p.Name, &p.Total, &p.Assigned, &reserving, &stale); err != nil {
+			return nil, 0, err
 		}
+		p.Reserved = reserving - stale
+		expired += stale
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if len(out) == 0 {
-		return nil, &workspace.NotFoundError{Kind: "org", Key: orgID}
+		return nil, 0, &workspace.NotFoundError{Kind: "org", Key: orgID}
 	}
-	return out, nil
+	return out, expired, nil
 }
 
+// LockPools locks the org's pools (PostgreSQL: the rows, in a stable order
+// so that two transactions never deadlock on them; SQLite: the write
+// transaction already holds the database), releases the reservations of
+// invites expired by now so that the counters stay exact, and returns the
+// pools. On PostgreSQL's first attempt of a change it only reads them (see
+// Store.run).
 func (t *tx) LockPools(ctx context.Context, orgID string, now time.Time) ([]workspace.LicensePool, error) {
+	if t.optimistic {
+		return t.Pools(ctx, orgID, now)
+	}
 	if suffix := t.d.LockPoolsSuffix(); suffix != "" {
-		// Lock the pool rows first (in a stable order, so two transactions
-		// never deadlock), then count under the lock.
 		if _, err := t.exec(ctx, `SELECT product FROM license_pools WHERE org_id = ? ORDER BY product `+suffix, orgID); err != nil {
 			return nil, err
 		}
 	}
-	return t.pools(ctx, orgID, now)
+	pools, expired, err := t.pools(ctx, orgID, now)
+	if err != nil || expired == 0 {
+		return pools, err
+	}
+	// The counts above already leave the expired reservations out.
+	_, err = t.exec(ctx, `UPDATE invite_licenses SET reserved_until = NULL WHERE org_id = ? AND reserved_until <= ?`, orgID, ts(now))
+	return pools, err
 }
 
 func (t *tx) Pools(ctx context.Context, orgID string, now time.Time) ([]workspace.LicensePool, error) {
-	return t.pools(ctx, orgID, now)
+	pools, _, err := t.pools(ctx, orgID, now)
+	return pools, err
 }
 
 func (t *tx) SetPoolTotal(ctx context.Context, orgID, product string, total int) error {
@@ -106,4 +126,37 @@ func (t *tx) SetPoolTotal(ctx context.Context, orgID, product string, total int)
 		return err
 	}
 	return checkAffected(res, "product", product)
+}
+
+// CheckPoolCounters recounts every pool's licenses from the rows and
+// reports each pool whose counters (assigned, reserving) differ: the
+// conformance suite runs it after every test, so a write that bypasses
+// the counting triggers shows.
+func (s *Store) CheckPoolCounters(ctx context.Context) error {
+	var errs []error
+	err := s.View(ctx, func(wtx workspace.Tx) error {
+		t := wtx.(*tx)
+		rows, err := t.query(ctx, `SELECT p.org_id, p.product, p.assigned, p.reserving,
+  (SELECT COUNT(*) FROM user_licenses ul WHERE ul.org_id = p.org_id AND ul.product = p.product),
+  (SELECT COUNT(*) FROM invite_licenses il
+     WHERE il.org_id = p.org_id AND il.product = p.product AND il.reserved_until IS NOT NULL)
+FROM license_pools p ORDER BY p.org_id, p.product`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var org, product string
+			var assigned, reserving, heldBy, reservedBy int
+			if err := rows.Scan(&org, &product, &assigned, &reserving, &heldBy, &reservedBy); err != nil {
+				return err
+			}
+			if assigned != heldBy || reserving != reservedBy {
+				errs = append(errs, fmt.Errorf("pool %s of org %s counts %d assigned and %d reserving; the rows hold %d and %d",
+					product, org, assigned, reserving, heldBy, reservedBy))
+			}
+		}
+		return rows.Err()
+	})
+	return errors.Join(append(errs, err)...)
 }

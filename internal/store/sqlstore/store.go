@@ -46,39 +46,63 @@ type Dialect interface {
 const maxAttempts = 4
 
 // Store is a workspace.Store over a writer and a reader handle; they may be
-// the same *sql.DB. With SQLite the writer has one connection whose
-// transactions begin IMMEDIATE, so writers queue in Go instead of failing busy.
+// the same *sql.DB (PostgreSQL). An in-process database (SQLite) has one
+// writer connection, whose transactions a groupCommit runs in arrival
+// order (group.go), and a few reader connections in a connPool
+// (connpool.go).
 type Store struct {
 	writer, reader *sql.DB
 	dialect        Dialect
 	closers        []func() error
+	group          *groupCommit // in-process databases only
+	readers        *connPool    // in-process databases only
 }
 
-// New returns a Store. closers run on Close.
-func New(writer, reader *sql.DB, d Dialect, closers ...func() error) *Store {
-	return &Store{writer: writer, reader: reader, dialect: d, closers: closers}
+// New returns a Store. closers run on Close. For an in-process database it
+// takes the writer's one connection and every reader connection
+// (SetMaxOpenConns) for the Store's life.
+func New(ctx context.Context, writer, reader *sql.DB, d Dialect, closers ...func() error) (*Store, error) {
+	s := &Store{writer: writer, reader: reader, dialect: d, closers: closers}
+	if !d.InProcess() {
+		return s, nil
+	}
+	w, err := newConnPool(ctx, writer, 1)
+	if err != nil {
+		return nil, err
+	}
+	if s.readers, err = newConnPool(ctx, reader, reader.Stats().MaxOpenConnections); err != nil {
+		w.close()
+		return nil, err
+	}
+	s.group = startGroupCommit(s, w)
+	return s, nil
 }
 
 var _ workspace.Store = (*Store)(nil)
 
 // Update runs fn in a write transaction, again if it failed transiently.
 func (s *Store) Update(ctx context.Context, fn func(workspace.Tx) error) error {
+	if s.group != nil {
+		return s.group.run(ctx, fn)
+	}
+	// The first attempt decides without the pool lock; an attempt after a
+	// pool check failed at commit (or a deadlock) decides under it.
 	var err error
-	for range maxAttempts {
-		if err = s.run(ctx, s.writer, nil, true, fn); err == nil || !s.dialect.IsRetryable(err) {
+	for attempt := range maxAttempts {
+		if err = s.run(ctx, attempt > 0, fn); err == nil || !s.dialect.IsRetryable(err) {
 			return err
 		}
 	}
 	return err
 }
 
-// View runs fn in a read-only transaction.
-func (s *Store) View(ctx context.Context, fn func(workspace.Tx) error) error {
-	return s.run(ctx, s.reader, &sql.TxOptions{ReadOnly: true}, false, fn)
-}
-
-func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write bool, fn func(workspace.Tx) error) (err error) {
-	sqlTx, err := db.BeginTx(ctx, opts)
+// run runs fn in a write transaction of database/sql (PostgreSQL).
+// Without lockPools, LockPools reads the pools without locking them: the
+// commit's check (migrate_counters.go) refuses a transaction that left a
+// pool it changed over its total or full, and Update runs it again with
+// lockPools.
+func (s *Store) run(ctx context.Context, lockPools bool, fn func(workspace.Tx) error) (err error) {
+	sqlTx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
@@ -87,7 +111,15 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 			_ = sqlTx.Rollback()
 		}
 	}()
-	if err = fn(&tx{tx: sqlTx, d: s.dialect, write: write}); err != nil {
+	t := &tx{q: sqlTx, d: s.dialect, write: true, optimistic: !lockPools}
+	if lockPools {
+		// Tell the commit's check that this transaction decides under
+		// the pool lock: it may fill a pool.
+		if _, err = sqlTx.ExecContext(ctx, `SELECT set_config('`+poolsLockedSetting+`', 'on', true)`); err != nil {
+			return err
+		}
+	}
+	if err = fn(t); err != nil {
 		return err
 	}
 	if err = sqlTx.Commit(); err != nil {
@@ -96,24 +128,67 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 	return nil
 }
 
-// Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.reader.PingContext(ctx) }
+// View runs fn in a read-only transaction on an in-process database. On
+// PostgreSQL it runs on one connection without a transaction: at the
+// default READ COMMITTED isolation a read-only transaction gives each
+// statement its own snapshot anyway, and BEGIN and COMMIT would be two more
+// round trips for every request.
+func (s *Store) View(ctx context.Context, fn func(workspace.Tx) error) error {
+	if s.readers == nil {
+		conn, err := s.reader.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("connect: %w", err)
+		}
+		defer conn.Close()
+		return fn(&tx{q: conn, d: s.dialect})
+	}
+	c, err := s.readers.take(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.readers.put(c)
+	return c.inTx(ctx, `BEGIN`, func() error { return fn(&tx{q: c.conn, d: s.dialect, conn: c}) })
+}
 
-// Close closes the handles.
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if s.readers == nil {
+		return s.reader.PingContext(ctx)
+	}
+	c, err := s.readers.take(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.readers.put(c)
+	return c.conn.PingContext(ctx)
+}
+
+// Close stops the group commit, then closes the statements and the handles.
 func (s *Store) Close() error {
 	var errs []error
+	if s.group != nil {
+		errs = append(errs, s.group.stop(), s.readers.close())
+	}
 	for _, c := range s.closers {
 		errs = append(errs, c())
 	}
 	return errors.Join(errs...)
 }
 
+// querier is what a tx runs statements on: a *sql.Tx, or a *sql.Conn.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // tx implements workspace.Tx.
 type tx struct {
-	tx    *sql.Tx
-	d     Dialect
-	write bool
-	stmts map[string]*sql.Stmt // prepared statements of a write transaction
+	q          querier
+	d          Dialect
+	write      bool
+	optimistic bool        // LockPools reads without locking (PostgreSQL's first attempt)
+	conn       *pooledConn // an in-process database's connection, with its prepared statements
 }
 
 // forUpdate is the suffix that locks the rows a write transaction reads.
@@ -124,32 +199,44 @@ func (t *tx) forUpdate() string {
 	return ""
 }
 
-// exec runs a statement. In a write transaction each statement text is
-// prepared once and reused: a batch invite runs the same INSERTs hundreds of
-// times, and parsing them again each time was a fifth of its cost.
+// exec runs a statement.
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	q = t.d.Rebind(q)
-	if !t.write {
-		return t.tx.ExecContext(ctx, q, args...)
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	if t.d.InProcess() {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		ctx = context.WithoutCancel(ctx)
+	ctx = t.unwatched(ctx)
+	stmt, err := t.prepared(ctx, q, len(args))
+	switch {
+	case err != nil:
+		return nil, err
+	case stmt != nil:
+		return stmt.ExecContext(ctx, args...)
 	}
-	stmt, ok := t.stmts[q]
-	if !ok {
-		var err error
-		if stmt, err = t.tx.PrepareContext(ctx, q); err != nil {
-			return nil, err
-		}
-		if t.stmts == nil {
-			t.stmts = map[string]*sql.Stmt{}
-		}
-		t.stmts[q] = stmt // closed by the transaction's end
+	return t.q.ExecContext(ctx, q, args...)
+}
+
+// unwatched is ctx, without its cancellation in a write transaction on an
+// in-process database: there the context is checked before each statement
+// rather than watched during it (see Dialect.InProcess), and an interrupted
+// write would roll back the whole transaction, which a group commit shares
+// with other requests (group.go).
+func (t *tx) unwatched(ctx context.Context) context.Context {
+	if t.write && t.d.InProcess() {
+		return context.WithoutCancel(ctx)
 	}
-	return stmt.ExecContext(ctx, args...)
+	return ctx
+}
+
+// prepared is q's statement kept prepared on an in-process database's
+// connection (connpool.go); nil on PostgreSQL, where pgx keeps its own
+// cache of prepared statements per connection and an explicit prepare
+// would be one more round trip.
+func (t *tx) prepared(ctx context.Context, q string, args int) (*sql.Stmt, error) {
+	if t.conn == nil {
+		return nil, nil
+	}
+	return t.conn.stmt(ctx, q, args)
 }
 
 // insertRows inserts the rows of vals (cols values each) with head, an
@@ -166,7 +253,7 @@ func (t *tx) insertRows(ctx context.Context, head string, cols int, vals []any) 
 		return nil
 	}
 	for part := range parts(vals, maxParams/cols*cols) {
-		if _, err := t.tx.ExecContext(ctx, t.d.Rebind(head+rowsOf(len(part)/cols, cols)), part...); err != nil {
+		if _, err := t.q.ExecContext(ctx, t.d.Rebind(head+rowsOf(len(part)/cols, cols)), part...); err != nil {
 			return err
 		}
 	}
@@ -174,11 +261,30 @@ func (t *tx) insertRows(ctx context.Context, head string, cols int, vals []any) 
 }
 
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.d.Rebind(q), args...)
+	q = t.d.Rebind(q)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ctx = t.unwatched(ctx)
+	stmt, err := t.prepared(ctx, q, len(args))
+	if err != nil {
+		return nil, err
+	}
+	if stmt != nil {
+		return stmt.QueryContext(ctx, args...)
+	}
+	return t.q.QueryContext(ctx, q, args...)
 }
 
 func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.d.Rebind(q), args...)
+	q = t.d.Rebind(q)
+	if ctx.Err() == nil {
+		ctx = t.unwatched(ctx)
+	}
+	if stmt, err := t.prepared(ctx, q, len(args)); err == nil && stmt != nil {
+		return stmt.QueryRowContext(ctx, args...)
+	}
+	return t.q.QueryRowContext(ctx, q, args...)
 }
 
 // Times are stored as fixed-width UTC text, so they compare as strings in

@@ -41,6 +41,15 @@ type env struct {
 func newEnv(t *testing.T, open Opener) *env {
 	e := &env{t: t, ctx: context.Background(), store: open(t), now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
 	e.svc = workspace.NewService(e.store, workspace.WithClock(func() time.Time { return e.now }), workspace.WithBaseURL("https://ws.example.test"))
+	// A store that counts licenses (R4) in counters checks them against
+	// the rows once the test is over, whatever the test did.
+	if c, ok := e.store.(interface{ CheckPoolCounters(context.Context) error }); ok {
+		t.Cleanup(func() {
+			if err := c.CheckPoolCounters(context.Background()); err != nil {
+				t.Errorf("pool counters drifted from the rows (R4): %v", err)
+			}
+		})
+	}
 	return e
 }
 

@@ -1,0 +1,124 @@
+package sqlstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wsctl/wsctl/internal/store/sqlite"
+	"github.com/wsctl/wsctl/internal/workspace"
+)
+
+// TestGroupCommit_EachRequestDecidedAlone: SQLite's writes queue behind one
+// that holds the writer; they are then committed in groups, and in a group
+// a request that fails (or panics) after writing rolls back its own
+// changes only, while every other one is committed and answered as such.
+func TestGroupCommit_EachRequestDecidedAlone(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ws.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	org := func(i int) workspace.Org {
+		return workspace.Org{ID: fmt.Sprintf("org_%02d", i), Slug: fmt.Sprintf("org-%02d", i), Name: "Org", CreatedAt: now}
+	}
+	pools := []workspace.LicensePool{{Product: "flow", Name: "Flow", Total: 3}}
+	errRefused := errors.New("refused after writing")
+
+	// The first write holds the writer until the others are queued.
+	held, release := make(chan struct{}), make(chan struct{})
+	go s.Update(ctx, func(tx workspace.Tx) error {
+		close(held)
+		<-release
+		return tx.CreateOrg(ctx, org(0), pools)
+	})
+	<-held
+
+	const n = 30
+	results := make([]error, n)
+	panics := make([]any, n)
+	var wg sync.WaitGroup
+	for i := 1; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { panics[i] = recover() }()
+			results[i] = s.Update(ctx, func(tx workspace.Tx) error {
+				if err := tx.CreateOrg(ctx, org(i), pools); err != nil {
+					return err
+				}
+				switch i % 5 {
+				case 3:
+					return errRefused
+				case 4:
+					panic(fmt.Sprintf("request %d panics", i))
+				}
+				return nil
+			})
+		}()
+	}
+	time.Sleep(200 * time.Millisecond) // the others reach the queue
+	close(release)
+	wg.Wait()
+
+	if s.Grouped() == 0 {
+		t.Fatal("no request was committed in a group with others")
+	}
+	for i := 1; i < n; i++ {
+		var got error
+		err := s.View(ctx, func(tx workspace.Tx) error { _, got = tx.OrgByID(ctx, org(i).ID); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch i % 5 {
+		case 3:
+			if !errors.Is(results[i], errRefused) || got == nil {
+				t.Errorf("request %d failed after writing: Update said %v, and its org is there: %v", i, results[i], got == nil)
+			}
+		case 4:
+			if panics[i] == nil || got == nil {
+				t.Errorf("request %d panicked: raised in its caller %v, its org rolled back %v", i, panics[i] != nil, got != nil)
+			}
+		default:
+			if results[i] != nil || panics[i] != nil || got != nil {
+				t.Errorf("request %d succeeded alongside failures: Update said %v (panic %v), reading its org: %v", i, results[i], panics[i], got)
+			}
+		}
+	}
+}
+
+// TestGroupCommit_LeavesTheQueueWhenCancelled: a request whose context ends
+// while it waits behind another write returns at once and writes nothing.
+func TestGroupCommit_LeavesTheQueueWhenCancelled(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ws.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+
+	held, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- s.Update(ctx, func(workspace.Tx) error { close(held); <-release; return nil })
+	}()
+	<-held
+	cctx, cancel := context.WithCancel(ctx)
+	ran := false
+	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+	err = s.Update(cctx, func(workspace.Tx) error { ran = true; return nil })
+	close(release)
+	if !errors.Is(err, context.Canceled) || ran {
+		t.Errorf("a cancelled waiting request: Update said %v and its function ran: %v", err, ran)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("the holding request: %v", err)
+	}
+}

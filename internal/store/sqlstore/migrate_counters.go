@@ -1,0 +1,175 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+)
+
+// poolCounters (migration 12) keeps, on each license pool, how many of its
+// licenses users hold (assigned) and how many invite rows reserve one
+// (reserving: reserved_until set, whether still live or expired), kept by
+// triggers in the same transaction as the rows, so they cannot drift from
+// them.
+//
+// Why: R4 counted both from the rows at every claim, so a claim cost grew
+// with the org's pending invites (after a few thousand single invites the
+// count was a sixth of an invite's time), and on PostgreSQL the org's pool
+// rows stayed locked from the first statement of a change to its commit.
+// With counters a pool is one row to read, and PostgreSQL checks at commit
+// (a deferred constraint trigger) that no pool a transaction changed went
+// over its total, or filled up without the pool lock: a change is decided
+// without the lock, and decided again under it when the check fails
+// (LockPools, Store.Update).
+//
+// The triggers' SQL differs per database, so this migration is Go.
+func poolCounters(dialect goose.Dialect) *goose.Migration {
+	up, down, sweep := sqliteCounters, sqliteCountersDown, sweepAllExpired
+	if dialect == goose.DialectPostgres {
+		up, down, sweep = postgresCounters, postgresCountersDown, strings.Replace(sweepAllExpired, "?", "$1", 1)
+	}
+	return goose.NewGoMigration(12,
+		&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			// Expired reservations are released first, so that the
+			// counters start as exact as the rows.
+			if err := execAll(ctx, tx, countersColumns); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, sweep, ts(time.Now())); err != nil {
+				return err
+			}
+			return execAll(ctx, tx, append([]string{fillCounters}, up...))
+		}},
+		&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error { return execAll(ctx, tx, down) }})
+}
+
+func execAll(ctx context.Context, tx *sql.Tx, stmts []string) error {
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var countersColumns = []string{
+	`ALTER TABLE license_pools ADD COLUMN assigned INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE license_pools ADD COLUMN reserving INTEGER NOT NULL DEFAULT 0`,
+}
+
+// sweepAllExpired releases the reservations of every expired invite
+// (argument: now); LockPools does the same for one org (sweepExpired).
+const sweepAllExpired = `UPDATE invite_licenses SET reserved_until = NULL WHERE reserved_until <= ?`
+
+const fillCounters = `UPDATE license_pools SET
+  assigned = (SELECT COUNT(*) FROM user_licenses ul
+              WHERE ul.org_id = license_pools.org_id AND ul.product = license_pools.product),
+  reserving = (SELECT COUNT(*) FROM invite_licenses il
+               WHERE il.org_id = license_pools.org_id AND il.product = license_pools.product
+                 AND il.reserved_until IS NOT NULL)`
+
+var sqliteCounters = []string{
+	`CREATE TRIGGER user_licenses_count_insert AFTER INSERT ON user_licenses BEGIN
+  UPDATE license_pools SET assigned = assigned + 1 WHERE org_id = NEW.org_id AND product = NEW.product;
+END`,
+	`CREATE TRIGGER user_licenses_count_delete AFTER DELETE ON user_licenses BEGIN
+  UPDATE license_pools SET assigned = assigned - 1 WHERE org_id = OLD.org_id AND product = OLD.product;
+END`,
+	`CREATE TRIGGER user_licenses_count_update AFTER UPDATE ON user_licenses BEGIN
+  UPDATE license_pools SET assigned = assigned - 1 WHERE org_id = OLD.org_id AND product = OLD.product;
+  UPDATE license_pools SET assigned = assigned + 1 WHERE org_id = NEW.org_id AND product = NEW.product;
+END`,
+	`CREATE TRIGGER invite_licenses_count_insert AFTER INSERT ON invite_licenses
+WHEN NEW.reserved_until IS NOT NULL BEGIN
+  UPDATE license_pools SET reserving = reserving + 1 WHERE org_id = NEW.org_id AND product = NEW.product;
+END`,
+	`CREATE TRIGGER invite_licenses_count_delete AFTER DELETE ON invite_licenses
+WHEN OLD.reserved_until IS NOT NULL BEGIN
+  UPDATE license_pools SET reserving = reserving - 1 WHERE org_id = OLD.org_id AND product = OLD.product;
+END`,
+	`CREATE TRIGGER invite_licenses_count_update AFTER UPDATE ON invite_licenses BEGIN
+  UPDATE license_pools SET reserving = reserving - 1
+   WHERE OLD.reserved_until IS NOT NULL AND org_id = OLD.org_id AND product = OLD.product;
+  UPDATE license_pools SET reserving = reserving + 1
+   WHERE NEW.reserved_until IS NOT NULL AND org_id = NEW.org_id AND product = NEW.product;
+END`,
+}
+
+var sqliteCountersDown = []string{
+	`DROP TRIGGER user_licenses_count_insert`,
+	`DROP TRIGGER user_licenses_count_delete`,
+	`DROP TRIGGER user_licenses_count_update`,
+	`DROP TRIGGER invite_licenses_count_insert`,
+	`DROP TRIGGER invite_licenses_count_delete`,
+	`DROP TRIGGER invite_licenses_count_update`,
+	`ALTER TABLE license_pools DROP COLUMN reserving`,
+	`ALTER TABLE license_pools DROP COLUMN assigned`,
+}
+
+// postgresCounters: the same counting, and license_pools_within_total,
+// which runs at commit for every pool the transaction changed. It refuses
+// a pool over its total, and a pool left full by a transaction that did
+// not hold the pool lock (poolsLockedSetting, set by LockPools): such a
+// transaction decided on counts that may have been stale, so it either
+// broke R4 or may have missed the "that was the last license" notice, and
+// is decided again under the lock (SQLSTATE WS409, Dialect.IsRetryable).
+var postgresCounters = []string{
+	`CREATE FUNCTION user_licenses_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('DELETE', 'UPDATE') THEN
+    UPDATE license_pools SET assigned = assigned - 1 WHERE org_id = OLD.org_id AND product = OLD.product;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    UPDATE license_pools SET assigned = assigned + 1 WHERE org_id = NEW.org_id AND product = NEW.product;
+  END IF;
+  RETURN NULL;
+END $$`,
+	`CREATE TRIGGER user_licenses_count AFTER INSERT OR UPDATE OR DELETE ON user_licenses
+FOR EACH ROW EXECUTE FUNCTION user_licenses_count()`,
+	`CREATE FUNCTION invite_licenses_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('DELETE', 'UPDATE') AND OLD.reserved_until IS NOT NULL THEN
+    UPDATE license_pools SET reserving = reserving - 1 WHERE org_id = OLD.org_id AND product = OLD.product;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.reserved_until IS NOT NULL THEN
+    UPDATE license_pools SET reserving = reserving + 1 WHERE org_id = NEW.org_id AND product = NEW.product;
+  END IF;
+  RETURN NULL;
+END $$`,
+	`CREATE TRIGGER invite_licenses_count AFTER INSERT OR UPDATE OR DELETE ON invite_licenses
+FOR EACH ROW EXECUTE FUNCTION invite_licenses_count()`,
+	`CREATE FUNCTION license_pools_within_total() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  p license_pools%ROWTYPE;
+BEGIN
+  -- The row as this transaction leaves it, not as this event saw it.
+  SELECT * INTO p FROM license_pools WHERE org_id = NEW.org_id AND product = NEW.product;
+  IF p.assigned + p.reserving > p.total
+     OR (p.assigned + p.reserving = p.total AND p.total > 0
+         AND coalesce(current_setting('` + poolsLockedSetting + `', true), '') <> 'on') THEN
+    RAISE EXCEPTION 'license pool % of org % needs the pool lock: % assigned, % reserved, % in all',
+      p.product, p.org_id, p.assigned, p.reserving, p.total USING ERRCODE = 'WS409';
+  END IF;
+  RETURN NULL;
+END $$`,
+	`CREATE CONSTRAINT TRIGGER license_pools_within_total AFTER UPDATE ON license_pools
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION license_pools_within_total()`,
+}
+
+var postgresCountersDown = []string{
+	`DROP TRIGGER license_pools_within_total ON license_pools`,
+	`DROP FUNCTION license_pools_within_total()`,
+	`DROP TRIGGER invite_licenses_count ON invite_licenses`,
+	`DROP FUNCTION invite_licenses_count()`,
+	`DROP TRIGGER user_licenses_count ON user_licenses`,
+	`DROP FUNCTION user_licenses_count()`,
+	`ALTER TABLE license_pools DROP COLUMN reserving`,
+	`ALTER TABLE license_pools DROP COLUMN assigned`,
+}
+
+// poolsLockedSetting is the transaction-local setting LockPools turns on
+// with the pool lock on PostgreSQL.
+const poolsLockedSetting = "wsctl.pools_locked"
