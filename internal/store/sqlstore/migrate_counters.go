@@ -109,13 +109,16 @@ var sqliteCountersDown = []string{
 	`ALTER TABLE license_pools DROP COLUMN assigned`,
 }
 
-// postgresCounters: the same counting, and license_pools_within_total,
-// which runs at commit for every pool the transaction changed. It refuses
-// a pool over its total, and a pool left full by a transaction that did
-// not hold the pool lock (poolsLockedSetting, set by LockPools): such a
-// transaction decided on counts that may have been stale, so it either
-// broke R4 or may have missed the "that was the last license" notice, and
-// is decided again under the lock (SQLSTATE WS409, Dialect.IsRetryable).
+// postgresCounters: the same counting, except that an invite's
+// reservation is counted at commit (invite_licenses_count_at_commit) when
+// the transaction read the pools without locking them (PoolsForInvites):
+// the pool row is then locked only while the transaction commits.
+// license_pools_within_total runs at commit for every pool the transaction
+// changed: it refuses a pool over its total, and a pool left full by a
+// transaction that did not hold the pool lock, which decided on counts that
+// may have been stale and so either broke R4 or missed the "that was the
+// last license" notice; Store.Update decides such a change again under the
+// lock (SQLSTATE WS409, Dialect.IsRetryable).
 var postgresCounters = []string{
 	`CREATE FUNCTION user_licenses_count() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -134,13 +137,22 @@ BEGIN
   IF TG_OP IN ('DELETE', 'UPDATE') AND OLD.reserved_until IS NOT NULL THEN
     UPDATE license_pools SET reserving = reserving - 1 WHERE org_id = OLD.org_id AND product = OLD.product;
   END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.reserved_until IS NOT NULL THEN
+  IF (TG_OP = 'UPDATE' OR ` + notCountedAtCommit + `) AND NEW.reserved_until IS NOT NULL THEN
     UPDATE license_pools SET reserving = reserving + 1 WHERE org_id = NEW.org_id AND product = NEW.product;
   END IF;
   RETURN NULL;
 END $$`,
 	`CREATE TRIGGER invite_licenses_count AFTER INSERT OR UPDATE OR DELETE ON invite_licenses
 FOR EACH ROW EXECUTE FUNCTION invite_licenses_count()`,
+	`CREATE FUNCTION invite_licenses_count_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT ` + notCountedAtCommit + ` AND NEW.reserved_until IS NOT NULL THEN
+    UPDATE license_pools SET reserving = reserving + 1 WHERE org_id = NEW.org_id AND product = NEW.product;
+  END IF;
+  RETURN NULL;
+END $$`,
+	`CREATE CONSTRAINT TRIGGER invite_licenses_count_at_commit AFTER INSERT ON invite_licenses
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION invite_licenses_count_at_commit()`,
 	`CREATE FUNCTION license_pools_within_total() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   p license_pools%ROWTYPE;
@@ -149,7 +161,7 @@ BEGIN
   SELECT * INTO p FROM license_pools WHERE org_id = NEW.org_id AND product = NEW.product;
   IF p.assigned + p.reserving > p.total
      OR (p.assigned + p.reserving = p.total AND p.total > 0
-         AND coalesce(current_setting('` + poolsLockedSetting + `', true), '') <> 'on') THEN
+         AND coalesce(current_setting('` + poolsModeSetting + `', true), '') <> '` + poolsLocked + `') THEN
     RAISE EXCEPTION 'license pool % of org % needs the pool lock: % assigned, % reserved, % in all',
       p.product, p.org_id, p.assigned, p.reserving, p.total USING ERRCODE = 'WS409';
   END IF;
@@ -162,6 +174,8 @@ DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION license_pools_within
 var postgresCountersDown = []string{
 	`DROP TRIGGER license_pools_within_total ON license_pools`,
 	`DROP FUNCTION license_pools_within_total()`,
+	`DROP TRIGGER invite_licenses_count_at_commit ON invite_licenses`,
+	`DROP FUNCTION invite_licenses_count_at_commit()`,
 	`DROP TRIGGER invite_licenses_count ON invite_licenses`,
 	`DROP FUNCTION invite_licenses_count()`,
 	`DROP TRIGGER user_licenses_count ON user_licenses`,
@@ -170,6 +184,23 @@ var postgresCountersDown = []string{
 	`ALTER TABLE license_pools DROP COLUMN assigned`,
 }
 
-// poolsLockedSetting is the transaction-local setting LockPools turns on
-// with the pool lock on PostgreSQL.
-const poolsLockedSetting = "wsctl.pools_locked"
+// poolsModeSetting is a PostgreSQL setting local to a transaction that
+// says how it treats the pools: poolsLocked (LockPools holds the pool
+// rows; the transaction may fill a pool) or poolsCountedAtCommit
+// (PoolsForInvites read them unlocked; new reservations are counted at
+// commit). Only PostgreSQL transactions set it (setPoolsMode).
+const (
+	poolsModeSetting     = "wsctl.pools"
+	poolsLocked          = "locked"
+	poolsCountedAtCommit = "counted_at_commit"
+)
+
+// notCountedAtCommit is true in a trigger unless the transaction counts its
+// new reservations at commit.
+const notCountedAtCommit = `coalesce(current_setting('` + poolsModeSetting + `', true), '') <> '` + poolsCountedAtCommit + `'`
+
+// setPoolsMode is a PostgreSQL expression that sets the transaction's pools
+// mode, to be selected in a statement the transaction runs anyway.
+func setPoolsMode(mode string) string {
+	return `set_config('` + poolsModeSetting + `', '` + mode + `', true)`
+}

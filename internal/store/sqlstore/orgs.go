@@ -92,17 +92,13 @@ func (t *tx) pools(ctx context.Context, orgID string, now time.Time) (out []work
 }
 
 // LockPools locks the org's pools (PostgreSQL: the rows, in a stable order
-// so that two transactions never deadlock on them; SQLite: the write
-// transaction already holds the database), releases the reservations of
-// invites expired by now so that the counters stay exact, and returns the
-// pools. On PostgreSQL's first attempt of a change it only reads them (see
-// Store.run).
+// so that two transactions never deadlock on them, and tells the commit's
+// check so; SQLite: the write transaction already holds the database),
+// releases the reservations of invites expired by now so that the
+// counters stay exact, and returns the pools.
 func (t *tx) LockPools(ctx context.Context, orgID string, now time.Time) ([]workspace.LicensePool, error) {
-	if t.optimistic {
-		return t.Pools(ctx, orgID, now)
-	}
 	if suffix := t.d.LockPoolsSuffix(); suffix != "" {
-		if _, err := t.exec(ctx, `SELECT product FROM license_pools WHERE org_id = ? ORDER BY product `+suffix, orgID); err != nil {
+		if _, err := t.exec(ctx, `SELECT `+setPoolsMode(poolsLocked)+`, product FROM license_pools WHERE org_id = ? ORDER BY product `+suffix, orgID); err != nil {
 			return nil, err
 		}
 	}
@@ -113,6 +109,22 @@ func (t *tx) LockPools(ctx context.Context, orgID string, now time.Time) ([]work
 	// The counts above already leave the expired reservations out.
 	_, err = t.exec(ctx, `UPDATE invite_licenses SET reserved_until = NULL WHERE org_id = ? AND reserved_until <= ?`, orgID, ts(now))
 	return pools, err
+}
+
+// PoolsForInvites, on the first attempt of a change on PostgreSQL, reads the
+// pools without locking them and has the new invites' reservations counted
+// at commit (migrate_counters.go): the pool rows are then locked only while
+// the transaction commits, and the commit's check refuses a pool left over
+// its total or full, so that Store.Update decides the change again, under
+// LockPools. Elsewhere it is LockPools.
+func (t *tx) PoolsForInvites(ctx context.Context, orgID string, now time.Time) ([]workspace.LicensePool, error) {
+	if !t.optimistic {
+		return t.LockPools(ctx, orgID, now)
+	}
+	if _, err := t.exec(ctx, `SELECT `+setPoolsMode(poolsCountedAtCommit)); err != nil {
+		return nil, err
+	}
+	return t.Pools(ctx, orgID, now)
 }
 
 func (t *tx) Pools(ctx context.Context, orgID string, now time.Time) ([]workspace.LicensePool, error) {

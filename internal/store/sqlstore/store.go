@@ -115,7 +115,7 @@ func (s *Store) run(ctx context.Context, lockPools bool, fn func(workspace.Tx) e
 	if lockPools {
 		// Tell the commit's check that this transaction decides under
 		// the pool lock: it may fill a pool.
-		if _, err = sqlTx.ExecContext(ctx, `SELECT set_config('`+poolsLockedSetting+`', 'on', true)`); err != nil {
+		if _, err = sqlTx.ExecContext(ctx, `SELECT `+setPoolsMode(poolsLocked)); err != nil {
 			return err
 		}
 	}
@@ -187,7 +187,7 @@ type tx struct {
 	q          querier
 	d          Dialect
 	write      bool
-	optimistic bool        // LockPools reads without locking (PostgreSQL's first attempt)
+	optimistic bool        // PoolsForInvites reads without locking (PostgreSQL's first attempt)
 	conn       *pooledConn // an in-process database's connection, with its prepared statements
 }
 
