@@ -87,6 +87,9 @@ type Tx interface {
 
 	// Tokens.
 	InsertToken(ctx context.Context, t APIToken) error
+	// TokenHolder is TokenByHash and the token's user (without licenses),
+	// read together.
+	TokenHolder(ctx context.Context, hash string) (APIToken, User, error)
 	TokenByHash(ctx context.Context, hash string) (APIToken, error)
 	TokenByID(ctx context.Context, orgID, id string) (APIToken, error)
 	TokenByIdempotencyKey(ctx context.Context, orgID, userID, key string) (APIToken, error)

@@ -139,10 +139,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (p Principal,
 	var tok APIToken
 	var u User
 	err = s.store.View(ctx, func(tx Tx) error {
-		if tok, err = tx.TokenByHash(ctx, HashSecret(secret)); err != nil {
-			return err
-		}
-		u, err = tx.UserByID(ctx, tok.OrgID, tok.UserID)
+		tok, u, err = tx.TokenHolder(ctx, HashSecret(secret))
 		return err
 	})
 	if isNotFound(err) || (err == nil && (tok.RevokedAt != nil || u.CanSignIn() != nil)) {

@@ -19,8 +19,9 @@ import (
 // On SQLite parsing a statement costs more than running it: a fifth of a
 // single invite's time went to parsing the same few statements again.
 type connPool struct {
-	free chan *pooledConn
-	all  []*pooledConn
+	free   chan *pooledConn
+	all    []*pooledConn
+	closed chan struct{}
 }
 
 // pooledConn is one connection and its statements. One goroutine uses it
@@ -43,7 +44,7 @@ const (
 
 // newConnPool takes n connections of db for the pool's life.
 func newConnPool(ctx context.Context, db *sql.DB, n int) (*connPool, error) {
-	p := &connPool{free: make(chan *pooledConn, n)}
+	p := &connPool{free: make(chan *pooledConn, n), closed: make(chan struct{})}
 	for range n {
 		conn, err := db.Conn(ctx)
 		if err != nil {
@@ -60,6 +61,13 @@ func newConnPool(ctx context.Context, db *sql.DB, n int) (*connPool, error) {
 // take waits for a free connection, in arrival order.
 func (p *connPool) take(ctx context.Context) (*pooledConn, error) {
 	select {
+	case <-p.closed:
+		return nil, errStoreClosed
+	default:
+	}
+	select {
+	case <-p.closed:
+		return nil, errStoreClosed
 	case c := <-p.free:
 		return c, nil
 	case <-ctx.Done():
@@ -71,6 +79,7 @@ func (p *connPool) put(c *pooledConn) { p.free <- c }
 
 // close closes every statement and connection; no connection may be out.
 func (p *connPool) close() error {
+	close(p.closed)
 	var errs []error
 	for _, c := range p.all {
 		for _, stmt := range c.stmts {

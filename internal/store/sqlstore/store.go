@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wsctl/wsctl/internal/workspace"
@@ -56,6 +57,8 @@ type Store struct {
 	closers        []func() error
 	group          *groupCommit // in-process databases only
 	readers        *connPool    // in-process databases only
+	closeOnce      sync.Once
+	closeErr       error
 }
 
 // New returns a Store. closers run on Close. For an in-process database it
@@ -163,16 +166,20 @@ func (s *Store) Ping(ctx context.Context) error {
 	return c.conn.PingContext(ctx)
 }
 
-// Close stops the group commit, then closes the statements and the handles.
+// Close stops the group commit, then closes the statements and the
+// handles. Closing again does nothing.
 func (s *Store) Close() error {
-	var errs []error
-	if s.group != nil {
-		errs = append(errs, s.group.stop(), s.readers.close())
-	}
-	for _, c := range s.closers {
-		errs = append(errs, c())
-	}
-	return errors.Join(errs...)
+	s.closeOnce.Do(func() {
+		var errs []error
+		if s.group != nil {
+			errs = append(errs, s.group.stop(), s.readers.close())
+		}
+		for _, c := range s.closers {
+			errs = append(errs, c())
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
 }
 
 // querier is what a tx runs statements on: a *sql.Tx, or a *sql.Conn.

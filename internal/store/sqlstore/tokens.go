@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/wsctl/wsctl/internal/workspace"
@@ -19,30 +20,64 @@ func (t *tx) InsertToken(ctx context.Context, tok workspace.APIToken) error {
 	return err
 }
 
-func scanToken(row rowScanner) (workspace.APIToken, error) {
-	var tok workspace.APIToken
-	var scopes, created string
-	var key, used, revoked sql.NullString
-	if err := row.Scan(&tok.ID, &tok.OrgID, &tok.UserID, &tok.UserEmail, &tok.Name, &scopes, &tok.Hash, &key, &created, &used, &revoked); err != nil {
-		return tok, err
-	}
-	tok.Scopes = splitList[workspace.Scope](scopes)
-	tok.IdempotencyKey = key.String
+// tokenRow is where an api_tokens row (tokenColumns) is scanned.
+type tokenRow struct {
+	tok                workspace.APIToken
+	scopes, created    string
+	key, used, revoked sql.NullString
+}
+
+func (r *tokenRow) dests() []any {
+	return []any{&r.tok.ID, &r.tok.OrgID, &r.tok.UserID, &r.tok.UserEmail, &r.tok.Name, &r.scopes, &r.tok.Hash, &r.key, &r.created, &r.used, &r.revoked}
+}
+
+func (r *tokenRow) token() (workspace.APIToken, error) {
+	tok := r.tok
+	tok.Scopes = splitList[workspace.Scope](r.scopes)
+	tok.IdempotencyKey = r.key.String
 	var err error
-	if tok.CreatedAt, err = parseTime(created); err != nil {
+	if tok.CreatedAt, err = parseTime(r.created); err != nil {
 		return tok, err
 	}
-	if tok.LastUsedAt, err = parseTimePtr(used); err != nil {
+	if tok.LastUsedAt, err = parseTimePtr(r.used); err != nil {
 		return tok, err
 	}
-	tok.RevokedAt, err = parseTimePtr(revoked)
+	tok.RevokedAt, err = parseTimePtr(r.revoked)
 	return tok, err
+}
+
+func scanToken(row rowScanner) (workspace.APIToken, error) {
+	var r tokenRow
+	if err := row.Scan(r.dests()...); err != nil {
+		return r.tok, err
+	}
+	return r.token()
 }
 
 func (t *tx) TokenByHash(ctx context.Context, hash string) (workspace.APIToken, error) {
 	tok, err := scanToken(t.queryRow(ctx, `SELECT `+tokenColumns+tokenFrom+`WHERE t.hash = ?`, hash))
 	return tok, notFound(err, "token", "(secret)")
 }
+
+// TokenHolder reads a token and its user in one statement: every API
+// request authenticates, and on PostgreSQL each statement is a round trip.
+func (t *tx) TokenHolder(ctx context.Context, hash string) (workspace.APIToken, workspace.User, error) {
+	var tr tokenRow
+	var ur userRow
+	err := t.queryRow(ctx, `SELECT `+tokenColumns+`, `+tokenUserColumns+tokenFrom+`WHERE t.hash = ? AND u.org_id = t.org_id`, hash).Scan(append(tr.dests(), ur.dests()...)...)
+	if err != nil {
+		return tr.tok, ur.u, notFound(err, "token", "(secret)")
+	}
+	tok, err := tr.token()
+	if err != nil {
+		return tok, ur.u, err
+	}
+	u, err := ur.user()
+	return tok, u, err
+}
+
+// tokenUserColumns are userColumns of tokenFrom's users u.
+var tokenUserColumns = "u." + strings.ReplaceAll(strings.Join(strings.Fields(userColumns), " "), ", ", ", u.")
 
 func (t *tx) TokenByID(ctx context.Context, orgID, id string) (workspace.APIToken, error) {
 	tok, err := scanToken(t.queryRow(ctx, `SELECT `+tokenColumns+tokenFrom+`WHERE t.org_id = ? AND t.id = ?`, orgID, id))

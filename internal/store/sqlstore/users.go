@@ -60,30 +60,46 @@ func (t *tx) UpdateUser(ctx context.Context, u workspace.User) error {
 	return t.setUserLicenses(ctx, u)
 }
 
-func scanUser(row rowScanner) (workspace.User, error) {
-	var u workspace.User
-	var roles, created, updated string
-	var active, rec, mfa int
-	var last, gone sql.NullString
-	if err := row.Scan(&u.ID, &u.OrgID, &u.Name, &u.Email, &roles, &active, &rec, &mfa, &created, &updated, &last, &u.Version,
-		&u.ExternalID, &u.GivenName, &u.FamilyName, &gone); err != nil {
-		return u, err
-	}
-	u.Roles = splitList[workspace.Role](roles)
-	u.Active, u.CallRecording, u.MFAEnrolled = active != 0, rec != 0, mfa != 0
+// userRow is where a users row is scanned before it becomes a User.
+type userRow struct {
+	u                       workspace.User
+	roles, created, updated string
+	active, rec, mfa        int
+	last, gone              sql.NullString
+}
+
+// dests are the scan destinations of userColumns, in order.
+func (r *userRow) dests() []any {
+	return []any{&r.u.ID, &r.u.OrgID, &r.u.Name, &r.u.Email, &r.roles, &r.active, &r.rec, &r.mfa, &r.created, &r.updated, &r.last, &r.u.Version,
+		&r.u.ExternalID, &r.u.GivenName, &r.u.FamilyName, &r.gone}
+}
+
+// user is the scanned user, without licenses.
+func (r *userRow) user() (workspace.User, error) {
+	u := r.u
+	u.Roles = splitList[workspace.Role](r.roles)
+	u.Active, u.CallRecording, u.MFAEnrolled = r.active != 0, r.rec != 0, r.mfa != 0
 	var err error
-	if u.CreatedAt, err = parseTime(created); err != nil {
+	if u.CreatedAt, err = parseTime(r.created); err != nil {
 		return u, err
 	}
-	if u.UpdatedAt, err = parseTime(updated); err != nil {
+	if u.UpdatedAt, err = parseTime(r.updated); err != nil {
 		return u, err
 	}
-	if u.LastSignInAt, err = parseTimePtr(last); err != nil {
+	if u.LastSignInAt, err = parseTimePtr(r.last); err != nil {
 		return u, err
 	}
-	u.DeprovisionedAt, err = parseTimePtr(gone)
+	u.DeprovisionedAt, err = parseTimePtr(r.gone)
 	u.Licenses = []string{}
 	return u, err
+}
+
+func scanUser(row rowScanner) (workspace.User, error) {
+	var r userRow
+	if err := row.Scan(r.dests()...); err != nil {
+		return r.u, err
+	}
+	return r.user()
 }
 
 func (t *tx) oneUser(ctx context.Context, key, where string, args ...any) (workspace.User, error) {
