@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -14,11 +16,39 @@ import (
 // admit waits for the request's turn (Options.Admission). A shed request
 // gets an overloadedError; one whose client went away, the context's error.
 func admit(l *admission.Limiter, r *http.Request) (release func(), err error) {
+	if l == nil {
+		return func() {}, nil
+	}
+	if err := readSmallBody(r); err != nil {
+		return nil, err
+	}
 	release, err = l.Admit(r.Context())
 	if errors.Is(err, admission.ErrQueueFull) || errors.Is(err, admission.ErrWaitExpired) {
 		return nil, shed(l, err)
 	}
 	return release, err
+}
+
+// smallBody is the largest request body read before the request waits.
+// Every single-item request is far smaller; a batch or a sync may be larger
+// and is left unread, so that a full queue holds at most this much of each.
+const smallBody = 64 << 10
+
+// readSmallBody reads a small request body into memory before the request
+// waits its turn: net/http notices that a client went away (and cancels
+// the request's context) only once the body has been read, and a waiter
+// whose client is gone must leave the queue at once. A request whose body
+// stays unread finds out when its turn comes.
+func readSmallBody(r *http.Request) error {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength <= 0 || r.ContentLength > smallBody {
+		return nil
+	}
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return badRequest("read the request body: %v", err)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	return nil
 }
 
 // Admit serves next only in its turn of l, answering a shed request 503
