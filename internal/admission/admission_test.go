@@ -42,6 +42,22 @@ func queueUp(t *testing.T, l *Limiter, ctx context.Context, want int, admitted f
 	waitFor(t, "the request to queue", func() bool { return l.Queued() == want })
 }
 
+// queueToServe queues a request as the place-th waiter; once admitted it
+// calls serve and releases its turn, and wg is done.
+func queueToServe(t *testing.T, l *Limiter, place int, wg *sync.WaitGroup, serve func()) {
+	t.Helper()
+	wg.Add(1)
+	queueUp(t, l, t.Context(), place, func(release func(), err error) {
+		defer wg.Done()
+		if err != nil {
+			t.Errorf("waiter %d: %v", place, err)
+			return
+		}
+		serve()
+		release()
+	})
+}
+
 func TestAdmit_ServesWaitersFirstComeFirstServed(t *testing.T) {
 	l := New(Config{MaxInFlight: 1, MaxQueue: 10, MaxWait: forever})
 	first := admitNow(t, l)
@@ -51,17 +67,10 @@ func TestAdmit_ServesWaitersFirstComeFirstServed(t *testing.T) {
 		wg    sync.WaitGroup
 	)
 	for i := range 5 {
-		wg.Add(1)
-		queueUp(t, l, t.Context(), i+1, func(release func(), err error) {
-			defer wg.Done()
-			if err != nil {
-				t.Errorf("waiter %d: %v", i, err)
-				return
-			}
+		queueToServe(t, l, i+1, &wg, func() {
 			mu.Lock()
 			order = append(order, i)
 			mu.Unlock()
-			release()
 		})
 	}
 	first()
@@ -145,15 +154,7 @@ func TestAdmit_ShedsAtOnceWhenTheQueueIsFull(t *testing.T) {
 	release := admitNow(t, l)
 	var wg sync.WaitGroup
 	for i := range 2 {
-		wg.Add(1)
-		queueUp(t, l, t.Context(), i+1, func(release func(), err error) {
-			defer wg.Done()
-			if err != nil {
-				t.Errorf("waiter %d: %v", i, err)
-				return
-			}
-			release()
-		})
+		queueToServe(t, l, i+1, &wg, func() {})
 	}
 	if !l.Saturated(time.Now()) {
 		t.Error("Saturated = false with every turn taken and the queue full")
