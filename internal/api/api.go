@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
+	"github.com/wsctl/wsctl/internal/admission"
 	"github.com/wsctl/wsctl/internal/ratelimit"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
@@ -48,6 +49,11 @@ type Options struct {
 	// OAuth 2.0 access tokens of the authorization server. Nil accepts API
 	// tokens only.
 	AccessTokens AccessTokenVerifier
+	// Admission bounds the API and SCIM requests served at once and queues
+	// the others; a shed request gets 503 overloaded with Retry-After, and
+	// /readyz answers 503 while it is saturated. Nil serves every request
+	// at once. Share it with Admit for the routes mounted beside the API.
+	Admission *admission.Limiter
 }
 
 // server holds what every handler needs. One per New.
@@ -55,7 +61,8 @@ type server struct {
 	svc     *workspace.Service
 	tokens  AccessTokenVerifier // nil: API tokens only
 	log     *slog.Logger
-	limiter *ratelimit.Keyed // nil when rate limiting is off
+	limiter *ratelimit.Keyed   // nil when rate limiting is off
+	queue   *admission.Limiter // nil: the work routes are served at once
 	metrics *metrics
 	maxBody int64
 	mux     *http.ServeMux
@@ -68,7 +75,8 @@ func New(svc *workspace.Service, opts Options) http.Handler {
 		tokens:  opts.AccessTokens,
 		log:     opts.Logger,
 		limiter: newLimiter(opts.RateLimit, opts.RateBurst),
-		metrics: newMetrics(opts.Registry),
+		queue:   opts.Admission,
+		metrics: newMetrics(opts.Registry, opts.Admission),
 		maxBody: opts.MaxBodyBytes,
 		mux:     http.NewServeMux(),
 	}

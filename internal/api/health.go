@@ -19,8 +19,13 @@ func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
 // makes the probe fail rather than hang.
 const readyTimeout = 2 * time.Second
 
-// GET /readyz: the database answers; 503 otherwise.
+// GET /readyz: the server is not saturated and the database answers; 503
+// otherwise.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.queue.Saturated(time.Now()) {
+		s.fail(w, r, saturated(s.queue))
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
 	if err := s.svc.Store().Ping(ctx); err != nil {

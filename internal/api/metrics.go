@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wsctl/wsctl/internal/admission"
 )
 
 // metrics are the Prometheus series of the HTTP layer, labelled by route
@@ -19,7 +21,7 @@ type metrics struct {
 	handler  http.Handler
 }
 
-func newMetrics(reg *prometheus.Registry) *metrics {
+func newMetrics(reg *prometheus.Registry, queue *admission.Limiter) *metrics {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -35,8 +37,28 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"})),
 	}
+	if queue != nil {
+		watchAdmission(reg, queue)
+	}
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	return m
+}
+
+// watchAdmission exports the state of the admission queue, read at each
+// scrape: the series that show a server at or past what it can serve.
+func watchAdmission(reg prometheus.Registerer, queue *admission.Limiter) {
+	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "workspaced_http_requests_in_flight",
+		Help: "Requests being served now (at most --max-in-flight).",
+	}, func() float64 { return float64(queue.InFlight()) }))
+	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "workspaced_http_requests_queued",
+		Help: "Requests waiting for their turn to be served.",
+	}, func() float64 { return float64(queue.Queued()) }))
+	register(reg, prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "workspaced_http_requests_shed_total",
+		Help: "Requests turned away unserved (503 overloaded) because the server was saturated.",
+	}, func() float64 { return float64(queue.Shed()) }))
 }
 
 // register adds c to reg, or returns the collector already there, so that

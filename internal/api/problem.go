@@ -36,6 +36,7 @@ var statusOf = map[string]int{
 	schema.CodeRateLimited:        http.StatusTooManyRequests,
 	schema.CodeInternal:           http.StatusInternalServerError,
 	schema.CodeUnavailable:        http.StatusServiceUnavailable,
+	schema.CodeOverloaded:         http.StatusServiceUnavailable,
 }
 
 // serverDetail is all a caller learns of a server-side failure; the cause is
@@ -111,7 +112,10 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // the error adds to its answer (WWW-Authenticate, Retry-After).
 func (s *server) logFailure(w http.ResponseWriter, r *http.Request, status int, err error) {
 	info := infoOf(r)
-	if status >= 500 {
+	var overloaded *overloadedError
+	// A shed request is the server working as meant, and the access log
+	// line already has it: a second line each would only add to the load.
+	if status >= 500 && !errors.As(err, &overloaded) {
 		level := slog.LevelError
 		if errors.Is(err, context.Canceled) {
 			level = slog.LevelInfo // the client went away; nothing is wrong here
@@ -119,6 +123,11 @@ func (s *server) logFailure(w http.ResponseWriter, r *http.Request, status int, 
 		s.log.LogAttrs(r.Context(), level, "request failed",
 			slog.String("route", info.route), slog.String("request_id", info.id), slog.String("error", err.Error()))
 	}
+	setProblemHeaders(w, err)
+}
+
+// setProblemHeaders sets the headers err adds to its problem answer.
+func setProblemHeaders(w http.ResponseWriter, err error) {
 	var hs headerSetter
 	if errors.As(err, &hs) {
 		hs.setHeaders(w.Header())

@@ -21,7 +21,8 @@ type (
 	failFunc func(w http.ResponseWriter, r *http.Request, err error)
 )
 
-// probe registers a route with no auth and no rate limit (health, metrics).
+// probe registers a route with no auth, no rate limit and no queue (health,
+// metrics): it must answer while the server is saturated.
 func (s *server) probe(pattern string, h http.Handler) {
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		infoOf(r).route = pattern
@@ -34,9 +35,7 @@ func (s *server) probe(pattern string, h http.Handler) {
 func (s *server) anonymous(pattern string, h handlerFunc) { s.anonymousAs(pattern, h, s.fail) }
 
 func (s *server) anonymousAs(pattern string, h handlerFunc, fail failFunc) {
-	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		infoOf(r).route = pattern
-		w.Header().Set("Cache-Control", "no-store")
+	s.work(pattern, fail, func(w http.ResponseWriter, r *http.Request) {
 		if err := s.limit(clientKey(r)); err != nil {
 			fail(w, r, err)
 			return
@@ -44,7 +43,7 @@ func (s *server) anonymousAs(pattern string, h handlerFunc, fail failFunc) {
 		if err := h(w, r); err != nil {
 			fail(w, r, err)
 		}
-	}))
+	})
 }
 
 // authenticated registers an API route that needs a bearer token, checked
@@ -55,9 +54,7 @@ func (s *server) authenticated(pattern string, h principalFunc) {
 }
 
 func (s *server) authenticatedAs(pattern string, h principalFunc, fail failFunc) {
-	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		infoOf(r).route = pattern
-		w.Header().Set("Cache-Control", "no-store")
+	s.work(pattern, fail, func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r)
 		if err != nil {
 			// Failed attempts count against the client's address, so that
@@ -75,6 +72,24 @@ func (s *server) authenticatedAs(pattern string, h principalFunc, fail failFunc)
 		if err := h(w, r, p); err != nil {
 			fail(w, r, err)
 		}
+	})
+}
+
+// work registers a route that does the server's work (every API and SCIM
+// route): named for the logs and metrics, never cached, and served in its
+// turn (Options.Admission), before the token is even looked up, since that
+// is work for the database too.
+func (s *server) work(pattern string, fail failFunc, h http.HandlerFunc) {
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		infoOf(r).route = pattern
+		w.Header().Set("Cache-Control", "no-store")
+		release, err := admit(s.queue, r)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		defer release()
+		h(w, r)
 	}))
 }
 

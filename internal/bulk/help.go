@@ -26,7 +26,7 @@ func (v Verb[R]) Help() string {
 			"The whole file is read and checked before anything is sent: a bad header or malformed line is a usage error (exit 2); a row with an empty required cell" +
 			repeated + " is reported by line and not sent. The server decides the rest, row by row.",
 
-		"Rows are sent in batches, a few requests at a time (--concurrency); a 429 answer pauses every worker for its Retry-After, and 5xx answers and network failures are retried with growing, jittered waits. " +
+		"Rows are sent in batches, a few requests at a time (--concurrency); a 429 answer, or a 503 with Retry-After from a busy server, pauses every worker for its Retry-After, and other 5xx answers and network failures are retried with growing, jittered waits. " +
 			"A failed row never stops the others; an error every row would meet (not signed in, forbidden, the server gone) stops the run. " +
 			"On a terminal a progress bar shows rows done, rate and time left, and only the rows that need attention are printed; piped, every row gets a line on stderr naming its line number and email. " +
 			"A summary ends the run; the exit status is 3 when some rows failed or were invalid.",

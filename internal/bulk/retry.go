@@ -12,8 +12,9 @@ import (
 // Retry says how a request that met a transient failure (429, 5xx, a
 // network error) is sent again: Attempts in all, the first included, with
 // waits of Base·2ⁿ capped at Max, half of it random (jitter), so that
-// workers that failed together do not come back together. A 429's
-// Retry-After is honoured instead, and pauses every worker.
+// workers that failed together do not come back together. The Retry-After
+// of a 429, or of a 503 (a server too busy to take the request), is
+// honoured instead, and pauses every worker.
 type Retry struct {
 	Attempts  int
 	Base, Max time.Duration
@@ -52,17 +53,17 @@ func (p Retry) backoff(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// maxRetryAfter bounds the wait a 429 may ask for.
+// maxRetryAfter bounds the wait a 429 or 503 may ask for.
 const maxRetryAfter = 2 * time.Minute
 
 // after says whether err is worth another attempt, after how long, and
-// whether the server asked every worker to slow down (429).
-func (p Retry) after(err error, attempt int) (wait time.Duration, transient, rateLimited bool) {
+// whether the server asked every worker to hold back.
+func (p Retry) after(err error, attempt int) (wait time.Duration, transient, holdBack bool) {
 	var apiErr *client.APIError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return 0, false, false
-	case errors.As(err, &apiErr) && apiErr.Status == 429:
+	case errors.As(err, &apiErr) && asksToHoldBack(apiErr):
 		wait = apiErr.RetryAfter
 		if wait <= 0 {
 			wait = p.backoff(attempt)
@@ -73,6 +74,14 @@ func (p Retry) after(err error, attempt int) (wait time.Duration, transient, rat
 	}
 	// Network errors, a connection dropped mid-answer, a truncated body.
 	return p.backoff(attempt), true, false
+}
+
+// asksToHoldBack is true of the answers that ask every client to wait
+// before sending more: a 429, and a 503 with Retry-After (an overloaded
+// server that turned the request away unserved; a 503 without it is a
+// failure, retried with backoff like any other 5xx).
+func asksToHoldBack(e *client.APIError) bool {
+	return e.Status == 429 || e.Status == 503 && e.RetryAfter > 0
 }
 
 // stopsRun is true for errors every other batch would meet too.

@@ -98,7 +98,7 @@ type run[R any] struct {
 
 	mu         sync.Mutex
 	fatal      error     // an error every row would meet: stop sending
-	pauseUntil time.Time // set by a 429: no worker sends before
+	pauseUntil time.Time // set by a 429 or 503 with Retry-After: no worker sends before
 	stopped    chan struct{}
 	stopOnce   sync.Once
 }
@@ -312,10 +312,10 @@ func (r *run[R]) send(ctx context.Context, request func(context.Context) error) 
 }
 
 // retryWait says whether err is worth another attempt, and after how long.
-// A 429 pauses every worker.
+// A 429, or a 503 with Retry-After, pauses every worker.
 func (r *run[R]) retryWait(policy Retry, err error, attempt int) (time.Duration, bool) {
-	wait, transient, rateLimited := policy.after(err, attempt)
-	if rateLimited {
+	wait, transient, holdBack := policy.after(err, attempt)
+	if holdBack {
 		r.pause(wait)
 	}
 	return wait, transient
@@ -329,7 +329,7 @@ func (r *run[R]) pause(d time.Duration) {
 	}
 }
 
-// waitPause waits while a 429 asked every worker to hold back.
+// waitPause waits while the server asked every worker to hold back.
 func (r *run[R]) waitPause(ctx context.Context, policy Retry) error {
 	r.mu.Lock()
 	wait := time.Until(r.pauseUntil)

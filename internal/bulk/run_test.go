@@ -256,54 +256,64 @@ func TestRun_BatchesByRowsAndBytes(t *testing.T) {
 	}
 }
 
-// A 429 pauses every worker for its Retry-After, not only the one that met
-// it: once it is seen, every request waits first. The waits are recorded,
-// not slept.
-func TestRun_RateLimitPausesEveryWorker(t *testing.T) {
-	srv := newRowServer(t)
-	var mu sync.Mutex
-	var waits []time.Duration
-	limited := make(chan struct{})
-	var once sync.Once
-	srv.hook = func(n int, w http.ResponseWriter) bool {
-		switch n {
-		case 1:
-			w.Header().Set("Retry-After", "30")
-			clitest.Problem(w, 429, schema.CodeRateLimited, "slow down")
-			return true
-		case 2: // the other worker's first request: answered once the 429 is seen
-			select {
-			case <-limited:
-			case <-time.After(10 * time.Second):
+// A 429, or a 503 with Retry-After from an overloaded server, pauses every
+// worker for its Retry-After, not only the one that met it: once it is
+// seen, every request waits first. The waits are recorded, not slept.
+func TestRun_RetryAfterPausesEveryWorker(t *testing.T) {
+	for _, tt := range []struct {
+		status int
+		code   string
+	}{
+		{http.StatusTooManyRequests, schema.CodeRateLimited},
+		{http.StatusServiceUnavailable, schema.CodeOverloaded},
+	} {
+		t.Run(tt.code, func(t *testing.T) {
+			srv := newRowServer(t)
+			var mu sync.Mutex
+			var waits []time.Duration
+			limited := make(chan struct{})
+			var once sync.Once
+			srv.hook = func(n int, w http.ResponseWriter) bool {
+				switch n {
+				case 1:
+					w.Header().Set("Retry-After", "30")
+					clitest.Problem(w, tt.status, tt.code, "slow down")
+					return true
+				case 2: // the other worker's first request: answered once the first answer is seen
+					select {
+					case <-limited:
+					case <-time.After(10 * time.Second):
+					}
+				}
+				return false
 			}
-		}
-		return false
+			o, env := testRun(t, srv)
+			o.File, o.Concurrency, o.BatchRows = writeCSV(t, "p.csv", emails(6)), 2, 1
+			o.Retry.wait = func(_ context.Context, d time.Duration) error {
+				mu.Lock()
+				waits = append(waits, d)
+				mu.Unlock()
+				once.Do(func() { close(limited) })
+				return nil
+			}
+			if err := Run(context.Background(), testVerb("users test"), o); err != nil {
+				t.Fatalf("err %v\n%s", err, env.Stderr())
+			}
+			requests := len(srv.sent())
+			long, exact := 0, false
+			for _, d := range waits {
+				if d > 25*time.Second {
+					long++
+				}
+				exact = exact || d == 30*time.Second
+			}
+			// Every request after the first two waited, and so did the retry of the first.
+			if requests != 7 || long < requests-2+1 || !exact {
+				t.Errorf("%d requests, waits %v; want 7 requests, each after the %d preceded by a wait of about 30s", requests, waits, tt.status)
+			}
+			clitest.WantLines(t, env.Stderr(), "6 rows: 6 done, 0 already done, 0 skipped, 0 failed")
+		})
 	}
-	o, env := testRun(t, srv)
-	o.File, o.Concurrency, o.BatchRows = writeCSV(t, "p.csv", emails(6)), 2, 1
-	o.Retry.wait = func(_ context.Context, d time.Duration) error {
-		mu.Lock()
-		waits = append(waits, d)
-		mu.Unlock()
-		once.Do(func() { close(limited) })
-		return nil
-	}
-	if err := Run(context.Background(), testVerb("users test"), o); err != nil {
-		t.Fatalf("err %v\n%s", err, env.Stderr())
-	}
-	requests := len(srv.sent())
-	long, exact := 0, false
-	for _, d := range waits {
-		if d > 25*time.Second {
-			long++
-		}
-		exact = exact || d == 30*time.Second
-	}
-	// Every request after the first two waited, and so did the retry of the first.
-	if requests != 7 || long < requests-2+1 || !exact {
-		t.Errorf("%d requests, waits %v; want 7 requests, each after the 429 preceded by a wait of about 30s", requests, waits)
-	}
-	clitest.WantLines(t, env.Stderr(), "6 rows: 6 done, 0 already done, 0 skipped, 0 failed")
 }
 
 // 5xx answers and dropped connections are retried with backoff; when the

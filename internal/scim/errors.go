@@ -69,6 +69,7 @@ var kinds = map[string]struct {
 	schema.CodeRateLimited:       {http.StatusTooManyRequests, ""},
 	schema.CodeIdempotencyReused: {http.StatusConflict, ""},
 	schema.CodeUnavailable:       {http.StatusServiceUnavailable, ""},
+	schema.CodeOverloaded:        {http.StatusServiceUnavailable, ""},
 }
 
 // serverDetail is all a caller learns of a failure on the server's side;
@@ -85,7 +86,7 @@ func ErrorOf(err error) Error {
 	} else if k, ok := kinds[workspace.CodeOf(err)]; ok {
 		status, scimType, detail = k.status, k.scimType, err.Error()
 	}
-	if status == http.StatusServiceUnavailable {
+	if workspace.CodeOf(err) == schema.CodeUnavailable {
 		detail = "the database does not answer; try again later"
 	}
 	return Error{Schemas: []string{SchemaError}, Status: strconv.Itoa(status), ScimType: scimType, Detail: detail, code: status}

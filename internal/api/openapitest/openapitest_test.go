@@ -307,7 +307,8 @@ func TestDocument_ProblemCodes(t *testing.T) {
 		schema.CodeLicenseRequired, schema.CodeAlreadyActive, schema.CodeInviteNotPending,
 		schema.CodeInviteInvalid, schema.CodeEditConflict, schema.CodePreconditionNeeded,
 		schema.CodeForbidden, schema.CodeUnauthenticated, schema.CodeIdempotencyReused,
-		schema.CodeRateLimited, schema.CodeInternal, schema.CodeUnavailable, schema.CodeMethodNotAllowed,
+		schema.CodeRateLimited, schema.CodeInternal, schema.CodeUnavailable, schema.CodeOverloaded,
+		schema.CodeMethodNotAllowed,
 	}
 	doc := New(t).Document()
 	var enum []string

@@ -245,5 +245,6 @@ const (
 	CodeRateLimited        = "rate_limited"           // 429 with Retry-After
 	CodeInternal           = "internal"               // 500
 	CodeUnavailable        = "unavailable"            // 503 from /readyz: the database does not answer
+	CodeOverloaded         = "overloaded"             // 503 with Retry-After: the server is saturated; the request was not served
 	CodeMethodNotAllowed   = "method_not_allowed"     // 405 with Allow
 )
