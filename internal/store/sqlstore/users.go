@@ -25,16 +25,33 @@ func (t *tx) InsertUser(ctx context.Context, u workspace.User) error {
 	return t.setUserLicenses(ctx, u)
 }
 
+// setUserLicenses makes the user's license rows u.Licenses, touching only
+// the rows that change: every row written or deleted moves its pool's
+// counter (migrate_counters.go), which on PostgreSQL locks the pool row
+// until commit, and an edit of a name changes no license.
 func (t *tx) setUserLicenses(ctx context.Context, u workspace.User) error {
-	if _, err := t.exec(ctx, `DELETE FROM user_licenses WHERE user_id = ?`, u.ID); err != nil {
+	args := make([]any, 0, 1+len(u.Licenses))
+	args = append(args, u.ID)
+	for _, p := range u.Licenses {
+		args = append(args, p)
+	}
+	drop := `DELETE FROM user_licenses WHERE user_id = ?`
+	if len(u.Licenses) > 0 {
+		drop += ` AND product NOT IN (` + placeholders(len(u.Licenses)) + `)`
+	}
+	if _, err := t.exec(ctx, drop, args...); err != nil {
 		return err
 	}
-	for _, p := range u.Licenses {
-		if _, err := t.exec(ctx, `INSERT INTO user_licenses (org_id, user_id, product) VALUES (?, ?, ?)`, u.OrgID, u.ID, p); err != nil {
-			return err
-		}
+	if len(u.Licenses) == 0 {
+		return nil
 	}
-	return nil
+	rows := make([]any, 0, 3*len(u.Licenses))
+	for _, p := range u.Licenses {
+		rows = append(rows, u.OrgID, u.ID, p)
+	}
+	_, err := t.exec(ctx, `INSERT INTO user_licenses (org_id, user_id, product) VALUES `+rowsOf(len(u.Licenses), 3)+
+		` ON CONFLICT (user_id, product) DO NOTHING`, rows...)
+	return err
 }
 
 // UpdateUser is a conditional write: it succeeds only if nobody wrote the
