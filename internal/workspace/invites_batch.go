@@ -129,7 +129,13 @@ func (s *Service) inviteOneByOne(ctx context.Context, p Principal, ins []InviteI
 func (s *Service) inviteInOneTransaction(ctx context.Context, p Principal, ins []InviteInput, results []BatchResult, mode Mode) (out BatchPools, err error) {
 	err = s.decide(ctx, p, mode, func(ch *change) error {
 		tx, now := ch.tx, ch.now
-		pools, err := tx.PoolsForInvites(ctx, p.OrgID, now)
+		var pools []LicensePool
+		var err error
+		if len(ins) == 1 {
+			pools, err = tx.PoolsForInvite(ctx, p.OrgID, ins[0].Licenses, now)
+		} else {
+			pools, err = tx.LockPools(ctx, p.OrgID, now)
+		}
 		if err != nil {
 			return err
 		}

@@ -27,13 +27,13 @@ type Tx interface {
 	// LockPools locks the org's pools until the transaction ends and returns
 	// them with Assigned and Reserved counted from the rows as of now.
 	LockPools(ctx context.Context, orgID string, now time.Time) ([]LicensePool, error)
-	// PoolsForInvites is LockPools for a change that only reserves licenses
-	// for new invites and reads the pools once: a store may instead read
-	// them unlocked and check at commit that no pool went over its total
-	// or filled up, deciding the change again under LockPools when the
+	// PoolsForInvite is LockPools for a change that creates one invite
+	// reserving products (one license each) and reads the pools once: a store may
+	// instead read them unlocked and check at commit that the pools stay
+	// clear of full, deciding the change again under LockPools when the
 	// check fails (PostgreSQL does, so that concurrent invites into one
-	// org hold its pool rows only while they commit).
-	PoolsForInvites(ctx context.Context, orgID string, now time.Time) ([]LicensePool, error)
+	// org do not queue on its pool rows).
+	PoolsForInvite(ctx context.Context, orgID string, products []string, now time.Time) ([]LicensePool, error)
 	// Pools is LockPools without the lock, for reading.
 	Pools(ctx context.Context, orgID string, now time.Time) ([]LicensePool, error)
 	SetPoolTotal(ctx context.Context, orgID, product string, total int) error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/wsctl/wsctl/internal/workspace"
@@ -17,6 +18,13 @@ func (t *tx) CreateOrg(ctx context.Context, org workspace.Org, pools []workspace
 	for _, p := range pools {
 		if _, err := t.exec(ctx, `INSERT INTO license_pools (org_id, product, name, total) VALUES (?, ?, ?, ?)`,
 			org.ID, p.Product, p.Name, p.Total); err != nil {
+			return err
+		}
+		slots := make([]any, 0, 3*poolSlots)
+		for i := range poolSlots {
+			slots = append(slots, org.ID, p.Product, i)
+		}
+		if _, err := t.exec(ctx, `INSERT INTO license_pool_slots (org_id, product, slot) VALUES `+rowsOf(poolSlots, 3), slots...); err != nil {
 			return err
 		}
 	}
@@ -56,10 +64,13 @@ func (t *tx) SetAutoSignup(ctx context.Context, orgID string, on bool) error {
 	return checkAffected(res, "org", orgID)
 }
 
-// poolsQuery reads the pools with their counters (migrate_counters.go) and,
-// per pool, the reservations of invites expired by now and not yet swept,
-// which the counters still hold.
-const poolsQuery = `SELECT p.product, p.name, p.total, p.assigned, p.reserving,
+// poolsQuery reads the pools with their counters (migrate_counters.go):
+// reserving is the pool's own counter plus its slots', and, per pool, the
+// reservations of invites expired by now and not yet swept, which the
+// counters still hold.
+const poolsQuery = `SELECT p.product, p.name, p.total, p.assigned,
+  p.reserving + (SELECT COALESCE(SUM(s.reserving), 0) FROM license_pool_slots s
+                 WHERE s.org_id = p.org_id AND s.product = p.product),
   (SELECT COUNT(*) FROM invite_licenses il
      WHERE il.org_id = p.org_id AND il.product = p.product AND il.reserved_until <= ?)
 FROM license_pools p WHERE p.org_id = ? ORDER BY p.product`
@@ -91,14 +102,19 @@ func (t *tx) pools(ctx context.Context, orgID string, now time.Time) (out []work
 	return out, expired, nil
 }
 
-// LockPools locks the org's pools (PostgreSQL: the rows, in a stable order
-// so that two transactions never deadlock on them, and tells the commit's
-// check so; SQLite: the write transaction already holds the database),
-// releases the reservations of invites expired by now so that the
-// counters stay exact, and returns the pools.
+// LockPools locks the org's pools (PostgreSQL: the rows and their slots,
+// in a stable order so that two transactions never deadlock on them, and
+// tells the commit's check so; SQLite: the write transaction already holds
+// the database), releases the reservations of invites expired by now so
+// that the counters stay exact, and returns the pools.
 func (t *tx) LockPools(ctx context.Context, orgID string, now time.Time) ([]workspace.LicensePool, error) {
 	if suffix := t.d.LockPoolsSuffix(); suffix != "" {
 		if _, err := t.exec(ctx, `SELECT `+setPoolsMode(poolsLocked)+`, product FROM license_pools WHERE org_id = ? ORDER BY product `+suffix, orgID); err != nil {
+			return nil, err
+		}
+		// Wait for the invites counting into the slots to commit, and keep
+		// others out until this transaction ends.
+		if _, err := t.exec(ctx, `SELECT slot FROM license_pool_slots WHERE org_id = ? ORDER BY product, slot `+suffix, orgID); err != nil {
 			return nil, err
 		}
 	}
@@ -111,20 +127,31 @@ func (t *tx) LockPools(ctx context.Context, orgID string, now time.Time) ([]work
 	return pools, err
 }
 
-// PoolsForInvites, on the first attempt of a change on PostgreSQL, reads the
-// pools without locking them and has the new invites' reservations counted
-// at commit (migrate_counters.go): the pool rows are then locked only while
-// the transaction commits, and the commit's check refuses a pool left over
-// its total or full, so that Store.Update decides the change again, under
-// LockPools. Elsewhere it is LockPools.
-func (t *tx) PoolsForInvites(ctx context.Context, orgID string, now time.Time) ([]workspace.LicensePool, error) {
+// PoolsForInvite, on the first attempt of a change on PostgreSQL, reads the
+// pools without locking them, and the new invite's reservations are
+// counted at commit into one of the pool's slots (migrate_counters.go):
+// the invite locks a slot only while it commits, and concurrent invites
+// mostly lock different slots. At commit the invite is refused (and
+// decided again under LockPools, Store.Update) unless its pools keep more
+// licenses free than there are slots, so that the invites committing at
+// once in the other slots, one reservation each, cannot take the last. When
+// a pool of products is already that close to full, the pools are locked at
+// once. Elsewhere it is LockPools.
+func (t *tx) PoolsForInvite(ctx context.Context, orgID string, products []string, now time.Time) ([]workspace.LicensePool, error) {
 	if !t.optimistic {
 		return t.LockPools(ctx, orgID, now)
 	}
-	if _, err := t.exec(ctx, `SELECT `+setPoolsMode(poolsCountedAtCommit)); err != nil {
+	pools, err := t.Pools(ctx, orgID, now)
+	if err != nil {
 		return nil, err
 	}
-	return t.Pools(ctx, orgID, now)
+	for _, p := range pools {
+		if slices.Contains(products, p.Product) && p.Available() <= poolSlots {
+			return t.LockPools(ctx, orgID, now)
+		}
+	}
+	_, err = t.exec(ctx, `SELECT `+setPoolsMode(poolsCountedAtCommit))
+	return pools, err
 }
 
 func (t *tx) Pools(ctx context.Context, orgID string, now time.Time) ([]workspace.LicensePool, error) {
@@ -148,7 +175,9 @@ func (s *Store) CheckPoolCounters(ctx context.Context) error {
 	var errs []error
 	err := s.View(ctx, func(wtx workspace.Tx) error {
 		t := wtx.(*tx)
-		rows, err := t.query(ctx, `SELECT p.org_id, p.product, p.assigned, p.reserving,
+		rows, err := t.query(ctx, `SELECT p.org_id, p.product, p.assigned,
+  p.reserving + (SELECT COALESCE(SUM(s.reserving), 0) FROM license_pool_slots s
+                 WHERE s.org_id = p.org_id AND s.product = p.product),
   (SELECT COUNT(*) FROM user_licenses ul WHERE ul.org_id = p.org_id AND ul.product = p.product),
   (SELECT COUNT(*) FROM invite_licenses il
      WHERE il.org_id = p.org_id AND il.product = p.product AND il.reserved_until IS NOT NULL)

@@ -194,7 +194,7 @@ type tx struct {
 	q          querier
 	d          Dialect
 	write      bool
-	optimistic bool        // PoolsForInvites reads without locking (PostgreSQL's first attempt)
+	optimistic bool        // PoolsForInvite reads without locking (PostgreSQL's first attempt)
 	conn       *pooledConn // an in-process database's connection, with its prepared statements
 }
 

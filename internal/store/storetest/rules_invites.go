@@ -19,6 +19,7 @@ func inviteTests() []test {
 		test{"Invite_ReservesLicenses_R4", testInviteReservesLicenses},
 		test{"Invite_LastLicenseNotice_ThenExhausted_R4", testLastLicenseNotice},
 		test{"Invite_Concurrent50AgainstPoolOf3_R4", testConcurrentInvites},
+		test{"Invite_Concurrent80AgainstPoolOf30_OneLastNotice_R4", testConcurrentInvitesLargePool},
 		test{"Invite_AcceptMakesActiveUser_SingleUse_R6", testAcceptInvite},
 		test{"Invite_ResendReplacesLink_R6", testResendInvite},
 		test{"Invite_RevokeFreesLicenses_R6", testRevokeInvite},
@@ -166,6 +167,43 @@ func testConcurrentInvites(t *testing.T, e *env) {
 		t.Errorf("%d of %d concurrent invites won a pool of 3, want exactly 3", won, n)
 	}
 	if p := e.pool(o, "parallel-dialer"); p.Reserved != 3 || p.Used() > p.Total {
+		t.Errorf("pool after the race = %+v", p)
+	}
+}
+
+// testConcurrentInvitesLargePool races single invites into a pool large
+// enough for a store to decide the first ones without the pool lock
+// (PostgreSQL's slots, PoolsForInvite) and the last ones under it: exactly
+// the pool is handed out, and exactly one invite is told it took the last.
+func testConcurrentInvitesLargePool(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	const n, total = 80, 30
+	if _, err := e.svc.SetLicenseTotal(e.ctx, workspace.Operator(o.ID), "flow", total); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	outs := make([]workspace.InviteOutcome, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			outs[i], errs[i] = e.invite(o.admin, "Racer", fmt.Sprintf("racer%02d@acme.example", i), []string{"user"}, []string{"flow"})
+		})
+	}
+	wg.Wait()
+	won, last := 0, 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+			last += len(outs[i].Notices)
+		case workspace.CodeOf(err) != "license_exhausted":
+			t.Errorf("racer %d: unexpected error %v", i, err)
+		}
+	}
+	if won != total || last != 1 {
+		t.Errorf("%d of %d concurrent invites won a pool of %d (want all of it), %d were told they took the last (want 1)", won, n, total, last)
+	}
+	if p := e.pool(o, "flow"); p.Reserved != total || p.Used() != p.Total {
 		t.Errorf("pool after the race = %+v", p)
 	}
 }
