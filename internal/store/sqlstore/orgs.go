@@ -73,12 +73,26 @@ const poolsQuery = `SELECT p.product, p.name, p.total, p.assigned,
                  WHERE s.org_id = p.org_id AND s.product = p.product),
   (SELECT COUNT(*) FROM invite_licenses il
      WHERE il.org_id = p.org_id AND il.product = p.product AND il.reserved_until <= ?)
-FROM license_pools p WHERE p.org_id = ? ORDER BY p.product`
+FROM license_pools p`
+
+// poolsOfOrg ends poolsQuery for one org.
+const poolsOfOrg = ` WHERE p.org_id = ? ORDER BY p.product`
 
 // pools reads the org's pools as R4 counts them, and how many expired
 // reservations the counters still hold.
 func (t *tx) pools(ctx context.Context, orgID string, now time.Time) (out []workspace.LicensePool, expired int, err error) {
-	rows, err := t.query(ctx, poolsQuery, ts(now), orgID)
+	return t.poolsSetting(ctx, orgID, now, "")
+}
+
+// poolsSetting is pools, setting the transaction's pools mode in the same
+// statement when mode is not "" (PostgreSQL only; a statement is a round
+// trip there).
+func (t *tx) poolsSetting(ctx context.Context, orgID string, now time.Time, mode string) (out []workspace.LicensePool, expired int, err error) {
+	q := poolsQuery + poolsOfOrg
+	if mode != "" {
+		q = poolsQuery + ` CROSS JOIN (SELECT ` + setPoolsMode(mode) + `) mode` + poolsOfOrg
+	}
+	rows, err := t.query(ctx, q, ts(now), orgID)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -141,7 +155,8 @@ func (t *tx) PoolsForInvite(ctx context.Context, orgID string, products []string
 	if !t.optimistic {
 		return t.LockPools(ctx, orgID, now)
 	}
-	pools, err := t.Pools(ctx, orgID, now)
+	// LockPools sets the mode back to locked if it is needed after all.
+	pools, _, err := t.poolsSetting(ctx, orgID, now, poolsCountedAtCommit)
 	if err != nil {
 		return nil, err
 	}
@@ -150,8 +165,7 @@ func (t *tx) PoolsForInvite(ctx context.Context, orgID string, products []string
 			return t.LockPools(ctx, orgID, now)
 		}
 	}
-	_, err = t.exec(ctx, `SELECT `+setPoolsMode(poolsCountedAtCommit))
-	return pools, err
+	return pools, nil
 }
 
 func (t *tx) Pools(ctx context.Context, orgID string, now time.Time) ([]workspace.LicensePool, error) {
