@@ -144,6 +144,9 @@ func serveRun(ctx context.Context, e *env, o *serveOptions) error {
 	defer closeStore()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if st, ok := svc.Store().(interface{ Collectors() []prometheus.Collector }); ok {
+		reg.MustRegister(st.Collectors()...)
+	}
 	worker, err := newMailWorker(o, svc.Store(), reg, log)
 	if err != nil {
 		ln.Close()

@@ -33,6 +33,8 @@ type groupCommit struct {
 	done chan struct{}
 
 	grouped atomic.Int64 // requests run in a group of more than one, for tests
+	commits atomic.Int64 // transactions run
+	writes  atomic.Int64 // requests run in them
 }
 
 // maxGroup bounds how many requests one commit holds, so the first of a
@@ -111,6 +113,8 @@ func (g *groupCommit) loop() {
 
 // commit runs the group in one transaction and answers every request.
 func (g *groupCommit) commit(group []*writeJob) {
+	g.commits.Add(1)
+	g.writes.Add(int64(len(group)))
 	results := make([]jobResult, len(group))
 	err := g.runGroup(group, results)
 	for i, j := range group {

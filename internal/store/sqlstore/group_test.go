@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/wsctl/wsctl/internal/store/sqlite"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
@@ -120,5 +122,34 @@ func TestGroupCommit_LeavesTheQueueWhenCancelled(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Errorf("the holding request: %v", err)
+	}
+}
+
+// TestGroupCommit_Metrics: /metrics can tell how many writes a commit
+// carries (workspaced_sqlite_writes_total over commits_total).
+func TestGroupCommit_Metrics(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ws.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s.Collectors()...)
+	for range 3 {
+		if err := s.Update(ctx, func(workspace.Tx) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]float64{}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		got[f.GetName()] = f.GetMetric()[0].GetCounter().GetValue()
+	}
+	if got["workspaced_sqlite_commits_total"] != 3 || got["workspaced_sqlite_writes_total"] != 3 {
+		t.Errorf("after 3 writes one at a time: %v", got)
 	}
 }
