@@ -45,8 +45,15 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		reader.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s, err := sqlstore.New(ctx, writer, reader, dialect{}, reader.Close, writer.Close)
+	ckpt, err := startCheckpointer(path)
 	if err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, err
+	}
+	s, err := sqlstore.New(ctx, writer, reader, dialect{}, ckpt.Close, reader.Close, writer.Close)
+	if err != nil {
+		ckpt.Close()
 		writer.Close()
 		reader.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -54,18 +61,16 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	return s, nil
 }
 
-// pragmas of every connection. wal_autocheckpoint is 8,000 pages (32 MB of
-// WAL) rather than SQLite's 1,000: a checkpoint copies each page once
-// however often it changed since the last one, so checkpointing less often
-// copies the hot index pages of a bulk import fewer times (10,000 rows in
-// batches of 1,000: about 0.9 s -> 0.75 s, bench/README.md). journal_size_limit
-// truncates the WAL file to 64 MB when a checkpoint resets it. temp_store
+// pragmas of every connection. The write-ahead log is copied into the
+// database file by a checkpointer of the store's own (checkpoint.go), not
+// by the commit that crosses wal_autocheckpoint; journal_size_limit
+// truncates the log file to 64 MB when a checkpoint resets it. temp_store
 // is memory because each request of a group commit runs in a savepoint,
 // which keeps the pages it changes in a statement journal, by default a
 // temporary file: a write system call per page (a quarter of a single
 // invite's time).
 var pragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)",
-	"wal_autocheckpoint(8000)", "journal_size_limit(67108864)", "temp_store(MEMORY)"}
+	"wal_autocheckpoint(0)", "journal_size_limit(67108864)", "temp_store(MEMORY)"}
 
 // WriterDSN is how the store opens path for writing (database/sql driver
 // "sqlite"): its pragmas, and transactions that BEGIN IMMEDIATE. bench/
