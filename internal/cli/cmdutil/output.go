@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/clipperhouse/displaywidth"
-	"github.com/dustin/go-humanize"
 	"github.com/itchyny/gojq"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -124,7 +123,7 @@ func (c *Cells) Time(t time.Time) string {
 		return ""
 	}
 	if c.human {
-		return humanize.RelTime(t, c.now, "ago", "from now")
+		return relTime(t, c.now)
 	}
 	return t.UTC().Format(time.RFC3339)
 }
