@@ -31,6 +31,7 @@ func main() {
 	flag.IntVar(&o.big, "big", 100000, "rows of the memory run")
 	flag.BoolVar(&o.load, "load", true, "run the load benchmark too (-load=false: only the bulk, start-up and export figures)")
 	flag.BoolVar(&o.onlyLoad, "only-load", false, "run the load benchmark alone, without the bulk, start-up and export figures")
+	flag.BoolVar(&o.onlyStartup, "only-startup", false, "measure the start-up of wsctl --version alone (a few seconds), as make bench does")
 	flag.DurationVar(&o.loadOpts.duration, "duration", 3*time.Second, "how long each load case runs")
 	flag.StringVar(&o.loadOpts.match, "match", "*", "load cases to run, a pattern on STORE/SERVERS/ORGS/CASE/CLIENTS, e.g. 'postgres/2/4/*/64'")
 	flag.StringVar(&o.loadOpts.profileDir, "profile", "", "write CPU, block and mutex profiles of the servers during the -profile-case load case to this folder")
@@ -51,6 +52,7 @@ func main() {
 type options struct {
 	small, big     int
 	load, onlyLoad bool
+	onlyStartup    bool
 	loadOpts       loadOptions
 }
 
@@ -65,11 +67,22 @@ func run(ctx context.Context, o options) error {
 	defer os.RemoveAll(dir)
 	bin := func(name string) string { return filepath.Join(dir, name) }
 	for name, pkg := range map[string]string{"wsctl": "./cmd/wsctl", "workspaced": "./cmd/workspaced", "mincobra": "./bench/mincobra", "minhttp": "./bench/minhttp"} {
+		if o.onlyStartup && name == "workspaced" {
+			continue
+		}
 		if out, err := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin(name), pkg).CombinedOutput(); err != nil {
 			return fmt.Errorf("build %s: %v\n%s", name, err, out)
 		}
 	}
 	fmt.Printf("Machine: %s/%s, %d CPUs, %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
+	if o.onlyStartup {
+		table, err := startupRows(bin)
+		if err != nil {
+			return err
+		}
+		printTable(table)
+		return nil
+	}
 	if !o.onlyLoad {
 		if err := runBulk(dir, bin, o.small, o.big); err != nil {
 			return err
@@ -160,23 +173,35 @@ func runBulk(dir string, bin func(string) string, small, big int) error {
 		row{fmt.Sprintf("invite %d rows end to end", big), secs(tookBig), ""},
 	)
 
-	st, err := medians(startupRounds, bin("wsctl"), bin("mincobra"), bin("minhttp"))
+	startup, err := startupRows(bin)
 	if err != nil {
 		return err
 	}
-	ws, mc, mh := st[0], st[1], st[2]
-	table = append(table,
-		row{fmt.Sprintf("wsctl --version (median of %d)", startupRounds), ms(ws), ""},
-		row{fmt.Sprintf("minimal cobra --version (median of %d)", startupRounds), ms(mc), ""},
-		row{"start-up ratio", fmt.Sprintf("%.2f×", ws.Seconds()/mc.Seconds()), "≤ 1.5×"},
-		row{"minimal cobra + HTTP client, ratio", fmt.Sprintf("%.2f×", mh.Seconds()/mc.Seconds()), ""},
-	)
+	printTable(append(table, startup...))
+	return nil
+}
 
+// startupRows times wsctl, mincobra and minhttp --version, taking turns,
+// and returns their rows of the table.
+func startupRows(bin func(string) string) ([]row, error) {
+	st, err := medians(startupRounds, bin("wsctl"), bin("mincobra"), bin("minhttp"))
+	if err != nil {
+		return nil, err
+	}
+	ws, mc, mh := st[0], st[1], st[2]
+	return []row{
+		{fmt.Sprintf("wsctl --version (median of %d)", startupRounds), ms(ws), ""},
+		{fmt.Sprintf("minimal cobra --version (median of %d)", startupRounds), ms(mc), ""},
+		{"start-up ratio", fmt.Sprintf("%.2f×", ws.Seconds()/mc.Seconds()), "≤ 1.5×"},
+		{"minimal cobra + HTTP client, ratio", fmt.Sprintf("%.2f×", mh.Seconds()/mc.Seconds()), ""},
+	}, nil
+}
+
+func printTable(table []row) {
 	fmt.Printf("| %-44s | %-10s | %-14s |\n|%s|%s|%s|\n", "measure", "value", "target", strings.Repeat("-", 46), strings.Repeat("-", 12), strings.Repeat("-", 16))
 	for _, r := range table {
 		fmt.Printf("| %-44s | %-10s | %-14s |\n", r.name, r.value, r.target)
 	}
-	return nil
 }
 
 // server is a running workspaced serve.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime/debug"
 
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
@@ -21,8 +20,10 @@ func main() {
 }
 
 func run() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	// Ctrl-C cancels ctx's child that a running command gets (root installs
+	// the handler then); cancel ends that handling too.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 
 	f := factory.New(appVersion())
 	cmd := root.NewCmdRootFor(f, os.Args[1:])

@@ -5,6 +5,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
@@ -25,8 +26,9 @@ const (
 var APIScopes = []string{ScopeUsersRead, ScopeUsersWrite, ScopeLicensesRead, ScopeSettingsWrite, ScopeMFAReset, ScopeAuditRead}
 
 // AllScopes lists every scope a token can hold: the API's and scim, which
-// is given only to a token made for an identity provider.
-var AllScopes = append(APIScopes[:len(APIScopes):len(APIScopes)], ScopeSCIM)
+// is given only to a token made for an identity provider. (A function, not
+// a variable built at init: wsctl runs no init work of its own at start.)
+func AllScopes() []string { return append(slices.Clip(APIScopes), ScopeSCIM) }
 
 // User statuses accepted by ListUsersParams.Status.
 const (

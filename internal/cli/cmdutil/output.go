@@ -5,9 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 	"io"
 	"slices"
 	"sort"
@@ -15,7 +12,6 @@ import (
 	"time"
 
 	"github.com/clipperhouse/displaywidth"
-	"github.com/dustin/go-humanize"
 	"github.com/itchyny/gojq"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -127,7 +123,7 @@ func (c *Cells) Time(t time.Time) string {
 		return ""
 	}
 	if c.human {
-		return humanize.RelTime(t, c.now, "ago", "from now")
+		return relTime(t, c.now)
 	}
 	return t.UTC().Format(time.RFC3339)
 }
@@ -373,39 +369,45 @@ func RenderTable(ios *iostreams.IOStreams, headers []string, rows [][]string, wh
 			}
 		}
 	}
-	// The cells are fitted above (tablewriter would cut every column alike,
-	// ids and emails included); tablewriter lays them out.
-	var buf bytes.Buffer
-	t := tablewriter.NewTable(&buf,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Borders: tw.BorderNone,
-			Symbols: tw.NewSymbols(tw.StyleNone),
-			Settings: tw.Settings{
-				Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off, ShowHeader: tw.Off},
-				Lines:      tw.LinesNone,
-			},
-		})),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithPadding(tw.Padding{Left: "", Right: strings.Repeat(" ", columnGap), Overwrite: true}),
-	)
-	t.Header(table[0])
-	for _, r := range table[1:] {
-		if err := t.Append(r); err != nil {
-			return err
+	return writeColumns(ios.Out, table)
+}
+
+// writeColumns writes cells already fitted to their columns, left-aligned,
+// each column as wide as its widest cell and columnGap spaces apart, with no
+// trailing spaces. Cells lose their leading and trailing spaces and a cell's
+// width is the sum of its runes' widths (an emoji sequence can count wider
+// than displaywidth.String says), as tablewriter laid tables out before:
+// the lines stay byte for byte what they were, without tablewriter's init,
+// which cost every start of wsctl (bench/README.md, "Start-up, measured").
+func writeColumns(w io.Writer, table [][]string) error {
+	widths := make([]int, len(table[0]))
+	for _, cells := range table {
+		for i, c := range cells {
+			cells[i] = strings.TrimSpace(c)
+			widths[i] = max(widths[i], runesWidth(cells[i]))
 		}
 	}
-	if err := t.Render(); err != nil {
-		return err
-	}
-	for line := range strings.Lines(buf.String()) {
-		if _, err := fmt.Fprintln(ios.Out, strings.TrimRight(line, " \n")); err != nil {
+	var line strings.Builder
+	for _, cells := range table {
+		line.Reset()
+		for i, c := range cells {
+			line.WriteString(c)
+			line.WriteString(strings.Repeat(" ", widths[i]-runesWidth(c)+columnGap))
+		}
+		if _, err := fmt.Fprintln(w, strings.TrimRight(line.String(), " ")); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// runesWidth is the columns s takes on a terminal, counted rune by rune.
+func runesWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		n += displaywidth.Rune(r)
+	}
+	return n
 }
 
 // columnGap is the space between two columns of a table.

@@ -246,3 +246,19 @@ func TestRenderTable_ShrinksOtherColumnsNeverWholeOnes(t *testing.T) {
 		}
 	}
 }
+
+// The layout tablewriter gave tables, kept when it was replaced: cells
+// trimmed of spaces, widths summed rune by rune (a family emoji of three
+// people and two joiners counts 6), two spaces between columns, none at the
+// end of a line.
+func TestWriteColumns_LaysOutAsTablewriterDid(t *testing.T) {
+	table := [][]string{{"NAME", "ID"}, {"👨\u200d👩\u200d👧", "1"}, {" Ann ", "2 "}, {"", ""}}
+	var out strings.Builder
+	if err := writeColumns(&out, table); err != nil {
+		t.Fatal(err)
+	}
+	want := "NAME    ID\n👨\u200d👩\u200d👧  1\nAnn     2\n\n"
+	if out.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", out.String(), want)
+	}
+}

@@ -6,13 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
-	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
 )
 
 // DefaultHost is where 'workspaced serve' listens by default.
@@ -62,10 +64,8 @@ func Load(o LoadOptions) (*Config, error) {
 	if path == "" {
 		path = DefaultFile(env)
 	}
-	v := viper.New()
-	v.SetConfigFile(path)
-	v.SetConfigType("yaml")
-	if err := v.ReadInConfig(); err != nil && !isNotExist(err) {
+	v, err := readFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read config %s: %w (fix or remove the file)", path, err)
 	}
 
@@ -75,7 +75,7 @@ func Load(o LoadOptions) (*Config, error) {
 		cfg.Profile, _ = env(EnvProfile)
 	}
 	if cfg.Profile == "" {
-		cfg.Profile = v.GetString("profile")
+		cfg.Profile = v.getString("profile")
 	}
 
 	switch hostEnv, _ := env(EnvHost); {
@@ -84,16 +84,16 @@ func Load(o LoadOptions) (*Config, error) {
 	case hostEnv != "":
 		cfg.Host, cfg.HostSource = hostEnv, EnvHost
 	case cfg.Profile != "":
-		if !v.IsSet("profiles." + cfg.Profile) {
+		if v.get("profiles."+cfg.Profile) == nil {
 			return nil, fmt.Errorf("no profile %q in %s (known: %s); add profiles.%s.host to it or pass --host",
 				cfg.Profile, path, knownProfiles(v), cfg.Profile)
 		}
-		cfg.Host, cfg.HostSource = v.GetString("profiles."+cfg.Profile+".host"), "profile "+cfg.Profile
+		cfg.Host, cfg.HostSource = v.getString("profiles."+cfg.Profile+".host"), "profile "+cfg.Profile
 		if cfg.Host == "" {
-			cfg.Host, cfg.HostSource = v.GetString("host"), "config file"
+			cfg.Host, cfg.HostSource = v.getString("host"), "config file"
 		}
 	default:
-		cfg.Host, cfg.HostSource = v.GetString("host"), "config file"
+		cfg.Host, cfg.HostSource = v.getString("host"), "config file"
 	}
 	if cfg.Host == "" {
 		cfg.Host, cfg.HostSource = DefaultHost, "default"
@@ -139,19 +139,113 @@ func DefaultFile(env func(string) (string, bool)) string {
 	return filepath.Join(dir, "wsctl", "config.yaml")
 }
 
-func knownProfiles(v *viper.Viper) string {
-	names := make([]string, 0)
-	for k := range v.GetStringMap("profiles") {
-		names = append(names, k)
-	}
-	if len(names) == 0 {
+func knownProfiles(v settings) string {
+	profiles, _ := v.get("profiles").(map[string]any)
+	if len(profiles) == 0 {
 		return "none"
 	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(profiles))
 	return strings.Join(names, ", ")
 }
 
-func isNotExist(err error) bool {
-	var nf viper.ConfigFileNotFoundError
-	return errors.As(err, &nf) || errors.Is(err, fs.ErrNotExist)
+// settings are the config file's YAML read as viper read it when wsctl used
+// viper: keys lower-cased at every level (--profile Work finds a profile
+// written 'work', and the reverse), values found by dotted paths, scalars
+// of any type read as strings. Viper and its dependencies cost every start
+// of wsctl about 50 page faults of init for reading one file
+// (bench/README.md, "Start-up, measured").
+type settings map[string]any
+
+// readFile reads and parses the config file; a missing file is an error
+// that wraps fs.ErrNotExist.
+func readFile(path string) (settings, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]any{}
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("While parsing config: %w", err) // viper's words, kept
+	}
+	return lowerKeys(m).(map[string]any), nil
+}
+
+// lowerKeys lower-cases the keys of every map in v, lists' included;
+// YAML maps with keys that are not strings get their keys printed.
+func lowerKeys(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[strings.ToLower(k)] = lowerKeys(e)
+		}
+		return out
+	case map[any]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[strings.ToLower(fmt.Sprint(k))] = lowerKeys(e)
+		}
+		return out
+	case []any:
+		for i, e := range x {
+			x[i] = lowerKeys(e)
+		}
+	}
+	return v
+}
+
+// get returns the value at a dotted path such as "profiles.staging.host",
+// matched without regard to case; nil when there is none.
+func (s settings) get(path string) any {
+	return find(map[string]any(s), strings.Split(strings.ToLower(path), "."))
+}
+
+// find finds path in v as viper did: the longest run of the path's
+// elements that is a key comes first (a profile may be called "eu.prod"),
+// and a number indexes a list.
+func find(v any, path []string) any {
+	if len(path) == 0 {
+		return v
+	}
+	for i := len(path); i > 0; i-- {
+		key := strings.Join(path[:i], ".")
+		var next any
+		switch x := v.(type) {
+		case map[string]any:
+			next = x[key]
+		case []any:
+			if n, err := strconv.Atoi(key); err == nil && n >= 0 && n < len(x) {
+				next = x[n]
+			}
+		}
+		if next == nil {
+			continue
+		}
+		if found := find(next, path[i:]); found != nil {
+			return found
+		}
+	}
+	return nil
+}
+
+// getString returns the scalar at path as a string ("" for none or for a
+// map or list): 8080 is "8080", true is "true".
+func (s settings) getString(path string) string {
+	switch x := s.get(path).(type) {
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case fmt.Stringer:
+		return x.String()
+	}
+	return ""
 }

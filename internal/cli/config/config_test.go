@@ -102,3 +102,26 @@ func lookup(env map[string]string) func(string) (string, bool) {
 		return v, ok
 	}
 }
+
+// The file is read as viper read it when wsctl used viper, so existing
+// config files mean what they meant: keys in any case, profile names with
+// dots, numbers as strings, viper's words for a file that is not YAML.
+func TestLoad_ReadsTheFileAsViperDid(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	_ = os.WriteFile(path, []byte("Profile: EU.Prod\nprofiles:\n  eu.prod:\n    HOST: eu.example.com\n  local:\n    host: 8080\n"), 0o600)
+	cfg, err := Load(LoadOptions{File: path, LookupEnv: lookup(nil)})
+	if err != nil || cfg.Host != "http://eu.example.com" || cfg.HostSource != "profile EU.Prod" {
+		t.Errorf("cfg %+v err %v", cfg, err)
+	}
+	if _, err := Load(LoadOptions{ProfileFlag: "none", File: path, LookupEnv: lookup(nil)}); err == nil || !strings.Contains(err.Error(), "(known: eu.prod, local)") {
+		t.Errorf("err = %v", err)
+	}
+	if cfg, err := Load(LoadOptions{ProfileFlag: "LOCAL", File: path, LookupEnv: lookup(nil)}); err != nil || cfg.Host != "http://8080" {
+		t.Errorf("a number is read as a string: cfg %+v err %v", cfg, err)
+	}
+	_ = os.WriteFile(path, []byte("host: [\n"), 0o600)
+	_, err = Load(LoadOptions{File: path, LookupEnv: lookup(nil)})
+	if want := "read config " + path + ": While parsing config: yaml: line 1: did not find expected node content (fix or remove the file)"; err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+}

@@ -2,8 +2,12 @@ package root
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"os"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -75,5 +79,29 @@ func TestRootFor_CommandsAreNamedAsBuilt(t *testing.T) {
 		if cmd.Name() != c.name || len(cmd.Aliases) > 0 {
 			t.Errorf("commands lists %q; the command is %q with aliases %v (NewCmdRootFor finds commands by name only)", c.name, cmd.Name(), cmd.Aliases)
 		}
+	}
+}
+
+// Ctrl-C cancels the context of a running command (requests stop, a bulk
+// run writes its journal): the handler root installs when the command runs.
+// Were there none, the SIGINT below would end the test binary.
+func TestRoot_InterruptCancelsTheRunningCommand(t *testing.T) {
+	cmd := NewCmdRoot(clitest.NewEnv(t).F)
+	cmd.AddCommand(&cobra.Command{Use: "wait", RunE: func(c *cobra.Command, _ []string) error {
+		if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+			return err
+		}
+		select {
+		case <-c.Context().Done():
+			return nil
+		case <-time.After(10 * time.Second):
+			return fmt.Errorf("Ctrl-C did not cancel the command's context")
+		}
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd.SetArgs([]string{"wait"})
+	if err := cmd.ExecuteContext(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -2,6 +2,9 @@
 package root
 
 import (
+	"context"
+	"os"
+	"os/signal"
 	"slices"
 	"strings"
 
@@ -94,6 +97,7 @@ func newRoot(f *cmdutil.Factory) *cobra.Command {
 			if f.Globals.NoColor {
 				f.IOStreams.SetNoColor(true)
 			}
+			interruptible(cmd)
 		},
 	}
 	cmd.SetVersionTemplate(version.Format(f.AppVersion))
@@ -121,6 +125,18 @@ func newRoot(f *cmdutil.Factory) *cobra.Command {
 	)
 	cmd.SetHelpCommandGroupID("more")
 	return cmd
+}
+
+// interruptible makes Ctrl-C cancel the context of the command about to
+// run, until the context it was given ends. It is done here, when a
+// command runs, rather than in main: 'wsctl --version' and help run no
+// command, and the signal watcher's goroutine (and the thread the runtime
+// starts for it) cost every start (bench/README.md, "Start-up, measured").
+func interruptible(cmd *cobra.Command) {
+	parent := cmd.Context()
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt)
+	context.AfterFunc(parent, stop)
+	cmd.SetContext(ctx)
 }
 
 // topCommand is a command under the root, built on demand.

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -138,24 +138,29 @@ func (l *loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// pageTemplate is parsed when a sign-in first shows a page, not at every
-// start of wsctl.
-var pageTemplate = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("page").Parse(`<!doctype html>
+// pageHTML is the page shown in the browser at the end of a sign-in; its
+// %[1]s is the title and %[2]s the message, both escaped by escapeHTML.
+const pageHTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>wsctl: {{.Title}}</title></head>
+<title>wsctl: %[1]s</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem">
-<main><h1 id="title">{{.Title}}</h1><p id="message">{{.Message}}</p></main>
+<main><h1 id="title">%[1]s</h1><p id="message">%[2]s</p></main>
 </body></html>
-`))
-})
+`
 
 func page(w http.ResponseWriter, status int, title, message string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
-	_ = pageTemplate().Execute(w, struct{ Title, Message string }{title, message})
+	_, _ = fmt.Fprintf(w, pageHTML, escapeHTML(title), escapeHTML(message))
+}
+
+// escapeHTML escapes text for an HTML element's content exactly as
+// html/template did when it filled this page (it is no longer linked into
+// wsctl: its init ran at every start, for two strings of one page).
+func escapeHTML(s string) string {
+	return strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 func oauthErrorText(code, description string) string {

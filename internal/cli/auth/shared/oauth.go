@@ -25,8 +25,10 @@ const ClientID = "wsctl"
 // MetadataPath is where workspaced publishes its OAuth 2.0 metadata (RFC 8414).
 const MetadataPath = "/.well-known/oauth-authorization-server"
 
-// Scopes are what 'wsctl auth login' asks for: a refresh token and every API scope.
-var Scopes = append([]string{"openid", "offline_access"}, client.APIScopes...)
+// Scopes are what 'wsctl auth login' asks for: a refresh token and every
+// API scope. (A function, not a variable built at init: wsctl runs no init
+// work of its own at start.)
+func Scopes() []string { return append([]string{"openid", "offline_access"}, client.APIScopes...) }
 
 // Metadata is the part of the server's RFC 8414 metadata wsctl uses.
 type Metadata struct {
@@ -130,7 +132,7 @@ func (m *Metadata) OAuth2(redirectURL string) *oauth2.Config {
 			AuthStyle: oauth2.AuthStyleInParams,
 		},
 		RedirectURL: redirectURL,
-		Scopes:      Scopes,
+		Scopes:      Scopes(),
 	}
 }
 
@@ -145,5 +147,5 @@ func GrantedScopes(tok *oauth2.Token) []string {
 	if s, ok := tok.Extra("scope").(string); ok && strings.TrimSpace(s) != "" {
 		return strings.Fields(s)
 	}
-	return Scopes
+	return Scopes()
 }

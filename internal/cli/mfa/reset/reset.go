@@ -35,14 +35,16 @@ type ResetOptions struct {
 // resetVerb is 'mfa reset --csv': a row per user, sent to POST
 // /users/batch. A reset always changes its user (their sessions end), so
 // it has no "unchanged" outcome.
-var resetVerb = shared.Batch{
-	Name:    "mfa reset",
-	Doing:   "Resetting MFA",
-	Action:  schema.UserActionMFAReset,
-	Columns: bulk.Columns{Required: []string{"email"}, Key: "email"},
-	Done:    bulk.Status{Name: schema.UserBatchMFAReset, Summary: "MFA reset", Action: "reset MFA"},
-	Item:    shared.EmailItem,
-}.Verb()
+func resetVerb() bulk.Verb[schema.UserBatchItem] {
+	return shared.Batch{
+		Name:    "mfa reset",
+		Doing:   "Resetting MFA",
+		Action:  schema.UserActionMFAReset,
+		Columns: bulk.Columns{Required: []string{"email"}, Key: "email"},
+		Done:    bulk.Status{Name: schema.UserBatchMFAReset, Summary: "MFA reset", Action: "reset MFA"},
+		Item:    shared.EmailItem,
+	}.Verb()
+}
 
 // question asks about one user ("ann@example.com") or the users of a file
 // ("3 users").
@@ -70,7 +72,7 @@ func NewCmdReset(f *cmdutil.Factory, runF func(*ResetOptions) error) *cobra.Comm
 			users would be reset and asks. --yes skips the question and is
 			required without a terminal, so also when the file comes from stdin;
 			--dry-run never asks, as it changes nothing.
-		`) + "\n" + resetVerb.Help(),
+		`) + "\n" + resetVerb().Help(),
 		Example: heredoc.Doc(`
 			$ wsctl mfa reset ann@example.com
 			$ wsctl mfa reset ann@example.com --yes
@@ -104,7 +106,7 @@ func NewCmdReset(f *cmdutil.Factory, runF func(*ResetOptions) error) *cobra.Comm
 		},
 	}
 	cmdutil.AddYesFlag(cmd, &opts.Yes)
-	resetVerb.AddFlags(cmd, &opts.CSV)
+	resetVerb().AddFlags(cmd, &opts.CSV)
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd
 }
@@ -137,7 +139,7 @@ func resetRun(ctx context.Context, opts *ResetOptions) error {
 
 func csvRun(ctx context.Context, opts *ResetOptions) error {
 	o := bulk.Options{Flags: opts.CSV, IO: opts.IO, Client: opts.Client, Output: opts.Output}
-	return shared.RunConfirmed(ctx, resetVerb, o, opts.Yes, opts.Prompter, shared.Ask{
+	return shared.RunConfirmed(ctx, resetVerb(), o, opts.Yes, opts.Prompter, shared.Ask{
 		Change:   "reset MFA",
 		Doing:    "reset the MFA of the users of",
 		Question: question,

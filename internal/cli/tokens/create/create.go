@@ -42,7 +42,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 			Scopes: %s. The scim scope is only for an identity provider's
 			provisioning (docs/scim.md); an admin holding users:read and
 			users:write may create such a token.
-		`, strings.Join(client.AllScopes, ", ")),
+		`, strings.Join(client.AllScopes(), ", ")),
 		Example: heredoc.Doc(`
 			# A read-only token for a CI job watching license usage
 			$ wsctl tokens create --name ci-licenses --scope licenses:read > ci-token.txt
@@ -56,8 +56,8 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Scopes = cmdutil.SplitList(opts.Scopes)
 			for _, s := range opts.Scopes {
-				if !slices.Contains(client.AllScopes, s) {
-					return cmdutil.FlagErrorf("%q is not a scope; use %s", s, strings.Join(client.AllScopes, ", "))
+				if !slices.Contains(client.AllScopes(), s) {
+					return cmdutil.FlagErrorf("%q is not a scope; use %s", s, strings.Join(client.AllScopes(), ", "))
 				}
 			}
 			if runF != nil {
@@ -69,7 +69,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 	cmd.Flags().StringVar(&opts.Name, "name", "", "what the token is for, e.g. ci-licenses")
 	cmd.Flags().StringSliceVar(&opts.Scopes, "scope", nil, "scope(s) of the token, e.g. licenses:read")
 	_ = cmd.RegisterFlagCompletionFunc("scope", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return client.AllScopes, cobra.ShellCompDirectiveNoFileComp
+		return client.AllScopes(), cobra.ShellCompDirectiveNoFileComp
 	})
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd
@@ -84,7 +84,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		if err := cmdutil.PromptMissing(ios, opts.Prompter, &opts.Name, "name", "Token name:"); err != nil {
 			return err
 		}
-		if err := cmdutil.PromptMissingList(ios, opts.Prompter, &opts.Scopes, "scope", "Scopes:", client.AllScopes); err != nil {
+		if err := cmdutil.PromptMissingList(ios, opts.Prompter, &opts.Scopes, "scope", "Scopes:", client.AllScopes()); err != nil {
 			return err
 		}
 	}

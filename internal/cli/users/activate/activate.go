@@ -35,15 +35,17 @@ type ActivateOptions struct {
 
 // activateVerb is 'users activate --csv': a row per user and the licenses
 // to activate them with, sent to POST /users/batch.
-var activateVerb = shared.Batch{
-	Name:      "users activate",
-	Doing:     "Activating",
-	Action:    schema.UserActionActivate,
-	Columns:   bulk.Columns{Required: []string{"email", "licenses"}, Key: "email"},
-	Done:      bulk.Status{Name: schema.UserBatchActivated, Action: "activate"},
-	Unchanged: bulk.Status{Summary: "already active", Row: "nothing changed"},
-	Item:      activateItem,
-}.Verb()
+func activateVerb() bulk.Verb[schema.UserBatchItem] {
+	return shared.Batch{
+		Name:      "users activate",
+		Doing:     "Activating",
+		Action:    schema.UserActionActivate,
+		Columns:   bulk.Columns{Required: []string{"email", "licenses"}, Key: "email"},
+		Done:      bulk.Status{Name: schema.UserBatchActivated, Action: "activate"},
+		Unchanged: bulk.Status{Summary: "already active", Row: "nothing changed"},
+		Item:      activateItem,
+	}.Verb()
+}
 
 // activateItem is a row's user and licenses, separated by ';' or '|'.
 func activateItem(rec bulk.Record) bulk.Item[schema.UserBatchItem] {
@@ -68,7 +70,7 @@ func NewCmdActivate(f *cmdutil.Factory, runF func(*ActivateOptions) error) *cobr
 			';' or '|'). When a pool runs out, the rows that come later are
 			refused and say so (with --concurrency 1 "later" is exactly the
 			file's order; a few requests at a time may finish in another order).
-		`) + "\n" + activateVerb.Help(),
+		`) + "\n" + activateVerb().Help(),
 		Example: heredoc.Doc(`
 			$ wsctl users activate ann@example.com --license parallel-dialer
 			$ wsctl users activate ann@example.com --license parallel-dialer,flow
@@ -106,14 +108,14 @@ func NewCmdActivate(f *cmdutil.Factory, runF func(*ActivateOptions) error) *cobr
 		},
 	}
 	cmd.Flags().StringSliceVar(&opts.Licenses, "license", nil, "product license(s) to assign, e.g. parallel-dialer,flow")
-	activateVerb.AddFlags(cmd, &opts.CSV)
+	activateVerb().AddFlags(cmd, &opts.CSV)
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd
 }
 
 func activateRun(ctx context.Context, opts *ActivateOptions) error {
 	if opts.CSV.File != "" {
-		return bulk.Run(ctx, activateVerb, bulk.Options{Flags: opts.CSV, IO: opts.IO, Client: opts.Client, Output: opts.Output})
+		return bulk.Run(ctx, activateVerb(), bulk.Options{Flags: opts.CSV, IO: opts.IO, Client: opts.Client, Output: opts.Output})
 	}
 	c, err := opts.Client()
 	if err != nil {

@@ -34,15 +34,17 @@ type DeactivateOptions struct {
 
 // deactivateVerb is 'users deactivate --csv': a row per user, sent to
 // POST /users/batch.
-var deactivateVerb = shared.Batch{
-	Name:      "users deactivate",
-	Doing:     "Deactivating",
-	Action:    schema.UserActionDeactivate,
-	Columns:   bulk.Columns{Required: []string{"email"}, Key: "email"},
-	Done:      bulk.Status{Name: schema.UserBatchDeactivated, Action: "deactivate"},
-	Unchanged: bulk.Status{Summary: "already inactive"},
-	Item:      shared.EmailItem,
-}.Verb()
+func deactivateVerb() bulk.Verb[schema.UserBatchItem] {
+	return shared.Batch{
+		Name:      "users deactivate",
+		Doing:     "Deactivating",
+		Action:    schema.UserActionDeactivate,
+		Columns:   bulk.Columns{Required: []string{"email"}, Key: "email"},
+		Done:      bulk.Status{Name: schema.UserBatchDeactivated, Action: "deactivate"},
+		Unchanged: bulk.Status{Summary: "already inactive"},
+		Item:      shared.EmailItem,
+	}.Verb()
+}
 
 // question asks about one user ("ann@example.com") or the users of a file
 // ("3 users").
@@ -75,7 +77,7 @@ func NewCmdDeactivate(f *cmdutil.Factory, runF func(*DeactivateOptions) error) *
 			asks; when none would, it asks nothing. --yes skips the question and
 			is required without a terminal, so also when the file comes from
 			stdin; --dry-run never asks, as it changes nothing.
-		`) + "\n" + deactivateVerb.Help(),
+		`) + "\n" + deactivateVerb().Help(),
 		Example: heredoc.Doc(`
 			$ wsctl users deactivate ann@example.com
 			$ wsctl users deactivate ann@example.com --yes
@@ -109,7 +111,7 @@ func NewCmdDeactivate(f *cmdutil.Factory, runF func(*DeactivateOptions) error) *
 		},
 	}
 	cmdutil.AddYesFlag(cmd, &opts.Yes)
-	deactivateVerb.AddFlags(cmd, &opts.CSV)
+	deactivateVerb().AddFlags(cmd, &opts.CSV)
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd
 }
@@ -157,7 +159,7 @@ func printUnchanged(opts *DeactivateOptions, u schema.User) error {
 
 func csvRun(ctx context.Context, opts *DeactivateOptions) error {
 	o := bulk.Options{Flags: opts.CSV, IO: opts.IO, Client: opts.Client, Output: opts.Output}
-	return shared.RunConfirmed(ctx, deactivateVerb, o, opts.Yes, opts.Prompter, shared.Ask{
+	return shared.RunConfirmed(ctx, deactivateVerb(), o, opts.Yes, opts.Prompter, shared.Ask{
 		Change:   "deactivate",
 		Doing:    "deactivate the users of",
 		Question: question,

@@ -11,16 +11,18 @@ import (
 
 // editVerb is 'users edit --csv': a row per user and the fields to set,
 // sent to POST /users/batch.
-var editVerb = shared.Batch{
-	Name:   "users edit",
-	Doing:  "Editing",
-	Action: schema.UserActionEdit,
-	Columns: bulk.Columns{Required: []string{"email"},
-		Optional: []string{"name", "roles", "licenses", "call_recording"}, Key: "email"},
-	Done:      bulk.Status{Name: schema.UserBatchEdited, Action: "edit"},
-	Unchanged: bulk.Status{Summary: "nothing to change"},
-	Item:      editItem,
-}.Verb()
+func editVerb() bulk.Verb[schema.UserBatchItem] {
+	return shared.Batch{
+		Name:   "users edit",
+		Doing:  "Editing",
+		Action: schema.UserActionEdit,
+		Columns: bulk.Columns{Required: []string{"email"},
+			Optional: []string{"name", "roles", "licenses", "call_recording"}, Key: "email"},
+		Done:      bulk.Status{Name: schema.UserBatchEdited, Action: "edit"},
+		Unchanged: bulk.Status{Summary: "nothing to change"},
+		Item:      editItem,
+	}.Verb()
+}
 
 // editItem is a row's edit: a cell sets its field (roles and licenses,
 // separated by ';' or '|', replace the user's); an empty cell, or a column

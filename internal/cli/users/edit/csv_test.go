@@ -189,7 +189,7 @@ func TestEditCSV_ResumeSkipsTheRowsDone(t *testing.T) {
 func TestEditItem(t *testing.T) {
 	rd, err := bulk.NewReader(strings.NewReader("email,name,roles,licenses,call_recording\n"+
 		"Ann@Example.com,Ann Lee,manager;user,,off\n"+
-		"bob@example.com,,,flow|agent-dialer,\n"), editVerb.Columns)
+		"bob@example.com,,,flow|agent-dialer,\n"), editVerb().Columns)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Comman
 			later and ask for it are refused and say so (with --concurrency 1
 			"later" is exactly the file's order; a few requests at a time may
 			finish in another order).
-		`) + "\n" + editVerb.Help(),
+		`) + "\n" + editVerb().Help(),
 		Example: heredoc.Doc(`
 			$ wsctl users edit ann@example.com --add-license flow
 			$ wsctl users edit ann@example.com --add-role manager --remove-role user
@@ -116,7 +116,7 @@ func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Comman
 	_ = cmd.RegisterFlagCompletionFunc("call-recording", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"on", "off"}, cobra.ShellCompDirectiveNoFileComp
 	})
-	editVerb.AddFlags(cmd, &opts.CSV)
+	editVerb().AddFlags(cmd, &opts.CSV)
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	return cmd
 }
@@ -167,7 +167,7 @@ func onOff(s string) (on, ok bool) {
 
 func editRun(ctx context.Context, opts *EditOptions) error {
 	if opts.CSV.File != "" {
-		return bulk.Run(ctx, editVerb, bulk.Options{Flags: opts.CSV, IO: opts.IO, Client: opts.Client, Output: opts.Output})
+		return bulk.Run(ctx, editVerb(), bulk.Options{Flags: opts.CSV, IO: opts.IO, Client: opts.Client, Output: opts.Output})
 	}
 	c, err := opts.Client()
 	if err != nil {

@@ -21,18 +21,20 @@ const CSVHeader = shared.InviteColumns
 
 // inviteVerb is 'users invite --csv': a row per invite, sent to POST
 // /invites/batch.
-var inviteVerb = bulk.Verb[schema.InviteBatchItem]{
-	Name:    "users invite",
-	Doing:   "Inviting",
-	Columns: bulk.Columns{Required: strings.Split(CSVHeader, ","), Key: "email"},
-	Statuses: []bulk.Status{
-		{Name: schema.BatchInvited, Action: "invite"},
-		{Name: schema.BatchReplayed, Summary: "already invited", Row: "already invited by an earlier run"},
-	},
-	Object:  "invite",
-	Item:    inviteItem,
-	Send:    sendInvites,
-	Preview: previewInvites,
+func inviteVerb() bulk.Verb[schema.InviteBatchItem] {
+	return bulk.Verb[schema.InviteBatchItem]{
+		Name:    "users invite",
+		Doing:   "Inviting",
+		Columns: bulk.Columns{Required: strings.Split(CSVHeader, ","), Key: "email"},
+		Statuses: []bulk.Status{
+			{Name: schema.BatchInvited, Action: "invite"},
+			{Name: schema.BatchReplayed, Summary: "already invited", Row: "already invited by an earlier run"},
+		},
+		Object:  "invite",
+		Item:    inviteItem,
+		Send:    sendInvites,
+		Preview: previewInvites,
+	}
 }
 
 // inviteItem is a row's invite: several roles or licenses in a cell are

@@ -15,7 +15,7 @@ import (
 // readItems reads an invite file (header included) into the verb's items.
 func readItems(t *testing.T, input string) []bulk.Item[schema.InviteBatchItem] {
 	t.Helper()
-	rd, err := bulk.NewReader(strings.NewReader(input), inviteVerb.Columns)
+	rd, err := bulk.NewReader(strings.NewReader(input), inviteVerb().Columns)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func readItems(t *testing.T, input string) []bulk.Item[schema.InviteBatchItem] {
 		if err != nil {
 			t.Fatal(err)
 		}
-		items = append(items, inviteVerb.Item(rec))
+		items = append(items, inviteVerb().Item(rec))
 	}
 }
 

@@ -75,7 +75,7 @@ func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Co
 
 			With --csv, every row of the file is an invite; several roles or
 			licenses in a cell are separated by ';' or '|'.
-		`) + "\n" + inviteVerb.Help() + "\n" + heredoc.Doc(`
+		`) + "\n" + inviteVerb().Help() + "\n" + heredoc.Doc(`
 			Each row is sent with an idempotency key made from what it asks for
 			(email, name, roles, licenses), not from its place in the file: run the
 			file again after fixing, adding or reordering rows, and the rows invited
@@ -137,7 +137,7 @@ func NewCmdInvite(f *cmdutil.Factory, runF func(*InviteOptions) error) *cobra.Co
 	fl.StringVar(&opts.Email, "email", "", "the person's email address")
 	fl.StringSliceVar(&opts.Roles, "role", nil, "role(s): admin, manager, user (repeat or separate with commas)")
 	fl.StringSliceVar(&opts.Licenses, "license", nil, "product license(s) to reserve, e.g. parallel-dialer,flow")
-	inviteVerb.AddFlags(cmd, &opts.CSV)
+	inviteVerb().AddFlags(cmd, &opts.CSV)
 	_ = cmd.RegisterFlagCompletionFunc("role", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return schema.Roles(), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -158,7 +158,7 @@ func checkFlags(cmd *cobra.Command, opts *InviteOptions) error {
 
 func inviteRun(ctx context.Context, opts *InviteOptions) error {
 	if opts.CSV.File != "" {
-		return bulk.Run(ctx, inviteVerb, bulk.Options{Flags: opts.CSV, IO: opts.IO, Client: opts.Client, Output: opts.Output, Retry: opts.retry})
+		return bulk.Run(ctx, inviteVerb(), bulk.Options{Flags: opts.CSV, IO: opts.IO, Client: opts.Client, Output: opts.Output, Retry: opts.retry})
 	}
 	return singleRun(ctx, opts)
 }

@@ -15,7 +15,9 @@ import (
 // known by their email. An empty licenses cell says the person holds none
 // (an admin, or someone who signed up on their own); the server refuses it
 // where a license is needed (an invite, an activation).
-var rosterColumns = bulk.Columns{Required: strings.Split(shared.InviteColumns, ","), MayBeBlank: []string{"licenses"}, Key: "email"}
+func rosterColumns() bulk.Columns {
+	return bulk.Columns{Required: strings.Split(shared.InviteColumns, ","), MayBeBlank: []string{"licenses"}, Key: "email"}
+}
 
 // roster is a roster file read whole: a row to send per record, in the
 // file's order.
@@ -34,7 +36,7 @@ type roster struct {
 // header, a malformed line, a file without rows or one too large for a
 // request is a usage error, found before anything is sent.
 func readRoster(in io.Reader, path string) (*roster, error) {
-	f, err := bulk.OpenFile(in, path, rosterColumns)
+	f, err := bulk.OpenFile(in, path, rosterColumns())
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/MakeNowJust/heredoc/v2"
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
@@ -40,8 +39,8 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*SyncOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:     "sync --csv ROSTER [--dry-run] [--deactivate-missing] [--yes]",
 		Short:   "Make the workspace match a roster: invite, update, activate, and deactivate who is not in it",
-		Long:    help,
-		Example: examples,
+		Long:    help(),
+		Example: examples(),
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFlags(opts); err != nil {
@@ -54,7 +53,7 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*SyncOptions) error) *cobra.Comman
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.File, "csv", "", "the roster: a CSV file of everyone who should be in the workspace, - for stdin (header "+strings.Join(rosterColumns.Required, ",")+")")
+	fl.StringVar(&opts.File, "csv", "", "the roster: a CSV file of everyone who should be in the workspace, - for stdin (header "+strings.Join(rosterColumns().Required, ",")+")")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "ask the server what the sync would do, change nothing, and print it")
 	fl.BoolVar(&opts.DeactivateMissing, "deactivate-missing", false, "deactivate the users, and revoke the pending invites, that the roster does not list")
 	fl.StringVar(&opts.Report, "report", "", "write line,email,action,reason for every row and every person not in the roster to this CSV file")
@@ -69,7 +68,7 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*SyncOptions) error) *cobra.Comman
 
 func checkFlags(opts *SyncOptions) error {
 	if opts.File == "" {
-		return cmdutil.FlagErrorf("--csv ROSTER is required: a CSV file (or - for stdin) listing everyone who should be in the workspace, with the header %s", strings.Join(rosterColumns.Required, ","))
+		return cmdutil.FlagErrorf("--csv ROSTER is required: a CSV file (or - for stdin) listing everyone who should be in the workspace, with the header %s", strings.Join(rosterColumns().Required, ","))
 	}
 	for _, out := range []struct{ flag, path string }{{"report", opts.Report}, {"failed", opts.Failed}} {
 		if out.path != "" && out.path == opts.File {
@@ -136,7 +135,7 @@ func decide(ctx context.Context, opts *SyncOptions, c *client.Client, r *roster,
 	if dryRun {
 		verb = "Deciding"
 	}
-	rows := humanize.Comma(int64(len(r.rows))) + " rows"
+	rows := cmdutil.GroupDigits(len(r.rows)) + " rows"
 	if len(r.rows) == 1 {
 		rows = "1 row"
 	}
@@ -172,7 +171,10 @@ func present(opts *SyncOptions, r *roster, res Result) error {
 	return nil
 }
 
-var help = heredoc.Doc(`
+// help and examples are functions, not variables built at init: wsctl
+// runs no init work of its own at start.
+func help() string {
+	return heredoc.Doc(`
 	Make the workspace match a roster: a CSV file listing everyone who
 	should be in it, with their roles and licenses. Each row becomes one
 	action:
@@ -248,8 +250,10 @@ var help = heredoc.Doc(`
 	person not in the roster, was refused or is invalid (in a dry run: would
 	be refused); 2 for a usage error; 1 when the confirmation is declined.
 `)
+}
 
-var examples = heredoc.Doc(`
+func examples() string {
+	return heredoc.Doc(`
 	# The roster: everyone who should be in the workspace
 	$ cat roster.csv
 	name,email,roles,licenses
@@ -268,3 +272,4 @@ var examples = heredoc.Doc(`
 	# Nightly, from the HR export
 	$ hr-export | wsctl users sync --csv - --deactivate-missing --yes -o json --jq .summary
 `)
+}

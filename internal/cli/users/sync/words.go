@@ -7,20 +7,30 @@ import (
 	"github.com/wsctl/wsctl/internal/api/schema"
 )
 
-// done is how a table on a terminal names an action once it is done;
-// a dry run's table, JSON, CSV and --report keep the server's names.
-var done = map[string]string{
-	schema.SyncInvite:     "invited",
-	schema.SyncUpdate:     "updated",
-	schema.SyncActivate:   "activated",
-	schema.SyncDeactivate: "deactivated",
-	schema.SyncRevoke:     "revoked",
+// done is how a table on a terminal names an action once it is done ("",
+// false for the others); a dry run's table, JSON, CSV and --report keep the
+// server's names. (A switch, not a map built at init: wsctl runs no init
+// work of its own at start.)
+func done(action string) (string, bool) {
+	switch action {
+	case schema.SyncInvite:
+		return "invited", true
+	case schema.SyncUpdate:
+		return "updated", true
+	case schema.SyncActivate:
+		return "activated", true
+	case schema.SyncDeactivate:
+		return "deactivated", true
+	case schema.SyncRevoke:
+		return "revoked", true
+	}
+	return "", false
 }
 
 // actionWords names an action for people: "invited" once done, "invite"
 // in a dry run, "not in roster" rather than not_in_roster.
 func actionWords(action string, dryRun bool) string {
-	if w, ok := done[action]; ok && !dryRun {
+	if w, ok := done(action); ok && !dryRun {
 		return w
 	}
 	return plainAction(action)
