@@ -147,6 +147,9 @@ func serveRun(ctx context.Context, e *env, o *serveOptions) error {
 	if st, ok := svc.Store().(interface{ Collectors() []prometheus.Collector }); ok {
 		reg.MustRegister(st.Collectors()...)
 	}
+	if st, ok := svc.Store().(interface{ Warm(context.Context) }); ok {
+		st.Warm(ctx)
+	}
 	worker, err := newMailWorker(o, svc.Store(), reg, log)
 	if err != nil {
 		ln.Close()

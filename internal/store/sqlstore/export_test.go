@@ -8,3 +8,6 @@ func (s *Store) Grouped() int64 {
 	}
 	return s.group.grouped.Load()
 }
+
+// OpenConnections is how many connections the writer handle holds open.
+func (s *Store) OpenConnections() int { return s.writer.Stats().OpenConnections }

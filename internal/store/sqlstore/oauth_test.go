@@ -388,3 +388,22 @@ func TestOAuthIssue_ConcurrentExchangesOfOneCodeRevokeBoth(t *testing.T) {
 		}
 	})
 }
+
+// TestWarm_OpensThePoolBeforeTheFirstRequests: on PostgreSQL a serving
+// store opens its whole pool at once, so that the first clients do not
+// wait for PostgreSQL to start a process for each. (SQLite's store holds
+// its connections from Open.)
+func TestWarm_OpensThePoolBeforeTheFirstRequests(t *testing.T) {
+	t.Run("postgres", func(t *testing.T) {
+		s, err := postgres.Open(context.Background(), pgtest.NewDatabase(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		before := s.OpenConnections()
+		s.Warm(context.Background())
+		if after := s.OpenConnections(); after != 20 || after <= before {
+			t.Errorf("open connections: %d before Warm, %d after, want all 20", before, after)
+		}
+	})
+}
