@@ -1,12 +1,9 @@
 package sqlstore
 
-// Grouped is how many requests the store's group commit has committed
-// together with others (0 for a store without one).
-func (s *Store) Grouped() int64 {
-	if s.group == nil {
-		return 0
-	}
-	return s.group.grouped.Load()
+// Grouped reports whether the store's group commit ran more requests than
+// transactions, i.e. some requests together.
+func (s *Store) Grouped() bool {
+	return s.group != nil && s.group.writes.Load() > s.group.commits.Load()
 }
 
 // OpenConnections is how many connections the writer handle holds open.

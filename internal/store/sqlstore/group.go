@@ -32,7 +32,6 @@ type groupCommit struct {
 	quit chan struct{}
 	done chan struct{}
 
-	grouped atomic.Int64 // requests run in a group of more than one, for tests
 	commits atomic.Int64 // transactions run
 	writes  atomic.Int64 // requests run in them
 }
@@ -145,7 +144,6 @@ func (g *groupCommit) runGroup(group []*writeJob, results []jobResult) error {
 				return err
 			}
 		}
-		g.grouped.Add(int64(len(group)))
 		return nil
 	})
 }

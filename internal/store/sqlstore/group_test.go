@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,7 +71,7 @@ func TestGroupCommit_EachRequestDecidedAlone(t *testing.T) {
 	close(release)
 	wg.Wait()
 
-	if s.Grouped() == 0 {
+	if !s.Grouped() {
 		t.Fatal("no request was committed in a group with others")
 	}
 	for i := 1; i < n; i++ {
@@ -151,5 +152,32 @@ func TestGroupCommit_Metrics(t *testing.T) {
 	}
 	if got["workspaced_sqlite_commits_total"] != 3 || got["workspaced_sqlite_writes_total"] != 3 {
 		t.Errorf("after 3 writes one at a time: %v", got)
+	}
+}
+
+// TestGroupCommit_ClosedStoreSaysSo: once closed, writes and reads fail with
+// the store's own error instead of waiting for a writer that is gone.
+func TestGroupCommit_ClosedStoreSaysSo(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ws.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ran := false
+	werr := s.Update(ctx, func(workspace.Tx) error { ran = true; return nil })
+	rerr := s.View(ctx, func(workspace.Tx) error { ran = true; return nil })
+	for _, err := range []error{werr, rerr} {
+		if err == nil || !strings.Contains(err.Error(), "database is closed") {
+			t.Errorf("a closed store answered %v", err)
+		}
+	}
+	if ran {
+		t.Error("a closed store ran a transaction")
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("closing again: %v", err)
 	}
 }

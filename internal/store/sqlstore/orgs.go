@@ -68,12 +68,15 @@ func (t *tx) SetAutoSignup(ctx context.Context, orgID string, on bool) error {
 // reserving is the pool's own counter plus its slots', and, per pool, the
 // reservations of invites expired by now and not yet swept, which the
 // counters still hold.
-const poolsQuery = `SELECT p.product, p.name, p.total, p.assigned,
-  p.reserving + (SELECT COALESCE(SUM(s.reserving), 0) FROM license_pool_slots s
-                 WHERE s.org_id = p.org_id AND s.product = p.product),
+const poolsQuery = `SELECT p.product, p.name, p.total, p.assigned, ` + poolReserving + `,
   (SELECT COUNT(*) FROM invite_licenses il
      WHERE il.org_id = p.org_id AND il.product = p.product AND il.reserved_until <= ?)
 FROM license_pools p`
+
+// poolReserving is a pool p's reservations as its counters hold them: its
+// own counter plus its slots' (migrate_counters.go).
+const poolReserving = `p.reserving + (SELECT COALESCE(SUM(s.reserving), 0) FROM license_pool_slots s
+  WHERE s.org_id = p.org_id AND s.product = p.product)`
 
 // poolsOfOrg ends poolsQuery for one org.
 const poolsOfOrg = ` WHERE p.org_id = ? ORDER BY p.product`
@@ -189,9 +192,7 @@ func (s *Store) CheckPoolCounters(ctx context.Context) error {
 	var errs []error
 	err := s.View(ctx, func(wtx workspace.Tx) error {
 		t := wtx.(*tx)
-		rows, err := t.query(ctx, `SELECT p.org_id, p.product, p.assigned,
-  p.reserving + (SELECT COALESCE(SUM(s.reserving), 0) FROM license_pool_slots s
-                 WHERE s.org_id = p.org_id AND s.product = p.product),
+		rows, err := t.query(ctx, `SELECT p.org_id, p.product, p.assigned, `+poolReserving+`,
   (SELECT COUNT(*) FROM user_licenses ul WHERE ul.org_id = p.org_id AND ul.product = p.product),
   (SELECT COUNT(*) FROM invite_licenses il
      WHERE il.org_id = p.org_id AND il.product = p.product AND il.reserved_until IS NOT NULL)

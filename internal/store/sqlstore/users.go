@@ -22,7 +22,7 @@ func (t *tx) InsertUser(ctx context.Context, u workspace.User) error {
 		}
 		return err
 	}
-	return t.setUserLicenses(ctx, u)
+	return t.addUserLicenses(ctx, u)
 }
 
 // setUserLicenses makes the user's license rows u.Licenses, touching only
@@ -42,6 +42,11 @@ func (t *tx) setUserLicenses(ctx context.Context, u workspace.User) error {
 	if _, err := t.exec(ctx, drop, args...); err != nil {
 		return err
 	}
+	return t.addUserLicenses(ctx, u)
+}
+
+// addUserLicenses inserts the license rows of u that are not there yet.
+func (t *tx) addUserLicenses(ctx context.Context, u workspace.User) error {
 	if len(u.Licenses) == 0 {
 		return nil
 	}
