@@ -89,8 +89,16 @@ func TestDeactivate_ReleasesLicenses_EndsTokens_KeepsLastAdmin_R9(t *testing.T) 
 		e.do("PATCH", "/scim/v2/Users/"+adminID, o.scim, deactivate()).scimError(t, http.StatusConflict, "")
 		e.do("DELETE", "/scim/v2/Users/"+adminID, o.scim, nil).scimError(t, http.StatusConflict, "")
 		// Another admin's token cannot take away the last active admin either.
-		ben := e.do("POST", "/scim/v2/Users", o.scim, map[string]any{"userName": "ben@acme.example", "displayName": "Ben", "active": true,
-			"urn:wsctl:params:scim:schemas:extension:workspace:2.0:User": map[string]any{"roles": []string{"admin"}}}).want(t, 201)
+		benIn := map[string]any{"userName": "ben@acme.example", "displayName": "Ben", "active": true,
+			"urn:wsctl:params:scim:schemas:extension:workspace:2.0:User": map[string]any{"roles": []string{"admin"}}}
+		// A scim token alone cannot make an admin (R13: an admin holds
+		// every API scope); one that also holds them all can.
+		e.do("POST", "/scim/v2/Users", o.scim, benIn).scimError(t, http.StatusForbidden, "")
+		full, err := e.svc.CreateToken(e.ctx, o.admin, "okta with admins", append([]string{"scim"}, scopeNames(workspace.APIScopes)...), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ben := e.do("POST", "/scim/v2/Users", full.Secret, benIn).want(t, 201)
 		_, benSecret, err := e.svc.IssueToken(e.ctx, workspace.Operator(o.id), "ben@acme.example", "ben scim", []string{"scim"})
 		if err != nil {
 			t.Fatal(err)
@@ -273,4 +281,12 @@ func TestUniqueness_Revival_Names_Filters_ETags(t *testing.T) {
 		}
 		e.do("GET", "/scim/v2/Schemas/urn:wsctl:params:scim:schemas:extension:workspace:2.0:User", "", nil).want(t, 200)
 	})
+}
+
+func scopeNames(scopes []workspace.Scope) []string {
+	names := make([]string, len(scopes))
+	for i, s := range scopes {
+		names[i] = string(s)
+	}
+	return names
 }

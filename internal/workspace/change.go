@@ -3,6 +3,7 @@ package workspace
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -70,7 +71,12 @@ func (c *change) recordAs(p Principal, action, target string, before, after any)
 }
 
 // saveUser writes after over before, with a new version, and records action.
+// It is also the last guard of R13's admin grant for every change of a
+// user: the paths that decide row by row refuse it earlier, with the row.
 func (c *change) saveUser(ctx context.Context, action string, before, after User) (User, error) {
+	if err := c.p.mayMakeAdmin(before.isActiveAdmin(), after.isActiveAdmin()); err != nil {
+		return before, err
+	}
 	after.UpdatedAt, after.Version = c.now, before.Version+1
 	if err := c.tx.UpdateUser(ctx, after); err != nil {
 		return before, err
@@ -81,6 +87,9 @@ func (c *change) saveUser(ctx context.Context, action string, before, after User
 
 // saveInvite writes after over before and records action.
 func (c *change) saveInvite(ctx context.Context, action string, before, after Invite) (Invite, error) {
+	if err := c.p.mayMakeAdmin(slices.Contains(before.Roles, RoleAdmin), slices.Contains(after.Roles, RoleAdmin)); err != nil {
+		return before, err
+	}
 	after.UpdatedAt = c.now
 	if err := c.tx.UpdateInvite(ctx, after); err != nil {
 		return before, err

@@ -239,6 +239,9 @@ func (c *batch) invite(ctx context.Context, key string, v validInvite) (BatchRes
 	if err := mayInvite(c.org); err != nil {
 		return BatchResult{Err: err}, nil
 	}
+	if err := c.p.mayMakeAdmin(false, slices.Contains(v.roles, RoleAdmin)); err != nil {
+		return BatchResult{Err: err}, nil
+	}
 	email := normalizeEmail(v.email)
 	if c.users[email] {
 		return BatchResult{Err: &EmailTakenError{Email: v.email, By: "user"}}, nil

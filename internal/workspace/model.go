@@ -89,6 +89,9 @@ type User struct {
 // HasRole reports whether the user holds r.
 func (u User) HasRole(r Role) bool { return slices.Contains(u.Roles, r) }
 
+// isActiveAdmin is whether u can sign in as an admin now.
+func (u User) isActiveAdmin() bool { return u.Active && u.HasRole(RoleAdmin) }
+
 // CanSignIn is the one rule of who may sign in, hold a session or use a
 // token: an active user (R9, R10). It is ErrUserDeactivated otherwise.
 // Every sign-in, session and token check asks it, so the rule changes here.

@@ -171,6 +171,9 @@ func (c *change) provision(ctx context.Context, pr Provision) (out Changed[User]
 		u.Licenses = []string{} // an inactive user holds none (R9)
 	}
 	u.Version = 1
+	if err := c.p.mayMakeAdmin(false, u.isActiveAdmin()); err != nil {
+		return out, err
+	}
 	if err := c.tx.InsertUser(ctx, u); err != nil {
 		return out, err
 	}

@@ -287,6 +287,9 @@ func (r *syncRun) decideRow(i int, row RosterRow) {
 		return
 	}
 	refused := mayInvite(r.org)
+	if refused == nil {
+		refused = r.p.mayMakeAdmin(false, slices.Contains(v.roles, RoleAdmin))
+	}
 	switch {
 	case len(v.licenses) == 0:
 		*out = failed(SyncInvalid, errNoLicense())
@@ -309,6 +312,11 @@ func (r *syncRun) decideRow(i int, row RosterRow) {
 // activate them if not (R8, R10).
 func (r *syncRun) decideUser(out *SyncOutcome, v validInvite, u User) {
 	out.User = &u
+	if err := r.p.mayMakeAdmin(u.isActiveAdmin(), slices.Contains(v.roles, RoleAdmin)); err != nil {
+		*out = failed(SyncRefused, err)
+		out.User = &u
+		return
+	}
 	diff := describeDiff(u.Name, u.Roles, u.Licenses, v)
 	ch := &syncChange{out: out, row: v, user: u,
 		releases: missingFrom(u.Licenses, v.licenses), claims: missingFrom(v.licenses, u.Licenses)}
@@ -344,6 +352,11 @@ func (r *syncRun) decideUser(out *SyncOutcome, v validInvite, u User) {
 // row, keeping its link and expiry.
 func (r *syncRun) decideInvite(out *SyncOutcome, v validInvite, inv Invite) {
 	out.Invite = &inv
+	if err := r.p.mayMakeAdmin(slices.Contains(inv.Roles, RoleAdmin), slices.Contains(v.roles, RoleAdmin)); err != nil {
+		*out = failed(SyncRefused, err)
+		out.Invite = &inv
+		return
+	}
 	diff := describeDiff(inv.Name, inv.Roles, inv.Licenses, v)
 	switch {
 	case diff == "":

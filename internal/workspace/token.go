@@ -132,6 +132,28 @@ func (p Principal) mayGrant(s Scope) bool {
 	return p.hasScope(s)
 }
 
+// mayMakeAdmin checks R13 for a change that leaves someone an active admin
+// who was not one before (had): an admin signs in with every scope of the
+// API, so a token that lacks one of them would make a principal that can
+// do more than itself. The operator may; an admin's own sign-in holds them
+// all; an API token or SCIM needs to have been given them all.
+func (p Principal) mayMakeAdmin(had, will bool) error {
+	if had || !will || p.operator {
+		return nil
+	}
+	var missing []Scope
+	for _, s := range APIScopes {
+		if !p.hasScope(s) {
+			missing = append(missing, s)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return &ForbiddenError{Reason: "only a token holding every scope an admin has can make someone an admin; this one lacks " +
+		joinScopes(missing) + " (ask an admin to do it from a full sign-in, 'wsctl auth login')", Scope: string(missing[0])}
+}
+
 func (p Principal) isAdmin() bool { return p.operator || slices.Contains(p.Roles, RoleAdmin) }
 
 // requireScope checks R13 for what any member may do: the token holds the scope.

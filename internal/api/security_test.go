@@ -1,0 +1,72 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/wsctl/wsctl/internal/api/schema"
+)
+
+// The attacks of the security review (issue 12), each tried and refused.
+// docs/SECURITY.md names the test of each threat.
+
+// Finding 1: a token holding users:write but not every scope an admin has
+// cannot make an admin by any route (invite, batch, edit, activate, sync),
+// since the admin would sign in with every scope.
+func TestAttack_NarrowTokenCannotMakeAnAdmin_R13(t *testing.T) {
+	e := newEnv(t)
+	o := e.inviting("acme")
+	narrow := e.token(o, o.adminEmail, "users:read", "users:write")
+	full := e.token(o, o.adminEmail, allScopes...)
+	bob := e.addUser(o, "Bob Jones", "bob@acme.example", []string{"user"}, []string{"flow"})
+	cleo := e.addUser(o, "Cleo Admin", "cleo@acme.example", []string{"admin"}, []string{"flow"})
+	e.post("/api/v1/users/"+cleo.ID+"/deactivate", full, nil).want(t, http.StatusOK)
+
+	refused := func(what string, a answer) {
+		t.Helper()
+		p := a.problem(t, http.StatusForbidden, schema.CodeForbidden)
+		if !strings.Contains(p.Detail, "admin") || !strings.Contains(p.Detail, "settings:write") {
+			t.Errorf("%s: detail %q does not say that making an admin needs the missing scopes", what, p.Detail)
+		}
+	}
+	adminInvite := schema.InviteRequest{Name: "Eve Hacker", Email: "eve@acme.example", Roles: []string{"admin"}, Licenses: []string{"agent-dialer"}}
+	refused("invite", e.post("/api/v1/invites", narrow, adminInvite))
+	refused("edit", e.send(call{method: http.MethodPatch, path: "/api/v1/users/" + bob.ID, token: narrow,
+		body: schema.UserEdit{AddRoles: []string{"admin"}}, header: map[string]string{"If-Match": `"1"`}}))
+	refused("activate an admin", e.post("/api/v1/users/"+cleo.ID+"/activate", narrow, schema.ActivateRequest{Licenses: []string{"flow"}}))
+
+	// In a batch the row is refused and the others go on.
+	batch := decode[schema.InviteBatchResponse](t, e.post("/api/v1/invites/batch", narrow, schema.InviteBatchRequest{Invites: []schema.InviteBatchItem{
+		{InviteRequest: adminInvite},
+		{InviteRequest: schema.InviteRequest{Name: "Una User", Email: "una@acme.example", Roles: []string{"user"}, Licenses: []string{"flow"}}},
+	}}).want(t, http.StatusOK))
+	if r := batch.Results[0]; r.Invite != nil || r.Error == nil || r.Error.Code != schema.CodeForbidden {
+		t.Errorf("the admin row of a batch: %+v, want refused as forbidden", r)
+	}
+	if r := batch.Results[1]; r.Invite == nil {
+		t.Errorf("the user row of a batch: %+v, want invited", r)
+	}
+	sync := e.sync(narrow, schema.SyncRequest{Rows: []schema.SyncRow{
+		syncRow("Bob Jones", bob.Email, []string{"admin"}, "flow"),
+		syncRow("Zed Admin", "zed@acme.example", []string{"admin"}, "flow"),
+	}})
+	for _, r := range sync.Rows {
+		if r.Action != "refused" || r.Error == nil || r.Error.Code != schema.CodeForbidden {
+			t.Errorf("sync row %s: %s (%s), want refused as forbidden", r.Email, r.Action, r.Reason)
+		}
+	}
+	if u, _ := e.user(full, bob.ID); len(u.Roles) != 1 || u.Roles[0] != "user" {
+		t.Errorf("bob's roles after the attempts: %v", u.Roles)
+	}
+	if u, _ := e.user(full, cleo.ID); u.Active {
+		t.Error("the deactivated admin was activated by a narrow token")
+	}
+
+	// A narrow token still does what makes nobody an admin; a token with
+	// every scope makes admins.
+	e.send(call{method: http.MethodPatch, path: "/api/v1/users/" + bob.ID, token: narrow,
+		body: schema.UserEdit{AddRoles: []string{"manager"}}, header: map[string]string{"If-Match": `"1"`}}).want(t, http.StatusOK)
+	e.post("/api/v1/invites", full, adminInvite).want(t, http.StatusCreated)
+	e.post("/api/v1/users/"+cleo.ID+"/activate", full, schema.ActivateRequest{Licenses: []string{"parallel-dialer"}}).want(t, http.StatusOK)
+}
