@@ -70,3 +70,17 @@ func TestAttack_NarrowTokenCannotMakeAnAdmin_R13(t *testing.T) {
 	e.post("/api/v1/invites", full, adminInvite).want(t, http.StatusCreated)
 	e.post("/api/v1/users/"+cleo.ID+"/activate", full, schema.ActivateRequest{Licenses: []string{"parallel-dialer"}}).want(t, http.StatusOK)
 }
+
+// Finding 12: a search of 100,000 characters was a 500 (SQLite refuses so
+// long a LIKE pattern); it is a 422 naming the field, and the longest
+// search allowed still works.
+func TestAttack_HugeSearchIsRefusedNotAFailure(t *testing.T) {
+	e := newEnv(t)
+	o := e.inviting("acme")
+	p := e.get("/api/v1/users?search="+strings.Repeat("a", 100_000), o.admin).problem(t, http.StatusUnprocessableEntity, schema.CodeInvalidField)
+	if p.Field != "search" || !strings.Contains(p.Detail, "320") {
+		t.Errorf("problem %+v, want the search field named with its limit", p)
+	}
+	e.get("/api/v1/users?search="+strings.Repeat("é", 320), o.admin).want(t, http.StatusOK)
+	e.get("/api/v1/users?search="+strings.Repeat("é", 321), o.admin).problem(t, http.StatusUnprocessableEntity, schema.CodeInvalidField)
+}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"time"
+	"unicode/utf8"
 )
 
 // MaxPageSize bounds one page of any list.
@@ -26,6 +27,11 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, f UserFilter) (use
 	}
 	if f.Status == "" {
 		f.Status = UsersActive
+	}
+	if n := utf8.RuneCountInString(f.Search); n > MaxFilterValue {
+		// Matched as a LIKE pattern: SQLite refuses one past 50,000 bytes
+		// as a failure, and no name or email is this long anyway.
+		return nil, "", &ValidationError{Field: "search", Reason: fmt.Sprintf("has at most %d characters (a name or an email, or part of one), not %d", MaxFilterValue, n)}
 	}
 	limit := pageSize(f.Limit)
 	f.Limit = limit + 1
