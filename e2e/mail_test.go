@@ -175,7 +175,7 @@ func TestTwoServersOneDatabase_EachEmailDeliveredOnce(t *testing.T) {
 // counter reads a counter of the server's /metrics.
 func (s *server) counter(name string) int {
 	s.t.Helper()
-	resp, err := http.Get(s.url + "/metrics")
+	resp, err := http.Get(s.metrics)
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -49,6 +49,7 @@ func TestMain(m *testing.M) {
 type server struct {
 	t        *testing.T
 	url, db  string
+	metrics  string // the URL of /metrics on the server's --metrics-listen
 	cfgHome  string
 	adminTok string
 	cmd      *exec.Cmd
@@ -66,7 +67,7 @@ func startServerOn(t *testing.T, db string, extra ...string) *server {
 	dir := t.TempDir()
 	s := &server{t: t, db: db, cfgHome: filepath.Join(dir, "config")}
 	ctx, cancel := context.WithCancel(context.Background())
-	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--database", s.db}, extra...)
+	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--database", s.db}, extra...)
 	cmd := exec.CommandContext(ctx, bins.workspaced, args...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	s.cmd = cmd
@@ -83,10 +84,14 @@ func startServerOn(t *testing.T, db string, extra ...string) *server {
 		_ = cmd.Wait()
 	})
 	found := make(chan string, 1)
+	metrics := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
+			if _, after, ok := strings.Cut(line, "metrics_url="); ok {
+				metrics <- strings.Fields(after)[0]
+			}
 			if _, after, ok := strings.Cut(line, "address=http://"); ok {
 				select {
 				case found <- "http://" + strings.Fields(after)[0]:
@@ -99,6 +104,12 @@ func startServerOn(t *testing.T, db string, extra ...string) *server {
 	case s.url = <-found:
 	case <-time.After(20 * time.Second):
 		t.Fatal("workspaced did not report its address within 20s")
+	}
+	// The metrics listener is opened, and logged, before the API's.
+	select {
+	case s.metrics = <-metrics:
+	default:
+		t.Fatal("workspaced did not report its metrics address before its API's")
 	}
 	return s
 }

@@ -43,6 +43,11 @@ type Options struct {
 	// Registry receives the HTTP metrics and is what /metrics serves; nil
 	// means a new registry with the Go and process collectors.
 	Registry *prometheus.Registry
+	// MetricsElsewhere keeps /metrics off this handler: they say how busy
+	// the server is and what fails, which is not for anyone who can reach
+	// the API. workspaced serve serves them on --metrics-listen, with
+	// MetricsHandler; here /metrics then answers 404 saying so.
+	MetricsElsewhere bool
 	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// AccessTokens checks the bearer tokens that are not API tokens (wsp_…):
@@ -64,21 +69,24 @@ type server struct {
 	limiter *ratelimit.Keyed   // nil when rate limiting is off
 	queue   *admission.Limiter // nil: the work routes are served at once
 	metrics *metrics
-	maxBody int64
-	mux     *http.ServeMux
+	// metricsElsewhere: /metrics is served on another listener (Options).
+	metricsElsewhere bool
+	maxBody          int64
+	mux              *http.ServeMux
 }
 
 // New returns the HTTP handler of the whole API, probes and metrics included.
 func New(svc *workspace.Service, opts Options) http.Handler {
 	s := &server{
-		svc:     svc,
-		tokens:  opts.AccessTokens,
-		log:     opts.Logger,
-		limiter: newLimiter(opts.RateLimit, opts.RateBurst),
-		queue:   opts.Admission,
-		metrics: newMetrics(opts.Registry, opts.Admission),
-		maxBody: opts.MaxBodyBytes,
-		mux:     http.NewServeMux(),
+		svc:              svc,
+		tokens:           opts.AccessTokens,
+		log:              opts.Logger,
+		limiter:          newLimiter(opts.RateLimit, opts.RateBurst),
+		queue:            opts.Admission,
+		metrics:          newMetrics(opts.Registry, opts.Admission),
+		metricsElsewhere: opts.MetricsElsewhere,
+		maxBody:          opts.MaxBodyBytes,
+		mux:              http.NewServeMux(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -95,7 +103,11 @@ func (s *server) routes() {
 	// Probes and metadata: no auth, never rate limited.
 	s.probe("GET /healthz", http.HandlerFunc(s.healthz))
 	s.probe("GET /readyz", http.HandlerFunc(s.readyz))
-	s.probe("GET /metrics", s.metrics.handler)
+	if s.metricsElsewhere {
+		s.probe("GET /metrics", http.HandlerFunc(s.metricsNotHere))
+	} else {
+		s.probe("GET /metrics", s.metrics.handler)
+	}
 	s.probe("GET /openapi.yaml", http.HandlerFunc(serveOpenAPI))
 
 	s.authenticated("GET /api/v1/me", s.me)

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wsctl/wsctl/internal/admission"
+	"github.com/wsctl/wsctl/internal/api/schema"
 )
 
 // metrics are the Prometheus series of the HTTP layer, labelled by route
@@ -40,8 +41,21 @@ func newMetrics(reg *prometheus.Registry, queue *admission.Limiter) *metrics {
 	if queue != nil {
 		watchAdmission(reg, queue)
 	}
-	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	m.handler = MetricsHandler(reg)
 	return m
+}
+
+// MetricsHandler serves reg's series in Prometheus' text format: what
+// workspaced serve mounts at /metrics of its --metrics-listen listener.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
+// metricsNotHere answers /metrics on the API's listener when the metrics
+// are served on their own (Options.MetricsElsewhere).
+func (s *server) metricsNotHere(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, &requestError{code: schema.CodeNotFound,
+		detail: "metrics are not served on the API's address: start workspaced serve with --metrics-listen ADDRESS (a port Prometheus reaches and API clients do not) and scrape ADDRESS/metrics"})
 }
 
 // watchAdmission exports the state of the admission queue, read at each

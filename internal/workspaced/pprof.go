@@ -39,15 +39,20 @@ func servePprof(ctx context.Context, addr string, log *slog.Logger) error {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("pprof listening", "address", "http://"+ln.Addr().String()+"/debug/pprof/")
 	// No write timeout: a CPU profile or a trace answers after its seconds.
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	serveAside(ctx, ln, mux, 0)
+	return nil
+}
+
+// serveAside serves h on ln, beside the API, until ctx ends.
+func serveAside(ctx context.Context, ln net.Listener, h http.Handler, writeTimeout time.Duration) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: writeTimeout}
 	go func() {
 		<-ctx.Done()
 		_ = srv.Close()
 	}()
-	log.Info("pprof listening", "address", "http://"+ln.Addr().String()+"/debug/pprof/")
 	go func() { _ = srv.Serve(ln) }()
-	return nil
 }
 
 // checkLoopback refuses an address that other machines could reach.

@@ -37,6 +37,7 @@ type serveOptions struct {
 	maxInFlight int
 	queueWait   time.Duration
 	pprof       string
+	metrics     string
 }
 
 // The overload defaults: 16 requests at once keep both cores and a
@@ -60,7 +61,8 @@ func newServeCmd(e *env) *cobra.Command {
 		Use:   "serve",
 		Short: "Serve the workspace API",
 		Long: heredoc.Docf(`
-			Serve the workspace API (docs/openapi.yaml) with /healthz, /readyz and /metrics.
+			Serve the workspace API (docs/openapi.yaml) with /healthz and /readyz, and
+			Prometheus metrics on a listener of their own (--metrics-listen).
 			The database is migrated at start. SIGINT or SIGTERM stops the server after
 			the requests in flight have finished.
 
@@ -86,6 +88,12 @@ func newServeCmd(e *env) *cobra.Command {
 			with more connections, more cores); raise --queue-wait when clients would rather
 			wait than be told to come back. 0 turns the limit off.
 
+			--metrics-listen ADDRESS serves /metrics (Prometheus' text format) on a second
+			listener, off by default: the metrics show how busy the server is, what fails
+			and how the database fares, which is for the operator's monitoring, not for
+			whoever can reach the API. Give an address Prometheus reaches and API clients do
+			not (a loopback or internal one); the API's own /metrics answers 404.
+
 			--pprof 127.0.0.1:PORT serves Go's profiles (CPU, heap, goroutines, block and
 			mutex) at /debug/pprof/ on a second listener, for finding where a loaded server
 			spends its time. Off by default; a loopback address only; it turns on block and
@@ -107,6 +115,7 @@ func newServeCmd(e *env) *cobra.Command {
 	cmd.Flags().IntVar(&o.rateBurst, "rate-burst", api.DefaultRateBurst, "requests allowed at once per token")
 	cmd.Flags().IntVar(&o.maxInFlight, "max-in-flight", defaultMaxInFlight, "requests served at once; the others wait their turn (0: no limit)")
 	cmd.Flags().DurationVar(&o.queueWait, "queue-wait", defaultQueueWait, "longest a request waits for its turn before it is answered 503 with Retry-After")
+	cmd.Flags().StringVar(&o.metrics, "metrics-listen", "", "serve Prometheus metrics at /metrics on this address, e.g. 127.0.0.1:9464 (off by default)")
 	cmd.Flags().StringVar(&o.pprof, "pprof", "", "serve Go's profiles at /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060 (off by default)")
 	return cmd
 }
@@ -150,6 +159,12 @@ func serveRun(ctx context.Context, e *env, o *serveOptions) error {
 	if st, ok := svc.Store().(interface{ Warm(context.Context) }); ok {
 		st.Warm(ctx)
 	}
+	if o.metrics != "" {
+		if err := serveMetrics(ctx, o.metrics, reg, log); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	worker, err := newMailWorker(o, svc.Store(), reg, log)
 	if err != nil {
 		ln.Close()
@@ -157,6 +172,7 @@ func serveRun(ctx context.Context, e *env, o *serveOptions) error {
 	}
 	handler, err := newHandler(ctx, svc, baseURL, log, api.Options{
 		Logger: log, RateLimit: rate.Limit(o.rateLimit), RateBurst: o.rateBurst, Registry: reg, Admission: queue,
+		MetricsElsewhere: true,
 	})
 	if err != nil {
 		ln.Close()
