@@ -34,3 +34,43 @@ func TestAttack_MetricsNotOnTheAPIAddress(t *testing.T) {
 		t.Errorf("GET %s: %d, want 200 with the refused scrape counted:\n%s", s.metrics, status, body)
 	}
 }
+
+// Finding 14: behind a reverse proxy every client shared the proxy's
+// rate-limit bucket. With --trusted-proxies the proxy's X-Forwarded-For
+// names the client, so one client's flood does not stop another; without
+// it the header is not believed, so a client cannot pick a fresh bucket.
+func TestAttack_ClientsBehindATrustedProxyHaveTheirOwnLimit(t *testing.T) {
+	accept := func(s *server, client string) int {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, s.url+"/api/v1/invites/accept", strings.NewReader(`{"token":"wsi_nope","name":"Eve"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", client)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	limits := []string{"--rate-limit", "0.01", "--rate-burst", "1"}
+
+	behind := startServer(t, append(limits, "--trusted-proxies", "127.0.0.1")...)
+	if got := accept(behind, "198.51.100.1"); got == http.StatusTooManyRequests {
+		t.Fatalf("the first request of a client: %d", got)
+	}
+	if got := accept(behind, "198.51.100.1"); got != http.StatusTooManyRequests {
+		t.Errorf("the second request of the same client: %d, want 429", got)
+	}
+	if got := accept(behind, "198.51.100.2"); got == http.StatusTooManyRequests {
+		t.Errorf("another client behind the same proxy was limited too: %d", got)
+	}
+
+	direct := startServer(t, limits...)
+	accept(direct, "198.51.100.1")
+	if got := accept(direct, "198.51.100.2"); got != http.StatusTooManyRequests {
+		t.Errorf("with no trusted proxy, a forged X-Forwarded-For got a bucket of its own: %d, want 429", got)
+	}
+}

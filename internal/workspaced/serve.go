@@ -24,6 +24,7 @@ import (
 	"github.com/wsctl/wsctl/internal/authserver"
 	"github.com/wsctl/wsctl/internal/authserver/signin"
 	"github.com/wsctl/wsctl/internal/mail"
+	"github.com/wsctl/wsctl/internal/ratelimit"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
@@ -38,6 +39,7 @@ type serveOptions struct {
 	queueWait   time.Duration
 	pprof       string
 	metrics     string
+	proxies     []string
 }
 
 // The overload defaults: 16 requests at once keep both cores and a
@@ -94,6 +96,13 @@ func newServeCmd(e *env) *cobra.Command {
 			whoever can reach the API. Give an address Prometheus reaches and API clients do
 			not (a loopback or internal one); the API's own /metrics answers 404.
 
+			Behind a reverse proxy or load balancer every request comes from the proxy's
+			address, so every client would share one rate limit and one sign-in throttle.
+			--trusted-proxies lists the proxies (addresses or networks) whose
+			X-Forwarded-For is believed: the client is the right-most address of that
+			header that is not itself a trusted proxy. From anyone else the header is
+			ignored, since any client can write it. Off by default.
+
 			--pprof 127.0.0.1:PORT serves Go's profiles (CPU, heap, goroutines, block and
 			mutex) at /debug/pprof/ on a second listener, for finding where a loaded server
 			spends its time. Off by default; a loopback address only; it turns on block and
@@ -115,6 +124,7 @@ func newServeCmd(e *env) *cobra.Command {
 	cmd.Flags().IntVar(&o.rateBurst, "rate-burst", api.DefaultRateBurst, "requests allowed at once per token")
 	cmd.Flags().IntVar(&o.maxInFlight, "max-in-flight", defaultMaxInFlight, "requests served at once; the others wait their turn (0: no limit)")
 	cmd.Flags().DurationVar(&o.queueWait, "queue-wait", defaultQueueWait, "longest a request waits for its turn before it is answered 503 with Retry-After")
+	cmd.Flags().StringSliceVar(&o.proxies, "trusted-proxies", nil, "reverse proxies (addresses or networks, e.g. 10.0.0.0/8) whose X-Forwarded-For names the client")
 	cmd.Flags().StringVar(&o.metrics, "metrics-listen", "", "serve Prometheus metrics at /metrics on this address, e.g. 127.0.0.1:9464 (off by default)")
 	cmd.Flags().StringVar(&o.pprof, "pprof", "", "serve Go's profiles at /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060 (off by default)")
 	return cmd
@@ -130,6 +140,10 @@ func serveRun(ctx context.Context, e *env, o *serveOptions) error {
 	queue, err := o.admission()
 	if err != nil {
 		return err
+	}
+	proxies, err := ratelimit.ParseProxies(o.proxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
 
 	if o.pprof != "" {
@@ -193,7 +207,7 @@ func serveRun(ctx context.Context, e *env, o *serveOptions) error {
 		<-workerDone
 	}()
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           proxies.Wrap(handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
