@@ -45,6 +45,8 @@ type GlobalFlags struct {
 	Profile string
 	NoColor bool
 	Debug   bool
+	// InsecureHTTP lets a token go to a plain-http host on another machine.
+	InsecureHTTP bool
 	// Output, JQ and Yes are accepted everywhere; commands that print data or
 	// ask for confirmation declare their own copies (AddOutputFlags, AddYesFlag).
 	Output string

@@ -4,7 +4,9 @@
 package factory
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"sync"
 	"time"
@@ -77,6 +79,9 @@ func clientFunc(f *cmdutil.Factory) func() (*client.Client, error) {
 // the stored sign-in for the host (and profile), refreshed as needed; with
 // neither it returns an AuthError (exit 4).
 func NewClient(f *cmdutil.Factory, cfg *config.Config) (*client.Client, error) {
+	if err := checkTransport(cfg, f.Globals.InsecureHTTP); err != nil {
+		return nil, err
+	}
 	hc := &http.Client{Timeout: 60 * time.Second}
 	token := cfg.Token
 	if token == "" {
@@ -92,6 +97,21 @@ func NewClient(f *cmdutil.Factory, cfg *config.Config) (*client.Client, error) {
 		c.Debug = f.IOStreams.ErrOut
 	}
 	return c, nil
+}
+
+// checkTransport refuses to send a token in clear across a network: a
+// plain-http host that is not this machine, unless --insecure-http says
+// the network is trusted. Checked before any token is read.
+func checkTransport(cfg *config.Config, insecure bool) error {
+	u, err := url.Parse(cfg.Host)
+	if err != nil || u.Scheme != "http" || insecure || shared.IsLoopbackHost(u.Hostname()) {
+		return nil
+	}
+	host := cfg.Host
+	if cfg.HostSource != "" {
+		host += " (from " + cfg.HostSource + ")"
+	}
+	return fmt.Errorf("%s is plain http on another machine: your token would cross the network in clear; use its https address, or add --insecure-http if the network is trusted", host)
 }
 
 func loadSession(f *cmdutil.Factory, cfg *config.Config) (*shared.Session, error) {

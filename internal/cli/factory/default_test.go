@@ -15,13 +15,44 @@ import (
 
 func TestNewClient_MissingTokenIsExit4(t *testing.T) {
 	f := &cmdutil.Factory{AppVersion: "1.0.0", Globals: &cmdutil.GlobalFlags{}}
-	_, err := NewClient(f, &config.Config{Host: "http://ws.example:8080"})
+	_, err := NewClient(f, &config.Config{Host: "https://ws.example:8080"})
 	if cmdutil.ExitCode(err) != cmdutil.ExitAuth {
 		t.Fatalf("err %v", err)
 	}
-	for _, want := range []string{"http://ws.example:8080", "WSCTL_TOKEN", "wsctl auth login"} {
+	for _, want := range []string{"https://ws.example:8080", "WSCTL_TOKEN", "wsctl auth login"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q lacks %q", err, want)
+		}
+	}
+}
+
+// Finding 10 of the security review (issue 12): wsctl sent API tokens over
+// plain http to any host. A plain-http host on another machine is refused
+// before a client (and so a request) exists, unless --insecure-http; this
+// machine and https are not.
+func TestNewClient_PlainHTTPToAnotherMachineIsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		host     string
+		insecure bool
+		refused  bool
+	}{
+		{"http://ws.example:8080", false, true},
+		{"http://10.0.0.5", false, true},
+		{"http://ws.example:8080", true, false},
+		{"https://ws.example", false, false},
+		{"http://127.0.0.1:8080", false, false},
+		{"http://localhost:8080", false, false},
+		{"http://[::1]:8080", false, false},
+	} {
+		f := &cmdutil.Factory{AppVersion: "1.0.0", Globals: &cmdutil.GlobalFlags{InsecureHTTP: tc.insecure}}
+		c, err := NewClient(f, &config.Config{Host: tc.host, HostSource: "--host", Token: "wsp_secret"})
+		switch {
+		case tc.refused && (err == nil || c != nil):
+			t.Errorf("%s (insecure %v): a client was made, want a refusal", tc.host, tc.insecure)
+		case tc.refused && (!strings.Contains(err.Error(), "--insecure-http") || !strings.Contains(err.Error(), "https") || strings.Contains(err.Error(), "wsp_secret")):
+			t.Errorf("%s: %q does not say what to do (or shows the token)", tc.host, err)
+		case !tc.refused && err != nil:
+			t.Errorf("%s (insecure %v): %v", tc.host, tc.insecure, err)
 		}
 	}
 }

@@ -104,7 +104,7 @@ func TestNewClient_EndedSignIn_IsExit4WithWhatToDo(t *testing.T) {
 
 func TestNewClient_NoKeyring_SaysWhy(t *testing.T) {
 	f, _ := factoryFor(t, authstoretest.NoKeyring(t), false)
-	_, err := NewClient(f, &config.Config{Host: "http://ws.example:8080"})
+	_, err := NewClient(f, &config.Config{Host: "https://ws.example:8080"})
 	if cmdutil.ExitCode(err) != cmdutil.ExitAuth || !strings.Contains(err.Error(), "DBUS_SESSION_BUS_ADDRESS") || !strings.Contains(err.Error(), "--insecure-storage") {
 		t.Errorf("err %v", err)
 	}

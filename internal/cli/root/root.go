@@ -117,6 +117,7 @@ func newRoot(f *cmdutil.Factory) *cobra.Command {
 	pf.BoolVarP(&g.Yes, "yes", "y", false, "do not ask for confirmation")
 	pf.BoolVar(&g.NoColor, "no-color", false, "no color in output (also: NO_COLOR)")
 	pf.BoolVar(&g.Debug, "debug", false, "log HTTP requests to stderr (tokens redacted)")
+	pf.BoolVar(&g.InsecureHTTP, "insecure-http", false, "send the token to a plain-http host on another machine (refused otherwise)")
 
 	cmd.AddGroup(
 		&cobra.Group{ID: "auth", Title: "Sign-in commands:"},

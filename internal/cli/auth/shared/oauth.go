@@ -87,7 +87,7 @@ func (m *Metadata) checkOrigin(host string) error {
 	if err != nil {
 		return err
 	}
-	if want.Scheme != "https" && !isLoopbackHost(want.Hostname()) {
+	if want.Scheme != "https" && !IsLoopbackHost(want.Hostname()) {
 		return fmt.Errorf("%s is plain http on another machine: signing in would send your tokens in clear; use its https address", host)
 	}
 	if strings.TrimRight(m.Issuer, "/") != want.Scheme+"://"+want.Host {
@@ -105,7 +105,9 @@ func (m *Metadata) checkOrigin(host string) error {
 	return nil
 }
 
-func isLoopbackHost(h string) bool {
+// IsLoopbackHost is whether h is this machine: a token sent there over
+// plain http does not cross a network.
+func IsLoopbackHost(h string) bool {
 	if h == "localhost" {
 		return true
 	}
