@@ -15,6 +15,16 @@ func CreateCSV(path string, header []string) (*CSVFile, error) {
 	return &CSVFile{c: c}, nil
 }
 
+// CreateReportCSV is CreateCSV for a report, a file people open in a
+// spreadsheet: cells that would run as formulas are quoted.
+func CreateReportCSV(path string, header []string) (*CSVFile, error) {
+	c, err := createReportCSV(path, header)
+	if err != nil {
+		return nil, err
+	}
+	return &CSVFile{c: c}, nil
+}
+
 // Write adds a row.
 func (f *CSVFile) Write(row []string) error { return f.c.write(row) }
 

@@ -31,3 +31,37 @@ func TestCSVFile_HeaderThenQuotedRows(t *testing.T) {
 		t.Errorf("a CSVFile without a path: %v", err)
 	}
 }
+
+// Finding 7 (issue 12): a report, which people open in a spreadsheet, has
+// formula-like cells quoted; a --failed file, which wsctl reads back as
+// input, keeps the admin's rows exactly.
+func TestReportQuotesFormulas_FailedFileKeepsRows(t *testing.T) {
+	dir := t.TempDir()
+	row := []string{"3", "=cmd|' /C calc'!A0", "-x"}
+	for _, tc := range []struct {
+		create func(string, []string) (*CSVFile, error)
+		want   string
+	}{
+		{CreateReportCSV, "h\n3,'=cmd|' /C calc'!A0,'-x\n"},
+		{CreateCSV, "h\n3,=cmd|' /C calc'!A0,-x\n"},
+	} {
+		path := filepath.Join(dir, "out.csv")
+		f, err := tc.create(path, []string{"h"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Write(row); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != tc.want {
+			t.Errorf("file %q, want %q", got, tc.want)
+		}
+	}
+}

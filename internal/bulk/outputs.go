@@ -48,7 +48,7 @@ func openOutputs(o *Options, verb about, f *File) (*Outputs, error) {
 	out := &Outputs{o: o, verb: verb, file: f, held: map[int]heldOutcome{}, started: time.Now()}
 	out.stats.statuses = verb.statuses
 	var err error
-	if out.report, err = createCSV(o.Report, []string{"line", "email", "status", "error"}); err != nil {
+	if out.report, err = createReportCSV(o.Report, []string{"line", "email", "status", "error"}); err != nil {
 		return nil, fmt.Errorf("create report: %w", err)
 	}
 	if out.failed, err = createCSV(o.Failed, f.Header); err != nil {
@@ -202,6 +202,19 @@ func (out *Outputs) close() (*stats, error) {
 type csvFile struct {
 	f *os.File
 	w *csv.Writer
+	// cells prepares a row's cells: a report, which people open in a
+	// spreadsheet, has formula-like cells quoted; a --failed file, which
+	// wsctl reads back, keeps them as they were.
+	cells func([]string) []string
+}
+
+// createReportCSV is createCSV for a file people read: a report.
+func createReportCSV(path string, header []string) (*csvFile, error) {
+	c, err := createCSV(path, header)
+	if c != nil {
+		c.cells = cmdutil.SpreadsheetSafe
+	}
+	return c, err
 }
 
 // createCSV creates path with header as its first row; nil for no path.
@@ -213,7 +226,7 @@ func createCSV(path string, header []string) (*csvFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &csvFile{f: f, w: csv.NewWriter(f)}
+	c := &csvFile{f: f, w: csv.NewWriter(f), cells: func(rec []string) []string { return rec }}
 	return c, c.write(header)
 }
 
@@ -221,7 +234,7 @@ func (c *csvFile) write(rec []string) error {
 	if c == nil {
 		return nil
 	}
-	return c.w.Write(rec)
+	return c.w.Write(c.cells(rec))
 }
 
 func (c *csvFile) flush() error {

@@ -225,7 +225,7 @@ func (p *ListPrinter[T]) Add(items ...T) error {
 			if err := p.csvHeader(); err != nil {
 				return err
 			}
-			if err := p.csvw.Write(p.view.Row(p.cells, item)); err != nil {
+			if err := p.csvw.Write(SpreadsheetSafe(p.view.Row(p.cells, item))); err != nil {
 				return err
 			}
 		case p.ios.IsStdoutTTY():
@@ -317,7 +317,7 @@ func PrintItem[T any](ios *iostreams.IOStreams, o OutputOptions, view View[T], i
 	case o.Format == FormatCSV:
 		w := csv.NewWriter(out)
 		_ = w.Write(csvHeader(view.Columns))
-		_ = w.Write(view.Row(cells, item))
+		_ = w.Write(SpreadsheetSafe(view.Row(cells, item)))
 		w.Flush()
 		return w.Error()
 	case view.Detail == nil:

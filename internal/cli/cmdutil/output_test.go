@@ -262,3 +262,22 @@ func TestWriteColumns_LaysOutAsTablewriterDid(t *testing.T) {
 		t.Errorf("got\n%q\nwant\n%q", out.String(), want)
 	}
 }
+
+// Finding 7 (issue 12): a name someone else chose reaches an admin's
+// spreadsheet through -o csv, as a list and as one item, never as a formula.
+func TestCSV_FormulaCellsAreQuoted(t *testing.T) {
+	evil := thing{ID: "2", Name: "=HYPERLINK(\"http://evil.example\";\"x\")", Tags: []string{"@a"}, At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	for name, print := range map[string]func(ios *iostreams.IOStreams, o OutputOptions) error{
+		"list": func(ios *iostreams.IOStreams, o OutputOptions) error { return PrintList(ios, o, thingView, []thing{evil}) },
+		"item": func(ios *iostreams.IOStreams, o OutputOptions) error { return PrintItem(ios, o, thingView, evil) },
+	} {
+		ios, _, out, _ := iostreams.Test()
+		if err := print(ios, parseOutput(t, "-o", "csv")); err != nil {
+			t.Fatal(err)
+		}
+		row := strings.Split(strings.TrimSpace(out.String()), "\n")[1]
+		if !strings.HasPrefix(row, `2,"'=HYPERLINK(""http://evil.example"";""x"")",'@a,`) {
+			t.Errorf("%s: row %q, want the formula cells quoted with '", name, row)
+		}
+	}
+}

@@ -16,7 +16,7 @@ func writeReport(path string, res Result) error {
 	if path == "" {
 		return nil
 	}
-	f, err := bulk.CreateCSV(path, []string{"line", "email", "action", "reason"})
+	f, err := bulk.CreateReportCSV(path, []string{"line", "email", "action", "reason"})
 	if err != nil {
 		return fmt.Errorf("create --report file: %w", err)
 	}
