@@ -268,7 +268,9 @@ func TestWriteColumns_LaysOutAsTablewriterDid(t *testing.T) {
 func TestCSV_FormulaCellsAreQuoted(t *testing.T) {
 	evil := thing{ID: "2", Name: "=HYPERLINK(\"http://evil.example\";\"x\")", Tags: []string{"@a"}, At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	for name, print := range map[string]func(ios *iostreams.IOStreams, o OutputOptions) error{
-		"list": func(ios *iostreams.IOStreams, o OutputOptions) error { return PrintList(ios, o, thingView, []thing{evil}) },
+		"list": func(ios *iostreams.IOStreams, o OutputOptions) error {
+			return PrintList(ios, o, thingView, []thing{evil})
+		},
 		"item": func(ios *iostreams.IOStreams, o OutputOptions) error { return PrintItem(ios, o, thingView, evil) },
 	} {
 		ios, _, out, _ := iostreams.Test()
