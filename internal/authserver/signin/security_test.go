@@ -268,3 +268,23 @@ func TestDevice_EnterCodeSignInConsent_ThenReturnToTerminal(t *testing.T) {
 		t.Fatalf("poll after deny: %v", got)
 	}
 }
+
+// Finding 9 of the security review (issue 12): /login/upstream/SLUG told
+// an org that exists (named, without single sign-on) from one that does
+// not. Both now get the same answer, word for word but the slug asked.
+func TestAttack_UpstreamPageDoesNotTellWhichOrgsExist(t *testing.T) {
+	e := newEnv(t) // its org, acme, has no identity provider
+	b := e.newBrowser()
+	exists := b.get("/login/upstream/" + e.org.Slug)
+	missing := b.get("/login/upstream/zz-no-such-org")
+	if exists.status != http.StatusNotFound || missing.status != exists.status {
+		t.Fatalf("statuses %d and %d, want 404 for both", exists.status, missing.status)
+	}
+	same := strings.ReplaceAll(missing.body, "zz-no-such-org", e.org.Slug)
+	if same != exists.body {
+		t.Errorf("the pages differ:\nexisting org:\n%s\nunknown org:\n%s", exists.body, missing.body)
+	}
+	if strings.Contains(exists.body, e.org.Name) {
+		t.Errorf("the page names the org %q", e.org.Name)
+	}
+}

@@ -53,20 +53,16 @@ func (h *Handler) upstreamStart(w http.ResponseWriter, r *http.Request) {
 	n := nextOf(r)
 	invite := r.URL.Query().Get("invite")
 	org, err := h.accounts.OrgBySlug(ctx, r.PathValue("org"))
-	if isNotFound(err) {
-		h.message(w, r, http.StatusNotFound, "Unknown organization",
-			[]string{"There is no organization " + quoteText(r.PathValue("org")) + ". Check its short name with your admin."},
-			&link{Text: "Back to sign-in", URL: "/login" + n.query()})
-		return
+	var idp workspace.IdentityProvider
+	if err == nil {
+		idp, err = h.accounts.IdentityProvider(ctx, org.ID)
 	}
-	if err != nil {
-		h.failed(w, r, err)
-		return
-	}
-	idp, err := h.accounts.IdentityProvider(ctx, org.ID)
 	if isNotFound(err) {
-		h.message(w, r, http.StatusNotFound, "No identity provider",
-			[]string{org.Name + " has no identity provider set up. Sign in with your email and password."},
+		// An org without single sign-on answers as one that does not
+		// exist, word for word, so that the page tells nobody which short
+		// names are taken.
+		h.message(w, r, http.StatusNotFound, "No single sign-on",
+			[]string{"There is no single sign-on for " + quoteText(r.PathValue("org")) + ". Check the organization's short name with your admin, or sign in with your email and password."},
 			&link{Text: "Back to sign-in", URL: "/login" + n.query()})
 		return
 	}
