@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -24,10 +25,34 @@ type Accounts struct {
 
 	dummyOnce sync.Once
 	dummy     string // a hash to verify against when there is no account, so both cost the same
+
+	// hashing holds a place per password hash being computed: each takes
+	// the memory of its parameters (19 MiB by default) and a core, so
+	// that many at once is what the server can afford (see argon).
+	hashing chan struct{}
 }
+
+// HashBusyError: every place for a password hash is taken and none came
+// free in time; the person may try again after RetryAfter.
+type HashBusyError struct{ RetryAfter time.Duration }
+
+func (e *HashBusyError) Error() string {
+	return "too many sign-ins at once: try again in a moment"
+}
+func (e *HashBusyError) Code() string { return "rate_limited" }
+
+// hashWait is how long a password hash waits for a place before it is
+// refused: a few hashes' time, so that a busy moment is not a refusal.
+const hashWait = time.Second
 
 // AccountsOption configures Accounts.
 type AccountsOption func(*Accounts)
+
+// WithConcurrentHashes bounds the password hashes computed at once (by
+// default, one per CPU).
+func WithConcurrentHashes(n int) AccountsOption {
+	return func(a *Accounts) { a.hashing = make(chan struct{}, max(n, 1)) }
+}
 
 // WithPasswordParams sets the argon2id cost of new password hashes (tests
 // use a cheap one); hashes made with other parameters still verify.
@@ -37,11 +62,30 @@ func WithPasswordParams(p PasswordParams) AccountsOption {
 
 // NewAccounts returns the sign-in rules over svc's store and clock.
 func NewAccounts(svc *Service, opts ...AccountsOption) *Accounts {
-	a := &Accounts{svc: svc, params: DefaultPasswordParams}
+	a := &Accounts{svc: svc, params: DefaultPasswordParams, hashing: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	for _, o := range opts {
 		o(a)
 	}
 	return a
+}
+
+// argon runs fn, a password hash or check, once a place is free: argon2id
+// takes its memory for each hash, so thirty sign-ins at once took 500 MB
+// where this bound keeps it to a few hashes' worth. Past hashWait it
+// refuses with *HashBusyError (429 with Retry-After to the person).
+func (a *Accounts) argon(ctx context.Context, fn func()) error {
+	t := time.NewTimer(hashWait)
+	defer t.Stop()
+	select {
+	case a.hashing <- struct{}{}:
+	case <-t.C:
+		return &HashBusyError{RetryAfter: time.Second}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-a.hashing }()
+	fn()
+	return nil
 }
 
 // Credentials are a user's local sign-in secrets. PasswordHash is "" for a
@@ -112,11 +156,12 @@ const argonKeyLen = 32
 
 // HashPassword checks the password policy and returns an argon2id hash in
 // the PHC string format ($argon2id$v=19$m=…,t=…,p=…$salt$hash).
-func (a *Accounts) HashPassword(password string) (string, error) {
+func (a *Accounts) HashPassword(ctx context.Context, password string) (hash string, err error) {
 	if err := checkPassword(password); err != nil {
 		return "", err
 	}
-	return hashPassword(password, a.params), nil
+	err = a.argon(ctx, func() { hash = hashPassword(password, a.params) })
+	return hash, err
 }
 
 func checkPassword(password string) error {
@@ -198,7 +243,10 @@ func (a *Accounts) CheckPassword(ctx context.Context, orgSlug, email, password s
 		return checkLocalAccounts(ctx, tx, org.ID)
 	})
 	if isNotFound(err) {
-		verifyPassword(a.dummyHash(), password) // the same cost as a real account
+		// The same cost as a real account.
+		if err := a.argon(ctx, func() { verifyPassword(a.dummyHash(), password) }); err != nil {
+			return User{}, err
+		}
 		return User{}, ErrBadCredentials
 	}
 	if err != nil {
@@ -225,7 +273,11 @@ func (a *Accounts) CheckPassword(ctx context.Context, orgSlug, email, password s
 	if hash == "" {
 		hash = a.dummyHash()
 	}
-	if !verifyPassword(hash, password) || cred.PasswordHash == "" {
+	var ok bool
+	if err := a.argon(ctx, func() { ok = verifyPassword(hash, password) }); err != nil {
+		return User{}, err
+	}
+	if !ok || cred.PasswordHash == "" {
 		if attempts >= MaxFailedSignIns {
 			return User{}, a.lock(ctx, org.ID, email)
 		}
@@ -318,7 +370,7 @@ func recordFailure(ctx context.Context, tx Tx, orgID, email string, now time.Tim
 // SetPassword sets a user's local password: the operator for anyone
 // (workspaced user set-password), a user for themself. It ends a lockout.
 func (a *Accounts) SetPassword(ctx context.Context, p Principal, ref, password string) (out User, err error) {
-	hash, err := a.HashPassword(password)
+	hash, err := a.HashPassword(ctx, password)
 	if err != nil {
 		return out, err
 	}

@@ -120,14 +120,14 @@ func (e *accountsEnv) enroll(t *testing.T) string {
 
 func TestPassword_Argon2idHashRecordsItsParameters(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *accountsEnv) {
-		hash, err := e.acc.HashPassword("a long enough passphrase")
+		hash, err := e.acc.HashPassword(e.ctx, "a long enough passphrase")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !strings.HasPrefix(hash, "$argon2id$v=19$m=1024,t=1,p=1$") {
 			t.Fatalf("hash %q does not record argon2id and its parameters", hash)
 		}
-		if _, err := e.acc.HashPassword("short"); err == nil || workspace.CodeOf(err) != "invalid_field" {
+		if _, err := e.acc.HashPassword(e.ctx, "short"); err == nil || workspace.CodeOf(err) != "invalid_field" {
 			t.Fatalf("a short password: err %v, want a field error", err)
 		}
 		// A hash made with other (the default) parameters still verifies.

@@ -160,7 +160,11 @@ func requestID(r *http.Request) string { return r.Header.Get("X-Request-ID") }
 func (h *Handler) failed(w http.ResponseWriter, r *http.Request, err error) {
 	var locked *workspace.SignInLockedError
 	var refused *workspace.UpstreamRefusedError
+	var busy *workspace.HashBusyError
 	switch {
+	case errors.As(err, &busy):
+		w.Header().Set("Retry-After", fmt.Sprint(max(int(busy.RetryAfter.Seconds()), 1)))
+		h.message(w, r, http.StatusTooManyRequests, "Too many sign-ins at once", []string{capitalize(err.Error()) + "."}, nil)
 	case errors.As(err, &locked):
 		w.Header().Set("Retry-After", fmt.Sprint(max(int(time.Until(locked.Until).Seconds())+1, 1)))
 		h.message(w, r, http.StatusTooManyRequests, "Sign-in locked", []string{capitalize(err.Error()) + "."}, nil)

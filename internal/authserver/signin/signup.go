@@ -74,7 +74,11 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 	} else {
 		name = n
 	}
-	hash, err := h.accounts.HashPassword(password)
+	hash, err := h.accounts.HashPassword(r.Context(), password)
+	if busy := (*workspace.HashBusyError)(nil); errors.As(err, &busy) {
+		h.failed(w, r, err)
+		return
+	}
 	switch {
 	case err != nil:
 		errs["password"] = fieldMessage(err)
