@@ -46,7 +46,7 @@ func auditJSON(e workspace.AuditEvent) schema.AuditEvent {
 
 func tokenJSON(t workspace.APIToken) schema.Token {
 	return schema.Token{ID: t.ID, Name: t.Name, Scopes: scopeNames(t.Scopes), UserEmail: t.UserEmail,
-		CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt}
+		CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt, ExpiresAt: t.ExpiresAt}
 }
 
 // etag is a user's version as an HTTP entity tag (R8).

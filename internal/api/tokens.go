@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
 	"github.com/wsctl/wsctl/internal/workspace"
@@ -28,7 +29,8 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request, p workspace
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
-	out, err := s.svc.CreateToken(r.Context(), p, in.Name, in.Scopes, key)
+	out, err := s.svc.CreateToken(r.Context(), p, workspace.TokenInput{Name: in.Name, Scopes: in.Scopes,
+		ExpiresIn: time.Duration(in.ExpiresIn) * time.Second}, key)
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func (e *env) newOrg(slug string) org {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	tok, err := e.svc.CreateToken(e.ctx, admin, "okta", []string{"scim"}, "")
+	tok, err := e.svc.CreateToken(e.ctx, admin, workspace.TokenInput{Name: "okta", Scopes: []string{"scim"}}, "")
 	if err != nil {
 		e.t.Fatalf("an admin creates a scim token: %v", err)
 	}

@@ -94,7 +94,7 @@ func TestDeactivate_ReleasesLicenses_EndsTokens_KeepsLastAdmin_R9(t *testing.T) 
 		// A scim token alone cannot make an admin (R13: an admin holds
 		// every API scope); one that also holds them all can.
 		e.do("POST", "/scim/v2/Users", o.scim, benIn).scimError(t, http.StatusForbidden, "")
-		full, err := e.svc.CreateToken(e.ctx, o.admin, "okta with admins", append([]string{"scim"}, scopeNames(workspace.APIScopes)...), "")
+		full, err := e.svc.CreateToken(e.ctx, o.admin, workspace.TokenInput{Name: "okta with admins", Scopes: append([]string{"scim"}, scopeNames(workspace.APIScopes)...)}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -196,7 +196,7 @@ func TestOtherOrgsIDs404_TokensWithoutScim403_NoTokens401_R13(t *testing.T) {
 		}
 		e.do("GET", "/scim/v2/Users", mgr, nil).scimError(t, http.StatusForbidden, "")
 		if _, err := e.svc.CreateToken(e.ctx, workspace.Principal{OrgID: acme.id, Roles: []workspace.Role{workspace.RoleAdmin},
-			Scopes: []workspace.Scope{workspace.ScopeUsersRead}}, "x", []string{"scim"}, ""); workspace.CodeOf(err) != "forbidden" {
+			Scopes: []workspace.Scope{workspace.ScopeUsersRead}}, workspace.TokenInput{Name: "x", Scopes: []string{"scim"}}, ""); workspace.CodeOf(err) != "forbidden" {
 			t.Errorf("an admin token without users:write made a scim token: %v", err)
 		}
 	})

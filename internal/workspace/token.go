@@ -79,7 +79,11 @@ type APIToken struct {
 	CreatedAt      time.Time
 	LastUsedAt     *time.Time
 	RevokedAt      *time.Time
+	ExpiresAt      *time.Time // nil: does not expire
 }
+
+// ExpiredAt is whether the token has expired by now.
+func (t APIToken) ExpiredAt(now time.Time) bool { return t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) }
 
 // tokenPrefix marks workspaced API tokens so secret scanners can find leaked ones.
 const tokenPrefix = "wsp_"

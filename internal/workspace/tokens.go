@@ -21,18 +21,32 @@ type NewTokenOutcome struct {
 	Replayed bool
 }
 
+// TokenInput is what a new API token is: its name, its scopes (no wider
+// than its maker's, R13) and how long it lives (0: until revoked).
+type TokenInput struct {
+	Name      string
+	Scopes    []string
+	ExpiresIn time.Duration
+}
+
+// MaxTokenLifetime bounds --expires-in: five years.
+const MaxTokenLifetime = 5 * 366 * 24 * time.Hour
+
 // CreateToken makes an API token for the caller, with scopes no wider than
 // the caller's own (R13). A repeated idempotency key with the same name and
 // scopes returns the first token, without its secret.
-func (s *Service) CreateToken(ctx context.Context, p Principal, name string, scopeNames []string, key string) (out NewTokenOutcome, err error) {
+func (s *Service) CreateToken(ctx context.Context, p Principal, in TokenInput, key string) (out NewTokenOutcome, err error) {
 	if err := p.requireAdmin(ScopeUsersWrite); err != nil {
 		return out, err
 	}
-	name = strings.TrimSpace(name)
+	name := strings.TrimSpace(in.Name)
 	if name == "" {
 		return out, &ValidationError{Field: "name", Reason: "is required (say what the token is for, e.g. \"ci license audit\")"}
 	}
-	scopes, err := ParseScopes(scopeNames)
+	if in.ExpiresIn < 0 || (in.ExpiresIn > 0 && in.ExpiresIn < time.Minute) || in.ExpiresIn > MaxTokenLifetime {
+		return out, &ValidationError{Field: "expires_in", Reason: "is between a minute and five years (or nothing, for a token that lives until it is revoked)"}
+	}
+	scopes, err := ParseScopes(in.Scopes)
 	if err != nil {
 		return out, err
 	}
@@ -61,12 +75,17 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, name string, sco
 			return err
 		}
 		tok, secret := s.newToken(p.OrgID, u, name, scopes, key, now)
+		after := map[string]any{"name": name, "scopes": scopes, "user": u.Email}
+		if in.ExpiresIn > 0 {
+			expires := now.Add(in.ExpiresIn)
+			tok.ExpiresAt = &expires
+			after["expires_at"] = expires
+		}
 		if err := tx.InsertToken(ctx, tok); err != nil {
 			return err
 		}
 		out = NewTokenOutcome{Token: tok, Secret: secret}
-		c.record("token.created", tok.ID, nil,
-			map[string]any{"name": name, "scopes": scopes, "user": u.Email})
+		c.record("token.created", tok.ID, nil, after)
 		return nil
 	})
 	return out, err
@@ -142,7 +161,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (p Principal,
 		tok, u, err = tx.TokenHolder(ctx, HashSecret(secret))
 		return err
 	})
-	if isNotFound(err) || (err == nil && (tok.RevokedAt != nil || u.CanSignIn() != nil)) {
+	if isNotFound(err) || (err == nil && (tok.RevokedAt != nil || tok.ExpiredAt(s.clock()) || u.CanSignIn() != nil)) {
 		return p, ErrUnauthenticated
 	}
 	if err != nil {

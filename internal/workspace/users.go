@@ -386,7 +386,9 @@ func (c *change) resetMFA(ctx context.Context, ref string) (out Changed[User], e
 	if err != nil {
 		return out, err
 	}
-	// API tokens are not sessions and stay; sessions and OAuth tokens go.
+	// Sessions, OAuth tokens and API tokens all go: whoever reset the MFA
+	// suspects the account, and a token made from it would outlive the
+	// reset (security finding 11 of issue 12).
 	after := before
 	after.MFAEnrolled = false
 	if out.Value, err = c.saveUser(ctx, "user.mfa_reset", before, after); err != nil {
@@ -394,6 +396,9 @@ func (c *change) resetMFA(ctx context.Context, ref string) (out Changed[User], e
 	}
 	// The secret goes too, so the next sign-in enrolls a new one.
 	if err := c.tx.DeleteTOTP(ctx, c.p.OrgID, before.ID); err != nil {
+		return out, err
+	}
+	if err := c.tx.RevokeUserTokens(ctx, c.p.OrgID, before.ID, c.now); err != nil {
 		return out, err
 	}
 	return out, c.tx.RevokeUserSessions(ctx, c.p.OrgID, before.ID, c.now)

@@ -91,6 +91,7 @@ type Token struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
+	ExpiresAt  *time.Time `json:"expires_at"` // null: until revoked
 }
 
 // TokenCreated is the answer to creating a token: the only time the secret is shown.
@@ -205,6 +206,8 @@ type ActivateRequest struct {
 type TokenRequest struct {
 	Name   string   `json:"name"`
 	Scopes []string `json:"scopes"`
+	// ExpiresIn is the token's lifetime in seconds; 0 or absent, until revoked.
+	ExpiresIn int64 `json:"expires_in,omitempty"`
 }
 
 // Problem is an RFC 9457 problem document. Code is stable and machine-readable.

@@ -9,14 +9,14 @@ import (
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
-const tokenColumns = `t.id, t.org_id, t.user_id, u.email, t.name, t.scopes, t.hash, t.idempotency_key, t.created_at, t.last_used_at, t.revoked_at`
+const tokenColumns = `t.id, t.org_id, t.user_id, u.email, t.name, t.scopes, t.hash, t.idempotency_key, t.created_at, t.last_used_at, t.revoked_at, t.expires_at`
 const tokenFrom = ` FROM api_tokens t JOIN users u ON u.id = t.user_id `
 
 func (t *tx) InsertToken(ctx context.Context, tok workspace.APIToken) error {
-	_, err := t.exec(ctx, `INSERT INTO api_tokens (id, org_id, user_id, name, scopes, hash, idempotency_key, created_at, last_used_at, revoked_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO api_tokens (id, org_id, user_id, name, scopes, hash, idempotency_key, created_at, last_used_at, revoked_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		tok.ID, tok.OrgID, tok.UserID, tok.Name, joinList(tok.Scopes), tok.Hash, nullable(tok.IdempotencyKey),
-		ts(tok.CreatedAt), tsPtr(tok.LastUsedAt), tsPtr(tok.RevokedAt))
+		ts(tok.CreatedAt), tsPtr(tok.LastUsedAt), tsPtr(tok.RevokedAt), tsPtr(tok.ExpiresAt))
 	return err
 }
 
@@ -25,10 +25,11 @@ type tokenRow struct {
 	tok                workspace.APIToken
 	scopes, created    string
 	key, used, revoked sql.NullString
+	expires            sql.NullString
 }
 
 func (r *tokenRow) dests() []any {
-	return []any{&r.tok.ID, &r.tok.OrgID, &r.tok.UserID, &r.tok.UserEmail, &r.tok.Name, &r.scopes, &r.tok.Hash, &r.key, &r.created, &r.used, &r.revoked}
+	return []any{&r.tok.ID, &r.tok.OrgID, &r.tok.UserID, &r.tok.UserEmail, &r.tok.Name, &r.scopes, &r.tok.Hash, &r.key, &r.created, &r.used, &r.revoked, &r.expires}
 }
 
 func (r *tokenRow) token() (workspace.APIToken, error) {
@@ -42,7 +43,10 @@ func (r *tokenRow) token() (workspace.APIToken, error) {
 	if tok.LastUsedAt, err = parseTimePtr(r.used); err != nil {
 		return tok, err
 	}
-	tok.RevokedAt, err = parseTimePtr(r.revoked)
+	if tok.RevokedAt, err = parseTimePtr(r.revoked); err != nil {
+		return tok, err
+	}
+	tok.ExpiresAt, err = parseTimePtr(r.expires)
 	return tok, err
 }
 

@@ -26,6 +26,8 @@ func userTests() []test {
 		test{"Activate_NeedsLicense_ObeysR4_R10", testActivate},
 		test{"ListUsers_ActiveByDefault_Filters_Pages_R11", testListUsers},
 		test{"ResetMFA_ClearsEnrollment_R12", testResetMFA},
+		test{"ResetMFA_EndsAPITokens_R12", testResetMFAEndsTokens},
+		test{"Tokens_ExpireWhenAsked_R13", testTokenExpiry},
 		test{"Authorization_AdminsOnly_OrgBound_Scoped_R13", testAuthorization},
 		test{"Audit_OneEventPerChange_NoneOnFailure_R14", testAudit},
 		test{"Store_RollsBackOnError", testRollback},
@@ -307,6 +309,58 @@ func testResetMFA(t *testing.T, e *env) {
 	wantCode(t, err, "forbidden")
 }
 
+// Security finding 11 (issue 12): an MFA reset left the user's API tokens
+// working, although whoever asked for the reset suspects the account.
+func testResetMFAEndsTokens(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	e.addUser(o, "bob@acme.example", []string{"admin"}, "flow")
+	_, secret, err := e.svc.IssueToken(e.ctx, workspace.Operator(o.ID), "bob@acme.example", "bob's", []string{"users:read"})
+	wantNoErr(t, err, "issue")
+	_, other, err := e.svc.IssueToken(e.ctx, workspace.Operator(o.ID), "ada@acme.example", "ada's", []string{"users:read"})
+	wantNoErr(t, err, "issue ada's")
+	_, err = e.svc.Authenticate(e.ctx, secret)
+	wantNoErr(t, err, "bob's token before the reset")
+	_, err = e.svc.ResetMFA(e.ctx, o.admin, "bob@acme.example")
+	wantNoErr(t, err, "reset")
+	_, err = e.svc.Authenticate(e.ctx, secret)
+	wantCode(t, err, "unauthenticated")
+	_, err = e.svc.Authenticate(e.ctx, other)
+	wantNoErr(t, err, "another user's token after the reset")
+}
+
+// Security finding 11 (issue 12): API tokens never expired. One made with
+// a lifetime works until then and not a moment after; one made without
+// works until revoked; a lifetime out of bounds is refused.
+func testTokenExpiry(t *testing.T, e *env) {
+	o := e.invitingOrg("acme")
+	made, err := e.svc.CreateToken(e.ctx, o.admin, workspace.TokenInput{Name: "ci", Scopes: []string{"licenses:read"}, ExpiresIn: 90 * 24 * time.Hour}, "")
+	wantNoErr(t, err, "create expiring")
+	forever, err := e.svc.CreateToken(e.ctx, o.admin, workspace.TokenInput{Name: "forever", Scopes: []string{"licenses:read"}}, "")
+	wantNoErr(t, err, "create lasting")
+	if want := e.now.Add(90 * 24 * time.Hour); made.Token.ExpiresAt == nil || !made.Token.ExpiresAt.Equal(want) || forever.Token.ExpiresAt != nil {
+		t.Fatalf("expiries %v and %v, want %v and none", made.Token.ExpiresAt, forever.Token.ExpiresAt, want)
+	}
+	list, err := e.svc.ListTokens(e.ctx, o.admin)
+	wantNoErr(t, err, "list")
+	for _, tok := range list {
+		if tok.ID == made.Token.ID && (tok.ExpiresAt == nil || !tok.ExpiresAt.Equal(*made.Token.ExpiresAt)) {
+			t.Errorf("the stored expiry %v, want %v", tok.ExpiresAt, made.Token.ExpiresAt)
+		}
+	}
+	e.now = e.now.Add(90*24*time.Hour - time.Second)
+	_, err = e.svc.Authenticate(e.ctx, made.Secret)
+	wantNoErr(t, err, "a second before its expiry")
+	e.now = e.now.Add(time.Second)
+	_, err = e.svc.Authenticate(e.ctx, made.Secret)
+	wantCode(t, err, "unauthenticated")
+	_, err = e.svc.Authenticate(e.ctx, forever.Secret)
+	wantNoErr(t, err, "a token without expiry")
+	for _, d := range []time.Duration{-time.Hour, time.Second, workspace.MaxTokenLifetime + time.Hour} {
+		_, err := e.svc.CreateToken(e.ctx, o.admin, workspace.TokenInput{Name: "bad", Scopes: []string{"licenses:read"}, ExpiresIn: d}, "")
+		wantCode(t, err, "invalid_field")
+	}
+}
+
 func testAuthorization(t *testing.T, e *env) {
 	o := e.invitingOrg("acme")
 	other := e.invitingOrg("other")
@@ -360,7 +414,7 @@ func testAuthorization(t *testing.T, e *env) {
 	if _, err := e.svc.Pools(e.ctx, ro); err != nil {
 		t.Errorf("licenses:read reads pools: %v", err)
 	}
-	_, err = e.svc.CreateToken(e.ctx, ro, "escalate", []string{"users:write"}, "")
+	_, err = e.svc.CreateToken(e.ctx, ro, workspace.TokenInput{Name: "escalate", Scopes: []string{"users:write"}}, "")
 	wantCode(t, err, "forbidden")
 	_, _, err = e.svc.ListAudit(e.ctx, ro, workspace.AuditFilter{})
 	wantCode(t, err, "forbidden")
@@ -383,7 +437,7 @@ func testAudit(t *testing.T, e *env) {
 	wantNoErr(t, err, "deactivate")
 	_, err = e.svc.Activate(e.ctx, o.admin, bob.ID, []string{"flow"})
 	wantNoErr(t, err, "activate")
-	created, err := e.svc.CreateToken(e.ctx, o.admin, "ci", []string{"licenses:read"}, "")
+	created, err := e.svc.CreateToken(e.ctx, o.admin, workspace.TokenInput{Name: "ci", Scopes: []string{"licenses:read"}}, "")
 	tok := created.Token
 	wantNoErr(t, err, "token")
 	wantNoErr(t, e.svc.RevokeToken(e.ctx, o.admin, tok.ID), "revoke token")
@@ -497,7 +551,7 @@ func testTokenScopes(t *testing.T, e *env) {
 	ro := e.tokenFor(o, o.admin.Email, workspace.ScopeLicensesRead)
 	_, err := e.svc.ListTokens(e.ctx, ro)
 	wantCode(t, err, "forbidden")
-	_, err = e.svc.CreateToken(e.ctx, ro, "ci", []string{"licenses:read"}, "")
+	_, err = e.svc.CreateToken(e.ctx, ro, workspace.TokenInput{Name: "ci", Scopes: []string{"licenses:read"}}, "")
 	wantCode(t, err, "forbidden")
 	wantCode(t, e.svc.RevokeToken(e.ctx, ro, o.admin.TokenID), "forbidden")
 	if _, err := e.svc.Authenticate(e.ctx, o.secret); err != nil {

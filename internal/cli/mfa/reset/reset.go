@@ -48,7 +48,7 @@ func resetVerb() bulk.Verb[schema.UserBatchItem] {
 
 // question asks about one user ("ann@example.com") or the users of a file
 // ("3 users").
-const question = "Reset MFA for %s? Their sessions are revoked and they set MFA up again at their next sign-in"
+const question = "Reset MFA for %s? Their sessions and API tokens are revoked and they set MFA up again at their next sign-in"
 
 // NewCmdReset builds 'mfa reset {USER | --csv FILE}'.
 func NewCmdReset(f *cmdutil.Factory, runF func(*ResetOptions) error) *cobra.Command {
@@ -58,8 +58,9 @@ func NewCmdReset(f *cmdutil.Factory, runF func(*ResetOptions) error) *cobra.Comm
 		Short: "Remove users' MFA enrollment so they set it up again",
 		Long: heredoc.Doc(`
 			Reset a user's multi-factor authentication, e.g. when they lost
-			their authenticator: their MFA enrollment is removed and their sessions
-			and refresh tokens are revoked; at their next sign-in they set MFA up
+			their authenticator: their MFA enrollment is removed and their sessions,
+			refresh tokens and API tokens are revoked (an account whose MFA needs
+			a reset may be in other hands); at their next sign-in they set MFA up
 			again. USER is an email or an id. Needs the mfa:reset scope.
 
 			Asks for confirmation on a terminal; --yes skips it and is required

@@ -39,13 +39,14 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	return cmd
 }
 
-// TokenView shows tokens as ID NAME SCOPES USER CREATED LAST USED REVOKED;
+// TokenView shows tokens as ID NAME SCOPES USER CREATED LAST USED EXPIRES REVOKED;
 // the id (for 'tokens revoke ID') and the user's email are never cut.
 var TokenView = cmdutil.View[schema.Token]{
-	Columns: []string{"ID", "NAME", "SCOPES", "USER", "CREATED", "LAST USED", "REVOKED"},
+	Columns: []string{"ID", "NAME", "SCOPES", "USER", "CREATED", "LAST USED", "EXPIRES", "REVOKED"},
 	Whole:   []string{"ID", "USER"},
 	Row: func(c *cmdutil.Cells, t schema.Token) []string {
-		return []string{t.ID, t.Name, c.List(t.Scopes), t.UserEmail, c.Time(t.CreatedAt), c.TimePtr(t.LastUsedAt, "never"), c.TimePtr(t.RevokedAt, "")}
+		return []string{t.ID, t.Name, c.List(t.Scopes), t.UserEmail, c.Time(t.CreatedAt), c.TimePtr(t.LastUsedAt, "never"),
+			c.TimePtr(t.ExpiresAt, "never"), c.TimePtr(t.RevokedAt, "")}
 	},
 }
 

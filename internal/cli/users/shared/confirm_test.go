@@ -34,7 +34,7 @@ var confirmingVerbs = map[string]confirmingVerb{
 	},
 	"mfa reset": {
 		newCmd:   func(f *cmdutil.Factory) *cobra.Command { return reset.NewCmdReset(f, nil) },
-		question: "Reset MFA for 3 users? Their sessions are revoked",
+		question: "Reset MFA for 3 users? Their sessions and API tokens are revoked",
 		plan:     "reset MFA 3, invalid 0, refused 0",
 		refusal:  "not confirmed: wsctl would reset the MFA of the users of ",
 		changed:  func(t *testing.T, live *livetest.Server) bool { return !live.User(t, "ann@example.com").MFAEnrolled },
