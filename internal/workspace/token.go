@@ -83,7 +83,9 @@ type APIToken struct {
 }
 
 // ExpiredAt is whether the token has expired by now.
-func (t APIToken) ExpiredAt(now time.Time) bool { return t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) }
+func (t APIToken) ExpiredAt(now time.Time) bool {
+	return t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)
+}
 
 // tokenPrefix marks workspaced API tokens so secret scanners can find leaked ones.
 const tokenPrefix = "wsp_"
