@@ -110,8 +110,9 @@ type SignInFailures struct {
 	LockedUntil *time.Time
 }
 
-// Lockout: this many failed attempts (password or code) within
-// FailureWindow lock the account's sign-in for LockoutDuration.
+// Lockout: this many wrong MFA codes within FailureWindow lock the
+// account's sign-in for LockoutDuration. Wrong passwords slow their client
+// down instead (accounts_throttle.go).
 const (
 	MaxFailedSignIns = 5
 	FailureWindow    = 15 * time.Minute
@@ -224,16 +225,16 @@ func randomToken() string {
 // sign-in pages make (OAuth state, nonce).
 func RandomToken() string { return randomToken() }
 
-// CheckPassword signs a person in with their org, email and password. A
-// missing org, a missing account and a wrong password are the same
-// ErrBadCredentials, at the same cost. Every attempt counts towards the
-// lockout of that org and email before the password is verified, so a burst
-// of concurrent guesses cannot all pass the check; the count is cleared only
-// when the whole sign-in, MFA included, succeeds (signedIn), so a stolen
-// password does not buy more TOTP guesses. A deactivated user is refused
-// (R9) once the password is right. An org that signs in through its
-// provider only takes no password at all (*LocalAccountsOffError).
-func (a *Accounts) CheckPassword(ctx context.Context, orgSlug, email, password string) (User, error) {
+// CheckPassword signs a person in with their org, email and password,
+// from client (the sender's address, ratelimit.ClientKey). A missing org,
+// a missing account and a wrong password are the same ErrBadCredentials,
+// at the same cost. Every attempt is counted before the password is
+// verified, and too many from a client, or at an account, make the next
+// ones wait (accounts_throttle.go); wrong MFA codes lock the account. A
+// deactivated user is refused (R9) once the password is right. An org that
+// signs in through its provider only takes no password at all
+// (*LocalAccountsOffError).
+func (a *Accounts) CheckPassword(ctx context.Context, orgSlug, email, password, client string) (User, error) {
 	email = normalizeEmail(email)
 	var org Org
 	err := a.svc.store.View(ctx, func(tx Tx) (err error) {
@@ -252,8 +253,7 @@ func (a *Accounts) CheckPassword(ctx context.Context, orgSlug, email, password s
 	if err != nil {
 		return User{}, err
 	}
-	attempts, err := a.countAttempt(ctx, org.ID, email)
-	if err != nil {
+	if err := a.throttle(ctx, org.ID, email, client); err != nil {
 		return User{}, err
 	}
 	var u User
@@ -278,61 +278,12 @@ func (a *Accounts) CheckPassword(ctx context.Context, orgSlug, email, password s
 		return User{}, err
 	}
 	if !ok || cred.PasswordHash == "" {
-		if attempts >= MaxFailedSignIns {
-			return User{}, a.lock(ctx, org.ID, email)
-		}
 		return User{}, ErrBadCredentials
 	}
 	if u.CanSignIn() != nil {
 		return User{}, ErrUserDeactivated
 	}
-	return u, nil
-}
-
-// countAttempt counts one sign-in attempt in one atomic write and returns
-// how many there have been in the window; past the limit, or while the
-// account is locked, it refuses. An attempt counts until the whole sign-in
-// succeeds: a right password followed by wrong codes adds up too.
-func (a *Accounts) countAttempt(ctx context.Context, orgID, email string) (int, error) {
-	var n int
-	err := a.svc.store.Update(ctx, func(tx Tx) error {
-		now := a.svc.clock()
-		prior, err := tx.SignInFailures(ctx, orgID, email)
-		switch {
-		case isNotFound(err):
-		case err != nil:
-			return err
-		case prior.LockedUntil != nil && now.Before(*prior.LockedUntil):
-			return &SignInLockedError{Until: *prior.LockedUntil}
-		case prior.LockedUntil != nil: // a lockout served is a fresh start
-			if err := tx.ClearSignInFailures(ctx, orgID, email); err != nil {
-				return err
-			}
-		}
-		f, err := tx.RecordSignInFailure(ctx, orgID, email, now, now.Add(-FailureWindow))
-		if err != nil {
-			return err
-		}
-		n = f.Failures
-		if n > MaxFailedSignIns {
-			until := now.Add(LockoutDuration)
-			if err := tx.LockSignIn(ctx, orgID, email, until); err != nil {
-				return err
-			}
-			return &SignInLockedError{Until: until}
-		}
-		return nil
-	})
-	return n, err
-}
-
-// lock locks the account now, after the last allowed attempt failed.
-func (a *Accounts) lock(ctx context.Context, orgID, email string) error {
-	until := a.svc.clock().Add(LockoutDuration)
-	if err := a.svc.store.Update(ctx, func(tx Tx) error { return tx.LockSignIn(ctx, orgID, email, until) }); err != nil {
-		return err
-	}
-	return &SignInLockedError{Until: until}
+	return u, a.passwordAccepted(ctx, org.ID, email, client)
 }
 
 // checkLock refuses an attempt while the account is locked.
@@ -394,7 +345,7 @@ func (a *Accounts) SetPassword(ctx context.Context, p Principal, ref, password s
 		if err := tx.PutCredentials(ctx, cred); err != nil {
 			return err
 		}
-		if err := tx.ClearSignInFailures(ctx, p.OrgID, normalizeEmail(u.Email)); err != nil {
+		if err := unlockSignIn(ctx, tx, p.OrgID, u.Email); err != nil {
 			return err
 		}
 		out = u
@@ -406,3 +357,11 @@ func (a *Accounts) SetPassword(ctx context.Context, p Principal, ref, password s
 
 // CheckName checks a person's name against R1, for forms that collect one.
 func CheckName(name string) (string, error) { return validateName(name) }
+
+// unlockSignIn forgets the account's wrong codes and slowed-down clients.
+func unlockSignIn(ctx context.Context, tx Tx, orgID, email string) error {
+	if err := tx.ClearSignInFailures(ctx, orgID, normalizeEmail(email)); err != nil {
+		return err
+	}
+	return tx.ClearSignInThrottle(ctx, orgID, normalizeEmail(email))
+}

@@ -135,7 +135,7 @@ func TestPassword_Argon2idHashRecordsItsParameters(t *testing.T) {
 		if _, err := def.SetPassword(e.ctx, workspace.Operator(e.org.ID), "ada@acme.example", "the default cost one"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "the default cost one"); err != nil {
+		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "the default cost one", owner); err != nil {
 			t.Fatalf("a default-cost hash did not verify: %v", err)
 		}
 	})
@@ -143,7 +143,7 @@ func TestPassword_Argon2idHashRecordsItsParameters(t *testing.T) {
 
 func TestCheckPassword_MissingAccountLooksLikeWrongPassword(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *accountsEnv) {
-		if u, err := e.acc.CheckPassword(e.ctx, "ACME", "Ada@Acme.Example", "correct horse battery"); err != nil || u.ID != e.admin.ID {
+		if u, err := e.acc.CheckPassword(e.ctx, "ACME", "Ada@Acme.Example", "correct horse battery", owner); err != nil || u.ID != e.admin.ID {
 			t.Fatalf("right password: %v, %v", u.ID, err)
 		}
 		for name, try := range map[string][3]string{
@@ -151,44 +151,95 @@ func TestCheckPassword_MissingAccountLooksLikeWrongPassword(t *testing.T) {
 			"no such email":  {"acme", "nobody@acme.example", "correct horse battery"},
 			"no such org":    {"nope", "ada@acme.example", "correct horse battery"},
 		} {
-			if _, err := e.acc.CheckPassword(e.ctx, try[0], try[1], try[2]); !errors.Is(err, workspace.ErrBadCredentials) {
+			if _, err := e.acc.CheckPassword(e.ctx, try[0], try[1], try[2], owner); !errors.Is(err, workspace.ErrBadCredentials) {
 				t.Errorf("%s: err %v, want ErrBadCredentials", name, err)
 			}
 		}
 	})
 }
 
-func TestLockout_FiveFailuresLockFor15Minutes(t *testing.T) {
+// owner and guesser are two clients' addresses (ratelimit.ClientKey).
+const (
+	owner   = "192.0.2.1"
+	guesser = "203.0.113.66"
+)
+
+// Security finding 5 (issue 12): five wrong passwords from anywhere locked
+// any account for 15 minutes. Now they slow down the client that made
+// them, with growing delays, and the owner elsewhere signs in at once.
+func TestThrottle_WrongPasswordsSlowTheirClientNotTheOwner(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *accountsEnv) {
-		var err error
-		for i := 1; i <= workspace.MaxFailedSignIns; i++ {
-			_, err = e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "wrong")
+		for i := 1; i <= workspace.FreeSignInAttempts; i++ {
+			if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "wrong", guesser); !errors.Is(err, workspace.ErrBadCredentials) {
+				t.Fatalf("free attempt %d: %v, want a plain wrong password", i, err)
+			}
 		}
-		var locked *workspace.SignInLockedError
-		if !errors.As(err, &locked) {
-			t.Fatalf("5th failure: %v, want a lockout", err)
+		var throttled *workspace.SignInThrottledError
+		_, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery", guesser)
+		if !errors.As(err, &throttled) || !throttled.Until.Equal(e.clock.Now().Add(time.Second)) || workspace.CodeOf(err) != "rate_limited" {
+			t.Fatalf("the guesser's next attempt, right password or not: %v, want a 1 s wait", err)
 		}
-		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery"); !errors.As(err, &locked) {
-			t.Fatalf("right password while locked: %v, want the lockout", err)
+		if !strings.Contains(err.Error(), "wsctl users unlock") {
+			t.Errorf("message %q does not say how an admin lifts it", err)
 		}
-		if !strings.Contains(err.Error(), "locked until") {
-			t.Fatalf("message %q does not say until when", err)
+		if u, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery", owner); err != nil || u.ID != e.admin.ID {
+			t.Fatalf("the owner at another address: %v, want signed in", err)
 		}
-		e.clock.Advance(workspace.LockoutDuration)
-		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery"); err != nil {
-			t.Fatalf("after the lockout: %v", err)
+		// Each attempt past the free ones doubles the guesser's wait.
+		e.clock.Advance(time.Second)
+		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "wrong", guesser); !errors.Is(err, workspace.ErrBadCredentials) {
+			t.Fatalf("after the wait: %v, want the password checked", err)
+		}
+		_, err = e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "wrong", guesser)
+		if !errors.As(err, &throttled) || !throttled.Until.Equal(e.clock.Now().Add(2*time.Second)) {
+			t.Fatalf("the next wait: %v, want 2 s", err)
+		}
+		// An admin lifts it at once.
+		if _, err := e.svc.UnlockSignIn(e.ctx, workspace.Operator(e.org.ID), "ada@acme.example"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery", guesser); err != nil {
+			t.Fatalf("after an unlock: %v", err)
 		}
 	})
 }
 
-func TestLockout_FailuresOutsideTheWindowDoNotAddUp(t *testing.T) {
+// Many addresses guessing at one account slow it down, by at most 30 s,
+// and never for a client the owner signed in from before.
+func TestThrottle_ManyAddressesSlowTheAccount_NotTheOwnersClient(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *accountsEnv) {
-		for i := 0; i < workspace.MaxFailedSignIns-1; i++ {
-			_, _ = e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "wrong")
+		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery", owner); err != nil {
+			t.Fatal(err)
 		}
-		e.clock.Advance(workspace.FailureWindow + time.Second)
-		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "wrong"); !errors.Is(err, workspace.ErrBadCredentials) {
-			t.Fatalf("a failure in a new window: %v, want a plain wrong password", err)
+		for i := range workspace.FreeAccountSignInAttempts + 10 {
+			_, _ = e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "wrong", fmt.Sprintf("198.51.100.%d", i))
+		}
+		var throttled *workspace.SignInThrottledError
+		_, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery", "198.51.100.200")
+		if !errors.As(err, &throttled) || throttled.Until.After(e.clock.Now().Add(workspace.MaxAccountSignInDelay)) {
+			t.Fatalf("a new address after %d failures across addresses: %v, want a wait of at most %v",
+				workspace.FreeAccountSignInAttempts+10, err, workspace.MaxAccountSignInDelay)
+		}
+		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery", owner); err != nil {
+			t.Fatalf("the owner's usual client: %v, want signed in", err)
+		}
+		e.clock.Advance(workspace.MaxAccountSignInDelay)
+		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery", "198.51.100.201"); err != nil {
+			t.Fatalf("a new address once the account's wait is over: %v", err)
+		}
+	})
+}
+
+func TestThrottle_FailuresOutsideTheWindowDoNotAddUp(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *accountsEnv) {
+		for i := 0; i < workspace.FreeSignInAttempts-1; i++ {
+			_, _ = e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "wrong", guesser)
+		}
+		e.clock.Advance(workspace.SignInWindow + time.Second)
+		for i := 0; i < workspace.FreeSignInAttempts; i++ {
+			if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "wrong", guesser); !errors.Is(err, workspace.ErrBadCredentials) {
+				t.Fatalf("failure %d in a new window: %v, want a plain wrong password", i+1, err)
+			}
 		}
 	})
 }
@@ -229,7 +280,7 @@ func TestTOTP_WrongCodesCountTowardsLockout(t *testing.T) {
 		if _, err := e.acc.VerifyTOTP(e.ctx, e.org.ID, e.admin.ID, e.code(t, secret)); !errors.As(err, &locked) {
 			t.Fatalf("right code while locked: %v, want the lockout", err)
 		}
-		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery"); !errors.As(err, &locked) {
+		if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery", owner); !errors.As(err, &locked) {
 			t.Fatalf("password while locked by codes: %v, want the lockout", err)
 		}
 	})
@@ -352,7 +403,7 @@ func TestLockout_RightPasswordDoesNotResetWrongCodes(t *testing.T) {
 		var locked *workspace.SignInLockedError
 		wrong := 0
 		for range 20 {
-			if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery"); errors.As(err, &locked) {
+			if _, err := e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery", owner); errors.As(err, &locked) {
 				break
 			} else if err != nil {
 				t.Fatal(err)
@@ -369,30 +420,33 @@ func TestLockout_RightPasswordDoesNotResetWrongCodes(t *testing.T) {
 }
 
 // Concurrent guesses are counted before the password is checked, so a burst
-// cannot pass the lockout (review finding).
-func TestLockout_ConcurrentGuessesCannotPassIt(t *testing.T) {
+// cannot pass the throttle (review finding).
+func TestThrottle_ConcurrentGuessesCannotPassIt(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *accountsEnv) {
 		const n = 30
 		var wg sync.WaitGroup
 		results := make([]error, n+1)
 		for i := range n {
 			wg.Go(func() {
-				_, results[i] = e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", fmt.Sprintf("guess %d", i))
+				_, results[i] = e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", fmt.Sprintf("guess %d", i), guesser)
 			})
 		}
 		wg.Go(func() {
-			_, results[n] = e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery")
+			_, results[n] = e.acc.CheckPassword(e.ctx, "acme", "ada@acme.example", "correct horse battery", owner)
 		})
 		wg.Wait()
+		if results[n] != nil {
+			t.Errorf("the owner, signing in from elsewhere during the burst: %v", results[n])
+		}
 		checked := 0
-		for _, err := range results {
-			var locked *workspace.SignInLockedError
-			if !errors.As(err, &locked) {
+		for _, err := range results[:n] {
+			var throttled *workspace.SignInThrottledError
+			if !errors.As(err, &throttled) {
 				checked++
 			}
 		}
-		if checked > workspace.MaxFailedSignIns {
-			t.Errorf("%d of %d concurrent attempts were checked; the lockout allows %d", checked, n+1, workspace.MaxFailedSignIns)
+		if checked > workspace.FreeSignInAttempts {
+			t.Errorf("%d of %d concurrent guesses were checked; the throttle allows %d", checked, n, workspace.FreeSignInAttempts)
 		}
 	})
 }

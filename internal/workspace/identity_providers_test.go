@@ -117,13 +117,13 @@ func TestCheckPassword_RefusedWhenTheOrgSignsInThroughItsProviderOnly(t *testing
 			t.Fatal(err)
 		}
 		var off *workspace.LocalAccountsOffError
-		if _, err := e.acc.CheckPassword(e.ctx, "acme", e.admin.Email, "correct horse battery"); !errors.As(err, &off) {
+		if _, err := e.acc.CheckPassword(e.ctx, "acme", e.admin.Email, "correct horse battery", "192.0.2.1"); !errors.As(err, &off) {
 			t.Fatalf("password with HubSpot only: %v, want LocalAccountsOffError", err)
 		}
 		if _, err := e.acc.SetIdentityProvider(e.ctx, op, hubspot(func(p *workspace.IdentityProvider) { p.ProviderOnly = false })); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.acc.CheckPassword(e.ctx, "acme", e.admin.Email, "correct horse battery"); err != nil {
+		if _, err := e.acc.CheckPassword(e.ctx, "acme", e.admin.Email, "correct horse battery", "192.0.2.1"); err != nil {
 			t.Fatalf("password with local accounts kept: %v", err)
 		}
 	})

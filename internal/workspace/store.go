@@ -150,6 +150,17 @@ type Tx interface {
 	RecordSignInFailure(ctx context.Context, orgID, email string, at, windowStart time.Time) (SignInFailures, error)
 	LockSignIn(ctx context.Context, orgID, email string, until time.Time) error
 	ClearSignInFailures(ctx context.Context, orgID, email string) error
+	// CountSignInAttempt counts one password attempt of the account from
+	// client (or '*', every client) in one atomic write, a count whose
+	// window started before windowStart starting again at 1, and returns
+	// the row as it stands after it.
+	CountSignInAttempt(ctx context.Context, orgID, email, client string, at, windowStart time.Time) (SignInThrottle, error)
+	BlockSignIn(ctx context.Context, orgID, email, client string, until time.Time) error
+	// SignInSucceededFrom clears client's count and marks it as one the
+	// account signed in from.
+	SignInSucceededFrom(ctx context.Context, orgID, email, client string, at time.Time) error
+	// ClearSignInThrottle forgets every count and block of the account.
+	ClearSignInThrottle(ctx context.Context, orgID, email string) error
 	InsertBrowserSession(ctx context.Context, s BrowserSession) error
 	BrowserSessionByHash(ctx context.Context, idHash string) (BrowserSession, error)
 	// UpdateBrowserSession writes the session's user, MFA state and flow.

@@ -140,6 +140,21 @@ func (s *Service) ResetMFA(ctx context.Context, p Principal, ref string) (Change
 	return s.single(ctx, p, ScopeMFAReset, func(c *change) (Changed[User], error) { return c.resetMFA(ctx, ref) })
 }
 
+// UnlockSignIn lifts what failed sign-ins put on a user: the lock of wrong
+// MFA codes and the slowdown of wrong passwords, for every client.
+func (s *Service) UnlockSignIn(ctx context.Context, p Principal, ref string) (Changed[User], error) {
+	return s.single(ctx, p, ScopeUsersWrite, func(c *change) (out Changed[User], err error) {
+		if out.Value, err = userByRef(ctx, c.tx, c.p.OrgID, ref); err != nil {
+			return out, err
+		}
+		if err := unlockSignIn(ctx, c.tx, c.p.OrgID, out.Value.Email); err != nil {
+			return out, err
+		}
+		c.record("user.unlocked", out.Value.Email, nil, nil)
+		return out, nil
+	})
+}
+
 func (c *change) edit(ctx context.Context, ref string, e UserEdit) (out Changed[User], err error) {
 	before, err := userByRef(ctx, c.tx, c.p.OrgID, ref)
 	if err != nil {

@@ -45,7 +45,7 @@ func TestUserSetPassword_ReadsStdin_ThenThePasswordSignsIn(t *testing.T) {
 	}
 	defer st.Close()
 	acc := workspace.NewAccounts(workspace.NewService(st))
-	if _, err := acc.CheckPassword(ctx, "acme", "ada@acme.example", "a long enough password"); err != nil {
+	if _, err := acc.CheckPassword(ctx, "acme", "ada@acme.example", "a long enough password", "192.0.2.1"); err != nil {
 		t.Fatalf("the password set by the operator: %v", err)
 	}
 }

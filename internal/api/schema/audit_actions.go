@@ -31,6 +31,7 @@ func AuditActions() []AuditAction {
 		{"user.deactivated", "a user was deactivated"},
 		{"user.activated", "a user was reactivated"},
 		{"user.mfa_reset", "a user's MFA was reset"},
+		{"user.unlocked", "an admin lifted the wait that failed sign-ins put on a user"},
 		{"user.provisioned", "the identity provider created a user through SCIM (or created again one it had deleted)"},
 		{"user.deprovisioned", "the identity provider deleted a user through SCIM: deactivated, and no longer seen by SCIM"},
 		{"user.mfa_enrolled", "a user set up MFA"},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -161,7 +162,11 @@ func (h *Handler) failed(w http.ResponseWriter, r *http.Request, err error) {
 	var locked *workspace.SignInLockedError
 	var refused *workspace.UpstreamRefusedError
 	var busy *workspace.HashBusyError
+	var throttled *workspace.SignInThrottledError
 	switch {
+	case errors.As(err, &throttled):
+		w.Header().Set("Retry-After", fmt.Sprint(max(int(math.Ceil(time.Until(throttled.Until).Seconds())), 1)))
+		h.message(w, r, http.StatusTooManyRequests, "Too many attempts", []string{capitalize(err.Error()) + "."}, nil)
 	case errors.As(err, &busy):
 		w.Header().Set("Retry-After", fmt.Sprint(max(int(busy.RetryAfter.Seconds()), 1)))
 		h.message(w, r, http.StatusTooManyRequests, "Too many sign-ins at once", []string{capitalize(err.Error()) + "."}, nil)

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/wsctl/wsctl/internal/ratelimit"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
@@ -102,7 +103,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, "login", v)
 		return
 	}
-	u, err := h.accounts.CheckPassword(ctx, org, email, password)
+	u, err := h.accounts.CheckPassword(ctx, org, email, password, ratelimit.ClientKey(r))
 	var off *workspace.LocalAccountsOffError
 	if errors.As(err, &off) {
 		v.Alert = capitalize(err.Error()) + "."

@@ -207,7 +207,7 @@ func TestSignup_InviteThroughTheOrgsProvider_R6(t *testing.T) {
 		t.Fatalf("user after signup: %+v", u)
 	}
 	// No password was set: a password sign-in fails like any wrong one.
-	if _, err := e.acc.CheckPassword(e.ctx, "acme", "cara@acme.example", ""); err != workspace.ErrBadCredentials {
+	if _, err := e.acc.CheckPassword(e.ctx, "acme", "cara@acme.example", "", "192.0.2.1"); err != workspace.ErrBadCredentials {
 		t.Fatalf("password sign-in of a provider-only user: %v", err)
 	}
 

@@ -99,3 +99,52 @@ func (t *tx) ClearSignInFailures(ctx context.Context, orgID, email string) error
 	_, err := t.exec(ctx, `DELETE FROM signin_failures WHERE org_id = ? AND email_norm = ?`, orgID, strings.ToLower(email))
 	return err
 }
+
+// CountSignInAttempt is one upsert, so concurrent attempts all count and
+// each sees the others' blocks once it holds the row.
+func (t *tx) CountSignInAttempt(ctx context.Context, orgID, email, client string, at, windowStart time.Time) (workspace.SignInThrottle, error) {
+	email = strings.ToLower(email)
+	_, err := t.exec(ctx, `INSERT INTO signin_throttle (org_id, email_norm, client, failures, window_start) VALUES (?, ?, ?, 1, ?)
+		ON CONFLICT (org_id, email_norm, client) DO UPDATE SET
+			failures = CASE WHEN signin_throttle.window_start < ? THEN 1 ELSE signin_throttle.failures + 1 END,
+			window_start = CASE WHEN signin_throttle.window_start < ? THEN excluded.window_start ELSE signin_throttle.window_start END`,
+		orgID, email, client, ts(at), ts(windowStart), ts(windowStart))
+	if err != nil {
+		return workspace.SignInThrottle{}, err
+	}
+	th := workspace.SignInThrottle{OrgID: orgID, Email: email, Client: client}
+	var start string
+	var blocked, succeeded sql.NullString
+	err = t.queryRow(ctx, `SELECT failures, window_start, blocked_until, succeeded_at FROM signin_throttle WHERE org_id = ? AND email_norm = ? AND client = ?`,
+		orgID, email, client).Scan(&th.Failures, &start, &blocked, &succeeded)
+	if err != nil {
+		return th, err
+	}
+	if th.WindowStart, err = parseTime(start); err != nil {
+		return th, err
+	}
+	if th.BlockedUntil, err = parseTimePtr(blocked); err != nil {
+		return th, err
+	}
+	th.SucceededAt, err = parseTimePtr(succeeded)
+	return th, err
+}
+
+func (t *tx) BlockSignIn(ctx context.Context, orgID, email, client string, until time.Time) error {
+	_, err := t.exec(ctx, `UPDATE signin_throttle SET blocked_until = ? WHERE org_id = ? AND email_norm = ? AND client = ?`,
+		ts(until), orgID, strings.ToLower(email), client)
+	return err
+}
+
+func (t *tx) SignInSucceededFrom(ctx context.Context, orgID, email, client string, at time.Time) error {
+	_, err := t.exec(ctx, `INSERT INTO signin_throttle (org_id, email_norm, client, failures, window_start, succeeded_at) VALUES (?, ?, ?, 0, ?, ?)
+		ON CONFLICT (org_id, email_norm, client) DO UPDATE SET failures = 0, window_start = excluded.window_start,
+			blocked_until = NULL, succeeded_at = excluded.succeeded_at`,
+		orgID, strings.ToLower(email), client, ts(at), ts(at))
+	return err
+}
+
+func (t *tx) ClearSignInThrottle(ctx context.Context, orgID, email string) error {
+	_, err := t.exec(ctx, `DELETE FROM signin_throttle WHERE org_id = ? AND email_norm = ?`, orgID, strings.ToLower(email))
+	return err
+}
