@@ -119,6 +119,7 @@ func (s *server) routes() {
 	s.authenticated("POST /api/v1/users/{user}/deactivate", s.deactivateUser)
 	s.authenticated("POST /api/v1/users/{user}/activate", s.activateUser)
 	s.authenticated("POST /api/v1/users/{user}/mfa-reset", s.resetMFA)
+	s.authenticated("POST /api/v1/users/{user}/unlock", s.unlockUser)
 	s.authenticated("POST /api/v1/users/sync", s.syncUsers)
 
 	s.authenticated("GET /api/v1/invites", s.listInvites)

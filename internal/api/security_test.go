@@ -1,11 +1,13 @@
 package api_test
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
+	"github.com/wsctl/wsctl/internal/workspace"
 )
 
 // The attacks of the security review (issue 12), each tried and refused.
@@ -83,4 +85,31 @@ func TestAttack_HugeSearchIsRefusedNotAFailure(t *testing.T) {
 	}
 	e.get("/api/v1/users?search="+strings.Repeat("é", 320), o.admin).want(t, http.StatusOK)
 	e.get("/api/v1/users?search="+strings.Repeat("é", 321), o.admin).problem(t, http.StatusUnprocessableEntity, schema.CodeInvalidField)
+}
+
+// Finding 5: an admin lifts what failed sign-ins put on a user; a narrow
+// token cannot, and the change is audited.
+func TestUnlock_AdminLiftsTheWait_R13_R14(t *testing.T) {
+	e := newEnv(t)
+	o := e.inviting("acme")
+	acc := workspace.NewAccounts(e.svc)
+	for range workspace.FreeSignInAttempts {
+		_, _ = acc.CheckPassword(e.ctx, "acme", o.adminEmail, "wrong password!", "203.0.113.9")
+	}
+	var throttled *workspace.SignInThrottledError
+	if _, err := acc.CheckPassword(e.ctx, "acme", o.adminEmail, "wrong password!", "203.0.113.9"); !errors.As(err, &throttled) {
+		t.Fatalf("after the free attempts: %v, want a wait", err)
+	}
+	reader := e.token(o, o.adminEmail, "users:read")
+	e.post("/api/v1/users/"+o.adminEmail+"/unlock", reader, nil).problem(t, http.StatusForbidden, schema.CodeForbidden)
+	u := decode[schema.User](t, e.post("/api/v1/users/"+o.adminEmail+"/unlock", o.admin, nil).want(t, http.StatusOK))
+	if u.Email != o.adminEmail {
+		t.Errorf("unlocked %s", u.Email)
+	}
+	if _, err := acc.CheckPassword(e.ctx, "acme", o.adminEmail, "wrong password!", "203.0.113.9"); !errors.Is(err, workspace.ErrBadCredentials) {
+		t.Errorf("after the unlock: %v, want the password checked", err)
+	}
+	if events := e.audit(o.admin, "?action=user.unlocked"); len(events) != 1 || events[0].Target != o.adminEmail {
+		t.Errorf("audit events %+v, want one user.unlocked of %s", events, o.adminEmail)
+	}
 }

@@ -121,6 +121,16 @@ func (s *server) resetMFA(w http.ResponseWriter, r *http.Request, p workspace.Pr
 	return nil
 }
 
+// POST /api/v1/users/{user}/unlock: failed sign-ins no longer hold the user back.
+func (s *server) unlockUser(w http.ResponseWriter, r *http.Request, p workspace.Principal) error {
+	out, err := s.svc.UnlockSignIn(r.Context(), p, r.PathValue("user"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, changedUserJSON(out))
+	return nil
+}
+
 // GET /api/v1/me: any valid token.
 func (s *server) me(w http.ResponseWriter, r *http.Request, p workspace.Principal) error {
 	u, org, err := s.svc.Me(r.Context(), p)

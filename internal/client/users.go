@@ -120,6 +120,14 @@ func (c *Client) ResetMFA(ctx context.Context, ref string) (schema.User, error) 
 	return u, err
 }
 
+// Unlock lifts what failed sign-ins put on a user: the wait after wrong
+// passwords, the lock after wrong MFA codes.
+func (c *Client) Unlock(ctx context.Context, ref string) (schema.User, error) {
+	var u schema.User
+	_, err := c.do(ctx, request{method: http.MethodPost, path: "/users/" + url.PathEscape(ref) + "/unlock", scope: ScopeUsersWrite, out: &u})
+	return u, err
+}
+
 // Me describes the caller.
 func (c *Client) Me(ctx context.Context) (schema.Me, error) {
 	var me schema.Me

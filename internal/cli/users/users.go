@@ -13,6 +13,7 @@ import (
 	"github.com/wsctl/wsctl/internal/cli/users/list"
 	"github.com/wsctl/wsctl/internal/cli/users/show"
 	"github.com/wsctl/wsctl/internal/cli/users/sync"
+	"github.com/wsctl/wsctl/internal/cli/users/unlock"
 )
 
 // NewCmdUsers builds 'wsctl users'.
@@ -40,6 +41,7 @@ func NewCmdUsers(f *cmdutil.Factory) *cobra.Command {
 		edit.NewCmdEdit(f, nil),
 		deactivate.NewCmdDeactivate(f, nil),
 		activate.NewCmdActivate(f, nil),
+		unlock.NewCmdUnlock(f, nil),
 	)
 	return cmd
 }
