@@ -2,6 +2,8 @@ package authserver
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -105,6 +107,7 @@ type Server struct {
 	handler  http.Handler
 	issuer   string
 	requests *ratelimit.Keyed // new pending authorizations, per client network
+	formKey  []byte
 }
 
 var _ signin.Authorizations = (*Server)(nil)
@@ -203,7 +206,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if reqBurst == 0 {
 		reqBurst = DefaultRequestBurst
 	}
-	s := &Server{provider: provider, storage: st, issuer: issuer, requests: ratelimit.New(reqRate, reqBurst)}
+	s := &Server{provider: provider, storage: st, issuer: issuer, requests: ratelimit.New(reqRate, reqBurst),
+		formKey: deriveKey(sealing.key[:], "signin forms")}
 	st.provider = provider
 	s.handler = s.routes()
 	return s, nil
@@ -325,4 +329,16 @@ func newProvider(config *op.Config, st op.Storage, issuer func(bool) (op.IssuerF
 	op.DefaultEndpoints = &mine
 	defer func() { op.DefaultEndpoints = &pristine }()
 	return op.NewProvider(config, st, issuer, opts...)
+}
+
+// FormKey is the key that signs the sign-in pages' CSRF tokens of browsers
+// without a stored session (signin.Config.FormKey): derived from the
+// sealing key, so every server of a database has the same one.
+func (s *Server) FormKey() []byte { return s.formKey }
+
+// deriveKey is a key for one purpose, made from a shared secret (HMAC-SHA256).
+func deriveKey(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }

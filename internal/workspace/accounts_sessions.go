@@ -34,6 +34,17 @@ func (s BrowserSession) SignedIn() bool { return s.UserID != "" && s.MFAPassed }
 var ErrSessionInvalid = &simpleError{code: "session_invalid",
 	msg: "your sign-in session has ended or expired; sign in again"}
 
+// ErrSessionEnded is ErrSessionInvalid for a secret that named a session
+// which has ended or expired (errors.Is matches both): a browser holding
+// it gets a new secret rather than reusing one the store knows.
+var ErrSessionEnded error = sessionEnded{}
+
+type sessionEnded struct{}
+
+func (sessionEnded) Error() string        { return ErrSessionInvalid.Error() }
+func (sessionEnded) Code() string         { return ErrSessionInvalid.Code() }
+func (sessionEnded) Is(target error) bool { return target == ErrSessionInvalid }
+
 // StartBrowserSession makes an anonymous session; secret goes in the cookie.
 // Sessions expired a day ago or more are deleted on the way.
 func (a *Accounts) StartBrowserSession(ctx context.Context) (secret string, out BrowserSession, err error) {
@@ -46,6 +57,30 @@ func (a *Accounts) StartBrowserSession(ctx context.Context) (secret string, out 
 		return tx.InsertBrowserSession(ctx, out)
 	})
 	return secret, out, err
+}
+
+// StoreBrowserSession stores the session of an anonymous browser when it
+// posts its first form: secret is the one its cookie already holds, and
+// csrf the token its pages were given. Until then nothing was stored for
+// it, so that pages anyone can load write nothing. A secret that named a
+// session before (since ended) is ErrSessionInvalid.
+func (a *Accounts) StoreBrowserSession(ctx context.Context, secret, csrf string) (out BrowserSession, err error) {
+	err = a.svc.store.Update(ctx, func(tx Tx) error {
+		now := a.svc.clock()
+		if _, err := tx.BrowserSessionByHash(ctx, HashSecret(secret)); !isNotFound(err) {
+			if err == nil {
+				return ErrSessionEnded
+			}
+			return err
+		}
+		if err := tx.DeleteBrowserSessionsExpiredBefore(ctx, now.Add(-24*time.Hour)); err != nil {
+			return err
+		}
+		_, out = newBrowserSession(now)
+		out.IDHash, out.CSRFToken = HashSecret(secret), csrf
+		return tx.InsertBrowserSession(ctx, out)
+	})
+	return out, err
 }
 
 func newBrowserSession(now time.Time) (string, BrowserSession) {
@@ -68,8 +103,11 @@ func liveSession(ctx context.Context, tx Tx, secret string, now time.Time) (Brow
 		return BrowserSession{}, ErrSessionInvalid
 	}
 	s, err := tx.BrowserSessionByHash(ctx, HashSecret(secret))
-	if isNotFound(err) || (err == nil && (s.EndedAt != nil || !now.Before(s.ExpiresAt))) {
+	if isNotFound(err) {
 		return BrowserSession{}, ErrSessionInvalid
+	}
+	if err == nil && (s.EndedAt != nil || !now.Before(s.ExpiresAt)) {
+		return BrowserSession{}, ErrSessionEnded
 	}
 	return s, err
 }

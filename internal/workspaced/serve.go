@@ -246,7 +246,7 @@ func newHandler(ctx context.Context, svc *workspace.Service, baseURL string, log
 	oauth := api.Admit(apiOpts.Admission, as.Handler())
 	mux.Handle("/oauth/", oauth)
 	mux.Handle("/.well-known/", oauth)
-	pages := api.Admit(apiOpts.Admission, signin.New(signin.Config{Service: svc, Authorizations: as, BaseURL: baseURL, Logger: log}))
+	pages := api.Admit(apiOpts.Admission, signin.New(signin.Config{Service: svc, Authorizations: as, BaseURL: baseURL, Logger: log, FormKey: as.FormKey()}))
 	for _, p := range signin.Paths {
 		mux.Handle(p, pages)
 	}

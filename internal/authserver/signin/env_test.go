@@ -45,6 +45,7 @@ type env struct {
 
 	org   workspace.Org
 	admin workspace.User
+	db    string // the SQLite file
 }
 
 // adaPassword is the first admin's local password.
@@ -78,12 +79,13 @@ func (c *clock) Advance(d time.Duration) {
 func newEnv(t *testing.T, opts ...func(*signin.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "workspace.db"))
+	db := filepath.Join(t.TempDir(), "workspace.db")
+	store, err := sqlite.Open(ctx, db)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	e := &env{t: t, ctx: ctx, clock: &clock{now: time.Now().UTC().Truncate(time.Second)}}
+	e := &env{t: t, ctx: ctx, clock: &clock{now: time.Now().UTC().Truncate(time.Second)}, db: db}
 	mux := http.NewServeMux()
 	e.srv = httptest.NewUnstartedServer(mux)
 	e.base = "http://" + e.srv.Listener.Addr().String()

@@ -39,6 +39,11 @@ type Config struct {
 	// (defaults: one every 2 seconds, 30 at once).
 	RateLimit rate.Limit
 	RateBurst int
+	// FormKey signs the CSRF tokens of browsers that have no stored
+	// session yet; servers sharing a database must share it (workspaced
+	// derives it from the authorization server's sealing key). Nil: a
+	// random key of this handler's own.
+	FormKey []byte
 }
 
 // Default rate of form posts per client IP address.
@@ -62,6 +67,7 @@ type Handler struct {
 	log      *slog.Logger
 	pages    pages
 	limiter  *ratelimit.Keyed // per client network, for the form posts
+	formKey  []byte           // signs anonymous browsers' CSRF tokens (Config.FormKey)
 	upstream *http.Client
 	mux      *http.ServeMux
 
@@ -111,6 +117,9 @@ func newHandler(cfg Config) (*Handler, error) {
 		burst = DefaultRateBurst
 	}
 	h.limiter = ratelimit.New(limit, burst)
+	if h.formKey = cfg.FormKey; len(h.formKey) == 0 {
+		h.formKey = []byte(workspace.RandomToken())
+	}
 	h.routes()
 	return h, nil
 }
@@ -163,7 +172,11 @@ func (h *Handler) failed(w http.ResponseWriter, r *http.Request, err error) {
 	var refused *workspace.UpstreamRefusedError
 	var busy *workspace.HashBusyError
 	var throttled *workspace.SignInThrottledError
+	var fast *tooFast
 	switch {
+	case errors.As(err, &fast):
+		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(fast.wait.Seconds()))))
+		h.message(w, r, http.StatusTooManyRequests, "Too many attempts", []string{capitalize(err.Error()) + "."}, nil)
 	case errors.As(err, &throttled):
 		w.Header().Set("Retry-After", fmt.Sprint(max(int(math.Ceil(time.Until(throttled.Until).Seconds())), 1)))
 		h.message(w, r, http.StatusTooManyRequests, "Too many attempts", []string{capitalize(err.Error()) + "."}, nil)

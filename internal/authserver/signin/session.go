@@ -2,7 +2,10 @@ package signin
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
@@ -47,8 +50,12 @@ func (h *Handler) clearCookie(w http.ResponseWriter) {
 		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
 }
 
-// browser returns the live session of the request's cookie, or starts an
-// anonymous one (and sets its cookie) when there is none.
+// browser returns the live session of the request's cookie. Without one it
+// returns an anonymous session that is not stored (security finding 3 of
+// issue 12: every cookie-less GET of a sign-in page stored a row): the
+// cookie holds a random secret, kept while it names no stored session,
+// and the forms' CSRF token is that secret signed with the handler's key.
+// form stores the session when one of its forms is posted.
 func (h *Handler) browser(w http.ResponseWriter, r *http.Request) (string, workspace.BrowserSession, error) {
 	secret := h.cookieSecret(r)
 	s, err := h.accounts.BrowserSession(r.Context(), secret)
@@ -58,12 +65,49 @@ func (h *Handler) browser(w http.ResponseWriter, r *http.Request) (string, works
 	if !errors.Is(err, workspace.ErrSessionInvalid) {
 		return "", s, err
 	}
-	secret, s, err = h.accounts.StartBrowserSession(r.Context())
-	if err != nil {
-		return "", s, err
+	if errors.Is(err, workspace.ErrSessionEnded) || !anonymousSecret(secret) {
+		secret = workspace.RandomToken()
+		h.setCookie(w, secret)
 	}
-	h.setCookie(w, secret)
-	return secret, s, nil
+	return secret, workspace.BrowserSession{CSRFToken: h.anonymousCSRF(secret), AMR: []string{}, Flow: []byte("{}")}, nil
+}
+
+// stored returns the browser's session, storing the anonymous one first:
+// for the pages that must keep something in it (an upstream sign-in's
+// state), which the per-address limit of the forms bounds.
+func (h *Handler) stored(w http.ResponseWriter, r *http.Request) (string, workspace.BrowserSession, error) {
+	secret, s, err := h.browser(w, r)
+	if err != nil || s.IDHash != "" {
+		return secret, s, err
+	}
+	if wait, ok := h.limiter.Allow(ratelimit.ClientKey(r), time.Now()); !ok {
+		return "", s, &tooFast{wait: wait}
+	}
+	s, err = h.accounts.StoreBrowserSession(r.Context(), secret, s.CSRFToken)
+	return secret, s, err
+}
+
+// tooFast: a client past the per-address limit of the forms.
+type tooFast struct{ wait time.Duration }
+
+func (e *tooFast) Error() string {
+	return fmt.Sprintf("too many attempts from your network: wait %d seconds, then try again", int(math.Ceil(e.wait.Seconds())))
+}
+
+// anonymousSecret is whether a cookie's value can be an anonymous
+// browser's secret: 256 random bits as RandomToken writes them.
+func anonymousSecret(s string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil && len(b) == 32
+}
+
+// anonymousCSRF is the CSRF token of an anonymous browser's forms: its
+// cookie's secret signed with the handler's key, so that it can be checked
+// without storing anything, on any server sharing the key.
+func (h *Handler) anonymousCSRF(secret string) string {
+	m := hmac.New(sha256.New, h.formKey)
+	m.Write([]byte("signin form: " + secret))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // posted is a form post that passed the checks: its session and secret.
@@ -89,9 +133,7 @@ const maxFormBytes = 64 << 10
 func (h *Handler) form(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if wait, ok := h.limiter.Allow(ratelimit.ClientKey(r), time.Now()); !ok {
-			w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
-			h.message(w, r, http.StatusTooManyRequests, "Too many attempts",
-				[]string{fmt.Sprintf("Too many attempts from your network: wait %d seconds, then try again.", int(math.Ceil(wait.Seconds())))}, nil)
+			h.failed(w, r, &tooFast{wait: wait})
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
@@ -101,6 +143,20 @@ func (h *Handler) form(next http.HandlerFunc) http.Handler {
 		}
 		secret := h.cookieSecret(r)
 		sess, err := h.accounts.BrowserSession(r.Context(), secret)
+		token := r.PostForm.Get("csrf_token")
+		if errors.Is(err, workspace.ErrSessionInvalid) && !errors.Is(err, workspace.ErrSessionEnded) && anonymousSecret(secret) {
+			// An anonymous browser's first post: its session is stored
+			// now, once its token proves the form came from its page.
+			sess.CSRFToken = h.anonymousCSRF(secret)
+			if token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(sess.CSRFToken)) == 1 {
+				sess, err = h.accounts.StoreBrowserSession(r.Context(), secret, token)
+			} else {
+				err = nil // the check below refuses it as a bad token
+			}
+			if errors.Is(err, workspace.ErrSessionEnded) {
+				h.clearCookie(w) // a secret the store knows: the reload gets a new one
+			}
+		}
 		if errors.Is(err, workspace.ErrSessionInvalid) {
 			h.message(w, r, http.StatusForbidden, "Your session has ended",
 				[]string{"Your sign-in session has ended or expired, or cookies are off in this browser.",
@@ -111,7 +167,6 @@ func (h *Handler) form(next http.HandlerFunc) http.Handler {
 			h.failed(w, r, err)
 			return
 		}
-		token := r.PostForm.Get("csrf_token")
 		if token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(sess.CSRFToken)) != 1 {
 			h.log.Warn("CSRF check failed", "path", r.URL.Path, "request_id", requestID(r), "token_present", token != "")
 			h.message(w, r, http.StatusForbidden, "This form has expired",

@@ -90,7 +90,7 @@ func (h *Handler) upstreamStart(w http.ResponseWriter, r *http.Request) {
 		h.providerDown(w, r, idp, err)
 		return
 	}
-	secret, sess, err := h.browser(w, r)
+	secret, sess, err := h.stored(w, r)
 	if err != nil {
 		h.failed(w, r, err)
 		return
