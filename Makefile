@@ -4,7 +4,13 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X github.com/wsctl/wsctl/internal/workspaced.Version=$(VERSION)
 export GOTOOLCHAIN := local
 
-.PHONY: all build test test-deps test-keyring vet unit e2e docs docs-check demo bench clean
+# goreleaser builds the release (.goreleaser.yaml). It is pinned and kept in
+# .tools/bin rather than in go.mod, whose dependencies it would swell; newer
+# versions need downloads this project's machines cannot make.
+GORELEASER_VERSION := v2.15.1
+GORELEASER         := $(CURDIR)/.tools/bin/goreleaser
+
+.PHONY: all build test test-deps test-keyring vet unit e2e docs docs-check release-check snapshot goreleaser demo bench clean
 
 all: build
 
@@ -20,7 +26,7 @@ FORCE:
 # The tests run inside a private D-Bus session with an unlocked gnome-keyring
 # (scripts/with-keyring.sh), so the OS keyring tests run for real; under
 # CI=true a keyring test without a keyring fails instead of skipping.
-test: vet docs-check test-deps
+test: vet docs-check release-check test-deps
 	CI=$${CI:-} ./scripts/with-keyring.sh $(GO) test -race -count=1 -timeout 12m ./...
 
 # The real parts the tests drive, installed when missing (apt-get).
@@ -48,6 +54,22 @@ docs-check:
 	      echo "$$d is out of date: run 'make docs' and commit the result"; diff -r $$tmp/$$d $$d | head -20; exit 1; fi; \
 	  done && echo "generated docs are current"
 
+# The release configuration is valid (offline: the release is not published
+# from here).
+release-check: goreleaser
+	$(GORELEASER) check
+
+# Every archive, package, checksum, Homebrew cask and Scoop manifest of the
+# current commit, into dist/ (slow: twelve builds).
+snapshot: goreleaser
+	$(GORELEASER) release --snapshot --clean
+
+# The pinned goreleaser, installed when missing or of another version.
+goreleaser:
+	@$(GORELEASER) --version 2>/dev/null | grep -q '^GitVersion: *$(GORELEASER_VERSION)$$' || { \
+	  echo "installing goreleaser $(GORELEASER_VERSION) into .tools/bin"; \
+	  GOBIN=$(CURDIR)/.tools/bin $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION); }
+
 demo: build
 	./scripts/demo.sh
 
@@ -57,4 +79,4 @@ bench:
 	$(GO) run ./bench
 
 clean:
-	rm -rf bin .demo
+	rm -rf bin .demo dist build
