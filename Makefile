@@ -1,7 +1,11 @@
 # wsctl and workspaced. `make demo` tells the story; `make test` runs every test.
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION) -X github.com/wsctl/wsctl/internal/workspaced.Version=$(VERSION)
+# The commit and its time (UTC), as the release build sets them (.goreleaser.yaml).
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE    ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE) \
+	-X github.com/wsctl/wsctl/internal/workspaced.Version=$(VERSION)
 export GOTOOLCHAIN := local
 
 # goreleaser builds the release (.goreleaser.yaml). It is pinned and kept in
