@@ -8,13 +8,15 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.dat
 	-X github.com/wsctl/wsctl/internal/workspaced.Version=$(VERSION)
 export GOTOOLCHAIN := local
 
-# goreleaser builds the release (.goreleaser.yaml). It is pinned and kept in
-# .tools/bin rather than in go.mod, whose dependencies it would swell; newer
-# versions need downloads this project's machines cannot make.
+# Release tools, pinned and installed by 'go install' into .tools/bin rather
+# than listed in go.mod, whose dependencies they would swell: goreleaser
+# builds the release (.goreleaser.yaml; newer versions need downloads these
+# machines cannot make), syft writes its SBOMs.
+TOOLS              := $(CURDIR)/.tools/bin
 GORELEASER_VERSION := v2.15.1
-GORELEASER         := $(CURDIR)/.tools/bin/goreleaser
+SYFT_VERSION       := v1.57.2
 
-.PHONY: all build test test-deps test-keyring vet unit e2e docs docs-check release-check snapshot goreleaser demo bench clean
+.PHONY: all build test test-deps test-keyring vet unit e2e docs docs-check release-check snapshot demo bench clean
 
 all: build
 
@@ -60,19 +62,21 @@ docs-check:
 
 # The release configuration is valid (offline: the release is not published
 # from here).
-release-check: goreleaser
-	$(GORELEASER) check
+release-check:
+	$(call go-tool,goreleaser,github.com/goreleaser/goreleaser/v2,$(GORELEASER_VERSION))
+	$(TOOLS)/goreleaser check
 
-# Every archive, package, checksum, Homebrew cask and Scoop manifest of the
-# current commit, into dist/ (slow: twelve builds).
-snapshot: goreleaser
-	$(GORELEASER) release --snapshot --clean
+# Every archive (with its SBOM), package, checksum, the Homebrew cask and the
+# Scoop manifest of the current commit, into dist/ (slow: twelve builds).
+snapshot:
+	$(call go-tool,goreleaser,github.com/goreleaser/goreleaser/v2,$(GORELEASER_VERSION))
+	$(call go-tool,syft,github.com/anchore/syft,$(SYFT_VERSION),/cmd/syft)
+	PATH=$(TOOLS):$$PATH $(TOOLS)/goreleaser release --snapshot --clean
 
-# The pinned goreleaser, installed when missing or of another version.
-goreleaser:
-	@$(GORELEASER) --version 2>/dev/null | grep -q '^GitVersion: *$(GORELEASER_VERSION)$$' || { \
-	  echo "installing goreleaser $(GORELEASER_VERSION) into .tools/bin"; \
-	  GOBIN=$(CURDIR)/.tools/bin $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION); }
+# $(call go-tool,NAME,MODULE,VERSION[,/PACKAGE]) installs NAME into .tools/bin
+# when it is missing or built from another version of MODULE.
+go-tool = @$(GO) version -m $(TOOLS)/$(1) 2>/dev/null | grep -Eq '^\s+mod\s+$(2)\s+$(3)\s' || { \
+	  echo "installing $(1) $(3) into .tools/bin"; GOBIN=$(TOOLS) $(GO) install $(2)$(4)@$(3); }
 
 demo: build
 	./scripts/demo.sh
