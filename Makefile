@@ -71,7 +71,14 @@ release-check:
 snapshot:
 	$(call go-tool,goreleaser,github.com/goreleaser/goreleaser/v2,$(GORELEASER_VERSION))
 	$(call go-tool,syft,github.com/anchore/syft,$(SYFT_VERSION),/cmd/syft)
-	PATH=$(TOOLS):$$PATH $(TOOLS)/goreleaser release --snapshot --clean
+	$(SNAPSHOT_GIT_ENV) PATH=$(TOOLS):$$PATH $(TOOLS)/goreleaser release --snapshot --clean
+
+# goreleaser reads the commit and its date only where git names a remote; a
+# checkout without one (a local repository, a worktree of it) gets a stand-in
+# origin URL in the environment, which nothing contacts: the repository's own
+# config is left alone.
+SNAPSHOT_GIT_ENV = $(if $(shell git remote 2>/dev/null),,GIT_CONFIG_COUNT=1 \
+	GIT_CONFIG_KEY_0=remote.origin.url GIT_CONFIG_VALUE_0=https://github.com/wsctl/wsctl.git)
 
 # $(call go-tool,NAME,MODULE,VERSION[,/PACKAGE]) installs NAME into .tools/bin
 # when it is missing or built from another version of MODULE.

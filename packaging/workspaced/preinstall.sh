@@ -1,6 +1,5 @@
 #!/bin/sh
-# Creates the system user and group workspaced runs as, before the files are
-# unpacked (/etc/default/workspaced belongs to its group). Kept on removal:
+# Creates the system user and group workspaced runs as. Kept on removal:
 # files it owns, such as the database, may outlive the package.
 set -e
 if ! getent group workspaced >/dev/null; then
