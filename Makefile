@@ -1,10 +1,22 @@
 # wsctl and workspaced. `make demo` tells the story; `make test` runs every test.
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION) -X github.com/wsctl/wsctl/internal/workspaced.Version=$(VERSION)
+# The commit and its time (UTC), as the release build sets them (.goreleaser.yaml).
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE    ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE) \
+	-X github.com/wsctl/wsctl/internal/workspaced.Version=$(VERSION)
 export GOTOOLCHAIN := local
 
-.PHONY: all build test test-deps test-keyring vet unit e2e docs docs-check demo bench clean
+# Release tools, pinned and installed by 'go install' into .tools/bin rather
+# than listed in go.mod, whose dependencies they would swell: goreleaser
+# builds the release (.goreleaser.yaml; newer versions need downloads these
+# machines cannot make), syft writes its SBOMs.
+TOOLS              := $(CURDIR)/.tools/bin
+GORELEASER_VERSION := v2.15.1
+SYFT_VERSION       := v1.57.2
+
+.PHONY: all build test test-deps test-keyring vet unit e2e docs docs-check release-check snapshot demo bench clean
 
 all: build
 
@@ -20,7 +32,7 @@ FORCE:
 # The tests run inside a private D-Bus session with an unlocked gnome-keyring
 # (scripts/with-keyring.sh), so the OS keyring tests run for real; under
 # CI=true a keyring test without a keyring fails instead of skipping.
-test: vet docs-check test-deps
+test: vet docs-check release-check test-deps
 	CI=$${CI:-} ./scripts/with-keyring.sh $(GO) test -race -count=1 -timeout 12m ./...
 
 # The real parts the tests drive, installed when missing (apt-get).
@@ -48,6 +60,31 @@ docs-check:
 	      echo "$$d is out of date: run 'make docs' and commit the result"; diff -r $$tmp/$$d $$d | head -20; exit 1; fi; \
 	  done && echo "generated docs are current"
 
+# The release configuration is valid (offline: the release is not published
+# from here).
+release-check:
+	$(call go-tool,goreleaser,github.com/goreleaser/goreleaser/v2,$(GORELEASER_VERSION))
+	$(TOOLS)/goreleaser check
+
+# Every archive (with its SBOM), package, checksum, the Homebrew cask and the
+# Scoop manifest of the current commit, into dist/ (slow: twelve builds).
+snapshot:
+	$(call go-tool,goreleaser,github.com/goreleaser/goreleaser/v2,$(GORELEASER_VERSION))
+	$(call go-tool,syft,github.com/anchore/syft,$(SYFT_VERSION),/cmd/syft)
+	$(SNAPSHOT_GIT_ENV) PATH=$(TOOLS):$$PATH $(TOOLS)/goreleaser release --snapshot --clean
+
+# goreleaser reads the commit and its date only where git names a remote; a
+# checkout without one (a local repository, a worktree of it) gets a stand-in
+# origin URL in the environment, which nothing contacts: the repository's own
+# config is left alone.
+SNAPSHOT_GIT_ENV = $(if $(shell git remote 2>/dev/null),,GIT_CONFIG_COUNT=1 \
+	GIT_CONFIG_KEY_0=remote.origin.url GIT_CONFIG_VALUE_0=https://github.com/wsctl/wsctl.git)
+
+# $(call go-tool,NAME,MODULE,VERSION[,/PACKAGE]) installs NAME into .tools/bin
+# when it is missing or built from another version of MODULE.
+go-tool = @$(GO) version -m $(TOOLS)/$(1) 2>/dev/null | grep -Eq '^\s+mod\s+$(2)\s+$(3)\s' || { \
+	  echo "installing $(1) $(3) into .tools/bin"; GOBIN=$(TOOLS) $(GO) install $(2)$(4)@$(3); }
+
 demo: build
 	./scripts/demo.sh
 
@@ -57,4 +94,4 @@ bench:
 	$(GO) run ./bench
 
 clean:
-	rm -rf bin .demo
+	rm -rf bin .demo dist build

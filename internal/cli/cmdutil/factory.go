@@ -17,7 +17,11 @@ import (
 // (version, help, completion) never reads the config file, the environment's
 // token or the keyring.
 type Factory struct {
-	AppVersion     string
+	AppVersion string
+	// AppCommit and AppDate are the commit the binary was built from and
+	// that commit's time (RFC 3339), for 'wsctl version'; empty if unknown.
+	AppCommit      string
+	AppDate        string
 	ExecutableName string
 
 	IOStreams *iostreams.IOStreams

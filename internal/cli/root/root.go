@@ -100,7 +100,7 @@ func newRoot(f *cmdutil.Factory) *cobra.Command {
 			interruptible(cmd)
 		},
 	}
-	cmd.SetVersionTemplate(version.Format(f.AppVersion))
+	cmd.SetVersionTemplate(version.Format(f.AppVersion, f.AppCommit, f.AppDate))
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cmdutil.FlagErrorWrap(err)
 	})
