@@ -1,15 +1,20 @@
 package workspace
 
 import (
+	"fmt"
 	"net/mail"
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/mtibben/confusables"
 )
 
-// validateName checks R1: letters, spaces, apostrophes, hyphens and dots only.
+// validateName checks R1: letters, spaces, apostrophes, hyphens and dots
+// only; one script, and no letter under a stack of marks
+// (validate_unicode.go).
 func validateName(name string) (string, error) {
-	name = strings.Join(strings.Fields(name), " ")
+	name = strings.Join(strings.Fields(nfkc(name)), " ")
 	if name == "" {
 		return "", &ValidationError{Field: "name", Reason: "is required"}
 	}
@@ -21,12 +26,22 @@ func validateName(name string) (string, error) {
 			return "", &ValidationError{Field: "name", Reason: quote(string(r)) + " is not allowed: use letters, spaces, ' - and . only"}
 		}
 	}
+	if isASCII(name) {
+		return name, nil
+	}
+	if a, b := mixedScripts(name); a != "" {
+		return "", &ValidationError{Field: "name", Reason: "mixes " + a + " and " + b + " letters: write the name in one script, so that it cannot pass for another"}
+	}
+	if tooManyMarks(name) {
+		return "", &ValidationError{Field: "name", Reason: fmt.Sprintf("has a letter with more than %d accents or marks", maxStackedMarks)}
+	}
 	return name, nil
 }
 
-// validateEmail checks R1: a bare, valid address such as ann@example.com.
+// validateEmail checks R1: a bare, valid address such as ann@example.com,
+// NFKC-normalized, and no look-alike of another (validate_unicode.go).
 func validateEmail(email string) (string, error) {
-	email = strings.TrimSpace(email)
+	email = strings.TrimSpace(nfkc(email))
 	if email == "" {
 		return "", &ValidationError{Field: "email", Reason: "is required"}
 	}
@@ -37,6 +52,19 @@ func validateEmail(email string) (string, error) {
 	at := strings.LastIndexByte(email, '@')
 	if at < 1 || !strings.Contains(email[at+1:], ".") || len(email) > 254 {
 		return "", &ValidationError{Field: "email", Reason: quote(email) + " is not a valid email address (like ann@example.com)"}
+	}
+	// The local part, and each label of the domain: "почта.example" is a
+	// Cyrillic name under a Latin top-level domain, as registries allow.
+	for _, part := range append([]string{email[:at]}, strings.Split(email[at+1:], ".")...) {
+		if isASCII(part) {
+			continue // one script, no marks: the common case, and a bulk import's
+		}
+		if a, b := mixedScripts(part); a != "" {
+			return "", &ValidationError{Field: "email", Reason: quote(email) + " mixes " + a + " and " + b + " letters, as addresses made to pass for others do; check how it was typed"}
+		}
+		if imitatesASCII(part) || tooManyMarks(part) {
+			return "", &ValidationError{Field: "email", Reason: quote(email) + " is written in letters that look like plain ones (" + quote(confusables.Skeleton(part)) + "), as addresses made to pass for others are; type it in plain letters"}
+		}
 	}
 	return email, nil
 }
