@@ -17,7 +17,7 @@ func TestValidate_LookAlikesRefused_R1(t *testing.T) {
 		{name: "Ada Lovelace", email: "\u0430da@acme.example", field: "email", why: "mixes Cyrillic and Latin"}, // Cyrillic а
 		{name: "Ada Lovelace", email: "ada@\u0430cme.example", field: "email", why: "mixes Cyrillic and Latin"},
 		{name: "Ada Lovelace", email: "\u0430\u0441\u0435@acme.example", field: "email", why: "look like plain ones"}, // all-Cyrillic "асе"
-		{name: "Ada Lovelace", email: "\uff41\uff44\uff41@acme.example", wantEmail: "ada@acme.example"},                    // fullwidth, NFKC
+		{name: "Ada Lovelace", email: "\uff41\uff44\uff41@acme.example", wantEmail: "ada@acme.example"},               // fullwidth, NFKC
 		{name: "Иван Петров", email: "иван@почта.example", wantEmail: "иван@почта.example"},
 		{name: "Zoë O'Neil", email: "zoë@acme.example", wantEmail: "zoë@acme.example"},
 		{name: "\u0410da Lovelace", email: "ada@acme.example", field: "name", why: "mixes Cyrillic and Latin"},
