@@ -4,21 +4,22 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
 	"github.com/wsctl/wsctl/internal/client"
 	"github.com/wsctl/wsctl/internal/store"
 	"github.com/wsctl/wsctl/internal/testutil/pgtest"
-	"github.com/wsctl/wsctl/internal/testutil/sessiontest"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
-// raceRounds is how many times each race is run: a sign-in or a new token
-// that slipped past a deactivation showed in about one round in ten before
-// the fix, so 200 rounds miss it with a chance below 10⁻⁹.
+// raceRounds is how many times each race is run: before the fix, a session
+// or a new token slipped past the deactivation in one round in ten or more,
+// so 200 rounds all miss it with a chance below 10⁻⁹.
 const raceRounds = 200
 
 // A person signing in (a browser session bound to them, as the sign-in
@@ -34,8 +35,20 @@ func TestSignInRacingDeactivation_LeavesNoLiveSession_R9(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acc := workspace.NewAccounts(r.svc)
+	rng := rand.New(rand.NewPCG(testSeed(t, "WSCTL_RACE_SEED"), 9))
 	refused := 0
 	for range raceRounds {
+		// As the sign-in pages do: the person is read when their password
+		// is checked, and the session bound to them a moment later.
+		sam, err := acc.User(r.ctx, r.org.ID, out.Value.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		session, _, err := acc.StartBrowserSession(r.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var wg sync.WaitGroup
 		wg.Go(func() {
 			if _, err := r.admin.Deactivate(r.ctx, "sam@acme.example"); err != nil {
@@ -43,7 +56,8 @@ func TestSignInRacingDeactivation_LeavesNoLiveSession_R9(t *testing.T) {
 			}
 		})
 		wg.Go(func() {
-			switch _, err := sessiontest.Start(r.svc, r.org.ID, out.Value.ID); {
+			time.Sleep(time.Duration(rng.IntN(2000)) * time.Microsecond) // either may come first
+			switch _, _, err := acc.BindBrowserSession(r.ctx, session, sam, []string{"pwd", "otp"}, true); {
 			case errors.Is(err, workspace.ErrUserDeactivated):
 				refused++
 			case err != nil:
