@@ -56,7 +56,7 @@ func TestSignInRacingDeactivation_LeavesNoLiveSession_R9(t *testing.T) {
 			}
 		})
 		wg.Go(func() {
-			time.Sleep(time.Duration(rng.IntN(2000)) * time.Microsecond) // either may come first
+			time.Sleep(time.Duration(rng.IntN(600)) * time.Microsecond) // either may come first
 			switch _, _, err := acc.BindBrowserSession(r.ctx, session, sam, []string{"pwd", "otp"}, true); {
 			case errors.Is(err, workspace.ErrUserDeactivated):
 				refused++
