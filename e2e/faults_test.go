@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,7 +52,7 @@ func TestBulkInvite_ThroughFaults_EachRowOnce(t *testing.T) {
 		var summaries []string
 		for run := 1; ; run++ {
 			report := filepath.Join(dir, fmt.Sprintf("report%d.csv", run))
-			a := append(args, "--report", report)
+			a := slices.Concat(args, []string{"--report", report})
 			if run > 1 {
 				a = append(a, "--resume")
 			}

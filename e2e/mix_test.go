@@ -54,15 +54,15 @@ var mixProducts = []string{"parallel-dialer", "agent-dialer", "flow"}
 
 // Sixteen clients split between two workspaced processes on one PostgreSQL
 // database run a seeded random mix of invites, revocations, sign-ups from
-// the emailed links, edits (licenses, name), deactivations, activations, MFA
-// resets, sign-ins and API tokens issued by the operator, over pools small
-// enough that licenses run out. Then
-// the database, read directly, must hold: no pool over its total; reserved
-// equal to the pending invites' licenses and assigned to the users'
-// licenses, as counted from the rows and as the API reports them; exactly
-// one audit event per change that succeeded, per action (R14); and no
-// deactivated user with a license, a live API token or a live session (R9)
-// (issue 12, part 4).
+// the emailed links, edits (licenses, name), deactivations, activations,
+// MFA resets, sign-ins and API tokens issued by the operator, over pools
+// small enough that licenses run out (the seed fixes each client's choices;
+// how they interleave is the machine's). Then the database, read directly,
+// must hold: no pool over its total; reserved equal to the pending invites'
+// licenses and assigned to the users' licenses, as counted from the rows and
+// as the API reports them; exactly one audit event per change that
+// succeeded, per action (R14); and no deactivated user with a license, a
+// live API token or a live session (R9) (issue 12, part 4).
 func TestTwoServers_RandomMix_InvariantsHold(t *testing.T) {
 	db := pgtest.NewDatabase(t)
 	peer := smtptest.Start(t, smtptest.Options{})
