@@ -39,7 +39,7 @@ func TestDeactivatedUser_GetsNoSessionOrTokenFromAnEarlierCheck_R9(t *testing.T)
 		if _, _, err := e.acc.BindBrowserSession(e.ctx, session, bea.Value, []string{"pwd"}, true); !errors.Is(err, workspace.ErrUserDeactivated) {
 			t.Errorf("a session bound after the deactivation: %v, want ErrUserDeactivated", err)
 		}
-		if _, err := e.svc.CreateToken(e.ctx, bearer, "mine", []string{"users:read"}, ""); !errors.Is(err, workspace.ErrUnauthenticated) {
+		if _, err := e.svc.CreateToken(e.ctx, bearer, workspace.TokenInput{Name: "mine", Scopes: []string{"users:read"}}, ""); !errors.Is(err, workspace.ErrUnauthenticated) {
 			t.Errorf("a token created after the deactivation: %v, want ErrUnauthenticated", err)
 		}
 		if _, _, err := e.svc.IssueToken(e.ctx, workspace.Operator(e.org.ID), "bea@acme.example", "again", []string{"users:read"}); workspace.CodeOf(err) != "invalid_field" {
