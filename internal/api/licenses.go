@@ -55,16 +55,16 @@ func licenseAuditInput(q url.Values) (in workspace.LicenseAuditInput, err error)
 	return in, err
 }
 
-// daysParam reads a whole number of days; absent is 0 (the domain checks
-// the range).
-func daysParam(q url.Values, name string) (int, error) {
+// daysParam reads a whole number of days; nil when absent (the domain
+// checks the range).
+func daysParam(q url.Values, name string) (*int, error) {
 	v := q.Get(name)
 	if v == "" {
-		return 0, nil
+		return nil, nil
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return 0, badRequest("%s must be a whole number of days, not %q", name, v)
+		return nil, badRequest("%s must be a whole number of days, not %q", name, v)
 	}
-	return n, nil
+	return &n, nil
 }

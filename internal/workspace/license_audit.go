@@ -50,12 +50,12 @@ type UsageLimit struct {
 	Percent float64
 }
 
-// LicenseAuditInput says which checks to run. A zero number of days skips
-// that check.
+// LicenseAuditInput says which checks to run. The day checks run when
+// their number of days (from 1 to MaxAuditDays) is given.
 type LicenseAuditInput struct {
 	MaxUsed         []UsageLimit
-	IdleDays        int
-	StaleInviteDays int
+	IdleDays        *int
+	StaleInviteDays *int
 	// InactiveHolders runs the inactive-holder check. wsctl always asks for
 	// it; a pool check alone (without it and the day checks) reads no
 	// person, so that any member whose token may read licenses may run it.
@@ -65,7 +65,7 @@ type LicenseAuditInput struct {
 // readsPeople is whether the audit reads users or invites, which only
 // admins may (R13).
 func (in LicenseAuditInput) readsPeople() bool {
-	return in.IdleDays > 0 || in.StaleInviteDays > 0 || in.InactiveHolders
+	return in.IdleDays != nil || in.StaleInviteDays != nil || in.InactiveHolders
 }
 
 // LicenseCheck is one check an audit ran on one product.
@@ -123,10 +123,12 @@ func (s *Service) AuditLicenses(ctx context.Context, p Principal, in LicenseAudi
 			return out, err
 		}
 	}
-	if err := checkAuditDays("idle_days", in.IdleDays); err != nil {
+	idleDays, err := auditDays("idle_days", in.IdleDays)
+	if err != nil {
 		return out, err
 	}
-	if err := checkAuditDays("stale_invite_days", in.StaleInviteDays); err != nil {
+	staleDays, err := auditDays("stale_invite_days", in.StaleInviteDays)
+	if err != nil {
 		return out, err
 	}
 	now := s.clock()
@@ -139,7 +141,7 @@ func (s *Service) AuditLicenses(ctx context.Context, p Principal, in LicenseAudi
 		if err != nil {
 			return err
 		}
-		a := &licenseAudit{in: in, limits: limits, now: now}
+		a := &licenseAudit{limits: limits, idleDays: idleDays, staleDays: staleDays, inactive: in.InactiveHolders, now: now}
 		a.checkPools(pools)
 		if err := a.checkHolders(ctx, tx, p.OrgID, pools); err != nil {
 			return err
@@ -153,11 +155,15 @@ func (s *Service) AuditLicenses(ctx context.Context, p Principal, in LicenseAudi
 	return out, err
 }
 
-func checkAuditDays(field string, days int) error {
-	if days < 0 || days > MaxAuditDays {
-		return &ValidationError{Field: field, Reason: fmt.Sprintf("is a number of days from 1 to %d (0 or absent: no such check), not %d", MaxAuditDays, days)}
+// auditDays checks the days of a check; 0 means the check does not run.
+func auditDays(field string, days *int) (int, error) {
+	if days == nil {
+		return 0, nil
 	}
-	return nil
+	if *days < 1 || *days > MaxAuditDays {
+		return 0, &ValidationError{Field: field, Reason: fmt.Sprintf("is a number of days from 1 to %d, not %d", MaxAuditDays, *days)}
+	}
+	return *days, nil
 }
 
 // usageLimits are the limits of an audit by product; every is the limit
@@ -211,9 +217,11 @@ func (l usageLimits) limitOf(product string) (float64, bool) {
 
 // licenseAudit collects the checks and findings of one audit.
 type licenseAudit struct {
-	in       LicenseAuditInput
-	limits   usageLimits
-	now      time.Time
+	limits    usageLimits
+	idleDays  int // 0: no idle check
+	staleDays int // 0: no stale-invite check
+	inactive  bool
+	now       time.Time
 	checks   []LicenseCheck
 	findings []LicenseFinding
 }
@@ -251,15 +259,15 @@ func poolAboveDetail(pool LicensePool, limit float64) string {
 // checkHolders reads the holders of each product, active or not, page by
 // page, for the idle and inactive-holder checks.
 func (a *licenseAudit) checkHolders(ctx context.Context, tx Tx, orgID string, pools []LicensePool) error {
-	if a.in.IdleDays == 0 && !a.in.InactiveHolders {
+	if a.idleDays == 0 && !a.inactive {
 		return nil
 	}
 	for _, pool := range pools {
 		product := pool.Product
-		if a.in.IdleDays > 0 {
-			a.check(FindingIdleHolder, product, fmt.Sprintf("every %s holder signed in within %d days", product, a.in.IdleDays))
+		if a.idleDays > 0 {
+			a.check(FindingIdleHolder, product, fmt.Sprintf("every %s holder signed in within %d days", product, a.idleDays))
 		}
-		if a.in.InactiveHolders {
+		if a.inactive {
 			a.check(FindingInactiveHolder, product, fmt.Sprintf("no inactive user holds %s", product))
 		}
 		f := UserFilter{Status: UsersAll, License: product, Limit: MaxPageSize}
@@ -282,33 +290,33 @@ func (a *licenseAudit) checkHolders(ctx context.Context, tx Tx, orgID string, po
 
 func (a *licenseAudit) checkHolder(u User, product string) {
 	if !u.Active {
-		if a.in.InactiveHolders {
+		if a.inactive {
 			a.found(FindingInactiveHolder, product, u.Email, fmt.Sprintf(
 				"inactive, yet holds this license (deactivation releases every license; free it with 'wsctl users edit %s --remove-license %s')", u.Email, product))
 		}
 		return
 	}
-	if a.in.IdleDays == 0 {
+	if a.idleDays == 0 {
 		return
 	}
 	since, what := u.CreatedAt, "never signed in; added"
 	if u.LastSignInAt != nil {
 		since, what = *u.LastSignInAt, "last signed in"
 	}
-	if days, ok := a.olderThan(since, a.in.IdleDays); ok {
+	if days, ok := a.olderThan(since, a.idleDays); ok {
 		a.found(FindingIdleHolder, product, u.Email, fmt.Sprintf("%s %s, %d days ago (more than %d)",
-			what, since.UTC().Format(time.DateOnly), days, a.in.IdleDays))
+			what, since.UTC().Format(time.DateOnly), days, a.idleDays))
 	}
 }
 
 // checkInvites reads the pending invites, page by page, for the
 // stale-invite check. Pending ones hold their reservations (R4).
 func (a *licenseAudit) checkInvites(ctx context.Context, tx Tx, orgID string, pools []LicensePool) error {
-	if a.in.StaleInviteDays == 0 {
+	if a.staleDays == 0 {
 		return nil
 	}
 	for _, pool := range pools {
-		a.check(FindingStaleInvite, pool.Product, fmt.Sprintf("no invite holds %s pending for more than %d days", pool.Product, a.in.StaleInviteDays))
+		a.check(FindingStaleInvite, pool.Product, fmt.Sprintf("no invite holds %s pending for more than %d days", pool.Product, a.staleDays))
 	}
 	f := InviteFilter{Status: InvitePending, Now: a.now, Limit: MaxPageSize}
 	for {
@@ -317,13 +325,13 @@ func (a *licenseAudit) checkInvites(ctx context.Context, tx Tx, orgID string, po
 			return err
 		}
 		for _, inv := range invites {
-			days, ok := a.olderThan(inv.CreatedAt, a.in.StaleInviteDays)
+			days, ok := a.olderThan(inv.CreatedAt, a.staleDays)
 			if !ok || inv.StatusAt(a.now) != InvitePending {
 				continue
 			}
 			for _, product := range inv.Licenses {
 				a.found(FindingStaleInvite, product, inv.Email, fmt.Sprintf("invited %s, %d days ago (more than %d), still pending until %s",
-					inv.CreatedAt.UTC().Format(time.DateOnly), days, a.in.StaleInviteDays, inv.ExpiresAt.UTC().Format(time.DateOnly)))
+					inv.CreatedAt.UTC().Format(time.DateOnly), days, a.staleDays, inv.ExpiresAt.UTC().Format(time.DateOnly)))
 			}
 		}
 		if len(invites) < f.Limit {

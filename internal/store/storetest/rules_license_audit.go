@@ -26,6 +26,8 @@ func licenseAuditTests() []test {
 
 const day = 24 * time.Hour
 
+func days(n int) *int { return &n }
+
 // audit runs an audit as p and fails the test on an error.
 func (e *env) audit(p workspace.Principal, in workspace.LicenseAuditInput) workspace.LicenseAudit {
 	e.t.Helper()
@@ -140,7 +142,7 @@ func testAuditBadLimits(t *testing.T, e *env) {
 	if msg := err.Error(); !strings.Contains(msg, `"crm"`) || !strings.Contains(msg, "agent-dialer, flow, parallel-dialer") {
 		t.Errorf("an unknown product's error names it and the known ones: %q", msg)
 	}
-	for _, in := range []workspace.LicenseAuditInput{{IdleDays: -1}, {StaleInviteDays: workspace.MaxAuditDays + 1}} {
+	for _, in := range []workspace.LicenseAuditInput{{IdleDays: days(0)}, {IdleDays: days(-1)}, {StaleInviteDays: days(workspace.MaxAuditDays + 1)}} {
 		_, err := e.svc.AuditLicenses(e.ctx, o.admin, in)
 		wantCode(t, err, "invalid_field")
 	}
@@ -162,7 +164,7 @@ func testAuditIdleHolders(t *testing.T, e *env) {
 	e.now = start.Add(40 * day)
 	e.addUser(o, "new@acme.example", []string{"user"}, "agent-dialer")
 
-	a := e.audit(o.admin, workspace.LicenseAuditInput{IdleDays: 30})
+	a := e.audit(o.admin, workspace.LicenseAuditInput{IdleDays: days(30)})
 	wantItems(t, "idle for more than 30 days", findings(a),
 		"idle_holder agent-dialer away@acme.example",
 		"idle_holder flow away@acme.example",
@@ -179,9 +181,9 @@ func testAuditIdleHolders(t *testing.T, e *env) {
 		t.Errorf("detail of one who never signed in: %q, want %q", got, want)
 	}
 
-	a = e.audit(o.admin, workspace.LicenseAuditInput{IdleDays: 35})
+	a = e.audit(o.admin, workspace.LicenseAuditInput{IdleDays: days(35)})
 	wantItems(t, "35 days exactly is not more than 35", findings(a), "idle_holder flow never@acme.example")
-	a = e.audit(o.admin, workspace.LicenseAuditInput{IdleDays: 40})
+	a = e.audit(o.admin, workspace.LicenseAuditInput{IdleDays: days(40)})
 	wantItems(t, "created 40 days ago exactly is not more than 40", findings(a))
 }
 
@@ -200,7 +202,7 @@ func testAuditStaleInvites(t *testing.T, e *env) {
 	e.mustInvite(o.admin, "fresh@acme.example", "agent-dialer")
 	e.now = start.Add(10 * day)
 
-	a := e.audit(o.admin, workspace.LicenseAuditInput{StaleInviteDays: 7})
+	a := e.audit(o.admin, workspace.LicenseAuditInput{StaleInviteDays: days(7)})
 	wantItems(t, "pending for more than 7 days", findings(a),
 		"stale_invite flow kept@acme.example",
 		"stale_invite parallel-dialer kept@acme.example")
@@ -211,7 +213,7 @@ func testAuditStaleInvites(t *testing.T, e *env) {
 	if p := e.pool(o, "flow"); p.Reserved != 1 {
 		t.Errorf("the expired invite should hold nothing and the stale one its license: %+v", p)
 	}
-	a = e.audit(o.admin, workspace.LicenseAuditInput{StaleInviteDays: 10})
+	a = e.audit(o.admin, workspace.LicenseAuditInput{StaleInviteDays: days(10)})
 	wantItems(t, "10 days exactly is not more than 10", findings(a))
 }
 
@@ -247,7 +249,7 @@ func testAuditInactiveHolders(t *testing.T, e *env) {
 	if d := a.Findings[1].Detail; !strings.Contains(d, "inactive") || !strings.Contains(d, "'wsctl users edit ann@acme.example --remove-license flow'") {
 		t.Errorf("detail %q should say what is wrong and how to free the license", d)
 	}
-	a = e.audit(o.admin, workspace.LicenseAuditInput{IdleDays: 1})
+	a = e.audit(o.admin, workspace.LicenseAuditInput{IdleDays: days(1)})
 	wantItems(t, "the inactive-holder check runs only when asked", checks(a), "idle_holder agent-dialer", "idle_holder flow", "idle_holder parallel-dialer")
 }
 
@@ -260,7 +262,7 @@ func testAuditAuthorization(t *testing.T, e *env) {
 	both := e.tokenFor(o, "ci@acme.example", workspace.ScopeLicensesRead, workspace.ScopeUsersRead)
 	manager := e.tokenFor(o, "mia@acme.example", workspace.ScopeLicensesRead, workspace.ScopeUsersRead)
 	pools := workspace.LicenseAuditInput{MaxUsed: []workspace.UsageLimit{{Percent: 50}}}
-	people := []workspace.LicenseAuditInput{{InactiveHolders: true}, {IdleDays: 1}, {StaleInviteDays: 1}}
+	people := []workspace.LicenseAuditInput{{InactiveHolders: true}, {IdleDays: days(1)}, {StaleInviteDays: days(1)}}
 
 	for _, p := range []workspace.Principal{licensesOnly, manager, both} {
 		a := e.audit(p, pools)
@@ -284,7 +286,7 @@ func testAuditAuthorization(t *testing.T, e *env) {
 	other := e.invitingOrg("globex")
 	e.addUser(other, "old@globex.example", []string{"user"}, "flow")
 	e.now = e.now.Add(60 * day)
-	a := e.audit(o.admin, workspace.LicenseAuditInput{IdleDays: 30})
+	a := e.audit(o.admin, workspace.LicenseAuditInput{IdleDays: days(30)})
 	wantItems(t, "acme's idle holders only", findings(a), "idle_holder flow ci@acme.example", "idle_holder flow mia@acme.example")
 }
 
@@ -320,7 +322,7 @@ func testAuditPages(t *testing.T, e *env) {
 	}
 	e.now = e.now.Add(2 * day)
 
-	a := e.audit(o.admin, workspace.LicenseAuditInput{IdleDays: 1, StaleInviteDays: 1})
+	a := e.audit(o.admin, workspace.LicenseAuditInput{IdleDays: days(1), StaleInviteDays: days(1)})
 	idle, stale := 0, 0
 	for _, f := range a.Findings {
 		switch f.Kind {
