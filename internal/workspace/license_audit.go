@@ -222,8 +222,8 @@ type licenseAudit struct {
 	staleDays int // 0: no stale-invite check
 	inactive  bool
 	now       time.Time
-	checks   []LicenseCheck
-	findings []LicenseFinding
+	checks    []LicenseCheck
+	findings  []LicenseFinding
 }
 
 func (a *licenseAudit) check(kind FindingKind, product, description string) {
