@@ -78,7 +78,7 @@ func ParseUsageLimit(s string) (UsageLimit, error) {
 		return UsageLimit{}, fmt.Errorf("%q names no product before '='; write PERCENT for every product or PRODUCT=PERCENT, e.g. flow=80", s)
 	}
 	if !isDecimal(strings.TrimSpace(pct)) {
-		return UsageLimit{}, fmt.Errorf("%q is not PERCENT or PRODUCT=PERCENT with PERCENT a number such as 80 or 92.5, e.g. 90 or flow=80", s)
+		return UsageLimit{}, fmt.Errorf("%q is not a limit: write PERCENT for every product or PRODUCT=PERCENT for one, PERCENT a number such as 80 or 92.5 (e.g. 90 or flow=80)", s)
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(pct), 64)
 	if err != nil {

@@ -51,16 +51,16 @@ func NewCmdAudit(f *cmdutil.Factory, runF func(*AuditOptions) error) *cobra.Comm
 			  idle_holder      --idle-days N: a license held by an active user
 			                   whose last sign-in, or creation if they never
 			                   signed in, is more than N days ago.
-			  stale_invite     --stale-invite-days N: a license reserved by an
-			                   invite still pending (it was resent) that was
-			                   sent more than N days ago.
+			  stale_invite     --stale-invite-days N: a license reserved by a
+			                   pending invite first sent more than N days ago
+			                   (resending keeps an invite pending).
 			  inactive_holder  always: a license held by an inactive user.
 			                   Deactivation releases every license, so there
 			                   should be none.
 
 			The exit status is 0 when nothing is found and 3 when something is,
-			so a CI job fails on findings; 4 when not signed in or not allowed,
-			1 on other errors. The audit only reads: a token with the
+			so a CI job fails on findings; 2 for a bad flag value, 4 when not
+			signed in or not allowed, 1 on other errors. The audit only reads: a token with the
 			licenses:read and users:read scopes, of an admin, is enough.
 
 			--junit FILE also writes a JUnit XML report, one test case per check
