@@ -111,8 +111,8 @@ func (p LicensePool) UsedPercent() float64 {
 // "a pool above its limit".
 func (p LicensePool) Above(percent float64) bool { return p.UsedPercent() > percent }
 
-// AuditLicenses runs the checks in asks for over one consistent read of the
-// org. The pool check needs the licenses:read scope; reading people (the
+// AuditLicenses runs the checks that in asks for over one consistent read
+// of the org. The pool check needs the licenses:read scope; reading people (the
 // other checks) also needs users:read and the admin role.
 func (s *Service) AuditLicenses(ctx context.Context, p Principal, in LicenseAuditInput) (out LicenseAudit, err error) {
 	if err := p.requireScope(ScopeLicensesRead); err != nil {
@@ -179,7 +179,7 @@ func usageLimitsOf(limits []UsageLimit, pools []LicensePool) (usageLimits, error
 	out := usageLimits{of: map[string]float64{}}
 	for _, l := range limits {
 		if math.IsNaN(l.Percent) || l.Percent < 0 || l.Percent > 100 {
-			return out, &ValidationError{Field: "max_used", Reason: fmt.Sprintf("takes a percentage from 0 to 100, not %s", formatPercent(l.Percent))}
+			return out, &ValidationError{Field: "max_used", Reason: fmt.Sprintf("takes a percentage from 0 to 100, not %s", strconv.FormatFloat(l.Percent, 'f', -1, 64))}
 		}
 		product := strings.ToLower(strings.TrimSpace(l.Product))
 		if product == "" {
