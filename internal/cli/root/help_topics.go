@@ -56,8 +56,8 @@ func helpTopics() []*cobra.Command {
 			   confirmation needed without a terminal (pass --yes)
 			3  partial failure: some rows of 'users invite --csv' failed,
 			   'licenses show --fail-above' found a pool above the threshold,
-			   or 'licenses audit' found something (a pool above its limit, an idle
-			   holder, a stale invite, an inactive holder)
+			   or 'licenses audit' found something (a pool above its limit,
+			   an idle holder, a stale invite, an inactive holder)
 			4  not signed in (no stored sign-in, an ended one, or a bad
 			   WSCTL_TOKEN) or not allowed; 'wsctl auth status' exits 4 when
 			   not signed in and 0 when signed in
