@@ -131,6 +131,7 @@ func (s *server) routes() {
 	s.anonymous("POST /api/v1/invites/accept", s.acceptInvite)
 
 	s.authenticated("GET /api/v1/licenses", s.listLicensePools)
+	s.authenticated("GET /api/v1/licenses/audit", s.auditLicenses)
 
 	s.authenticated("GET /api/v1/settings/signup-mode", s.getSignupMode)
 	s.authenticated("PUT /api/v1/settings/signup-mode", s.setSignupMode)

@@ -39,6 +39,19 @@ func poolJSON(p workspace.LicensePool) schema.LicensePool {
 		Assigned: p.Assigned, Reserved: p.Reserved, Available: p.Available()}
 }
 
+// licenseAuditJSON is an audit's answer; every list is [] when empty.
+func licenseAuditJSON(a workspace.LicenseAudit) schema.LicenseAudit {
+	return schema.LicenseAudit{
+		Findings: mapList(a.Findings, func(f workspace.LicenseFinding) schema.LicenseFinding {
+			return schema.LicenseFinding{Kind: string(f.Kind), Product: f.Product, Subject: f.Subject, Detail: f.Detail}
+		}),
+		Pools: mapList(a.Pools, poolJSON),
+		Checks: mapList(a.Checks, func(c workspace.LicenseCheck) schema.LicenseCheck {
+			return schema.LicenseCheck{Kind: string(c.Kind), Product: c.Product, Description: c.Description}
+		}),
+	}
+}
+
 func auditJSON(e workspace.AuditEvent) schema.AuditEvent {
 	return schema.AuditEvent{ID: e.ID, At: e.At, Actor: e.Actor, Action: e.Action, Target: e.Target,
 		Before: rawJSON(e.Before), After: rawJSON(e.After), RequestID: e.RequestID}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wsctl/wsctl/internal/api"
 	"github.com/wsctl/wsctl/internal/api/openapitest"
@@ -33,6 +34,28 @@ type env struct {
 	strict *http.Client // checks requests and answers against docs/openapi.yaml
 	loose  *http.Client // checks answers only, for requests that are bad on purpose
 	logs   *lockedBuffer
+	clock  *testClock // the service's time
+}
+
+// testClock is the time of the service: the real time until a test sets it.
+type testClock struct {
+	mu sync.Mutex
+	at time.Time
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at.IsZero() {
+		return time.Now()
+	}
+	return c.at
+}
+
+func (c *testClock) set(at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.at = at
 }
 
 func newEnv(t testing.TB, opts ...func(*api.Options)) *env {
@@ -43,7 +66,8 @@ func newEnv(t testing.TB, opts ...func(*api.Options)) *env {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	svc := workspace.NewService(store)
+	clock := &testClock{}
+	svc := workspace.NewService(store, workspace.WithClock(clock.now))
 	logs := &lockedBuffer{}
 	o := api.Options{Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	for _, f := range opts {
@@ -53,7 +77,7 @@ func newEnv(t testing.TB, opts ...func(*api.Options)) *env {
 	t.Cleanup(srv.Close)
 	v := openapitest.New(t)
 	return &env{
-		t: t, ctx: ctx, store: store, svc: svc, srv: srv, logs: logs,
+		t: t, ctx: ctx, store: store, svc: svc, srv: srv, logs: logs, clock: clock,
 		strict: &http.Client{Transport: v.Transport(http.DefaultTransport)},
 		loose:  &http.Client{Transport: v.ResponsesOnly(http.DefaultTransport)},
 	}

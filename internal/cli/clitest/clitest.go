@@ -70,6 +70,9 @@ func Run(cmd *cobra.Command, argv string) error {
 	if err != nil {
 		return err
 	}
+	if args == nil {
+		args = []string{} // not nil: cobra would read the test binary's own arguments
+	}
 	cmd.SetArgs(args)
 	cmd.SetIn(strings.NewReader(""))
 	cmd.SetOut(io.Discard)

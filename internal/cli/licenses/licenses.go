@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
+	"github.com/wsctl/wsctl/internal/cli/licenses/audit"
 	"github.com/wsctl/wsctl/internal/cli/licenses/show"
 )
 
@@ -12,9 +13,10 @@ import (
 func NewCmdLicenses(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "licenses <command>",
-		Short: "Show license usage per product",
+		Short: "Show and audit license usage per product",
 		RunE:  cmdutil.GroupRunE,
 	}
 	cmd.AddCommand(show.NewCmdShow(f, nil))
+	cmd.AddCommand(audit.NewCmdAudit(f, nil))
 	return cmd
 }

@@ -17,7 +17,7 @@ func TestLicenses_MistypedSubcommandIsUsageError(t *testing.T) {
 	if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 		t.Fatalf("err %v: exit %d, want %d", err, cmdutil.ExitCode(err), cmdutil.ExitUsage)
 	}
-	if msg := cmdutil.ErrorMessage(err); !strings.HasPrefix(msg, `unknown command "bogus" for "wsctl licenses"`) || !strings.HasSuffix(msg, "\n\nAvailable commands:\n\tshow\n") {
+	if msg := cmdutil.ErrorMessage(err); !strings.HasPrefix(msg, `unknown command "bogus" for "wsctl licenses"`) || !strings.HasSuffix(msg, "\n\nAvailable commands:\n\taudit\n\tshow\n") {
 		t.Errorf("message %q", msg)
 	}
 	if err := clitest.Run(clitest.UnderRoot(NewCmdLicenses(env.F)), "licenses"); err != nil {

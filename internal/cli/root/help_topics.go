@@ -16,8 +16,10 @@ func helpTopics() []*cobra.Command {
 			WSCTL_TOKEN    an API token wsctl sends instead of any stored sign-in
 			               (for CI and scripts). Create one with
 			               'wsctl tokens create --name NAME --scope S[,S]' (as an admin)
-			               or ask an admin. A CI job auditing licenses needs only
-			               licenses:read. People sign in with 'wsctl auth login'.
+			               or ask an admin. A CI job watching pools with
+			               'licenses show --fail-above' needs only licenses:read;
+			               'licenses audit' needs licenses:read and users:read,
+			               of an admin. People sign in with 'wsctl auth login'.
 			WSCTL_HOST     the workspaced address, e.g. https://ws.example.com
 			               (default http://127.0.0.1:8080, where 'workspaced serve' listens).
 			WSCTL_PROFILE  the profile of the config file to use (as --profile).
@@ -52,8 +54,10 @@ func helpTopics() []*cobra.Command {
 			1  failure (the server refused, could not be reached, ...)
 			2  usage error: bad flags or arguments, a bad CSV header, a
 			   confirmation needed without a terminal (pass --yes)
-			3  partial failure: some rows of 'users invite --csv' failed, or
-			   'licenses show --fail-above' found a pool above the threshold
+			3  partial failure: some rows of 'users invite --csv' failed,
+			   'licenses show --fail-above' found a pool above the threshold,
+			   or 'licenses audit' found something (a pool above its limit,
+			   an idle holder, a stale invite, an inactive holder)
 			4  not signed in (no stored sign-in, an ended one, or a bad
 			   WSCTL_TOKEN) or not allowed; 'wsctl auth status' exits 4 when
 			   not signed in and 0 when signed in

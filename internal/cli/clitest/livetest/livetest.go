@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wsctl/wsctl/internal/api"
 	"github.com/wsctl/wsctl/internal/cli/clitest"
@@ -36,13 +37,20 @@ type Server struct {
 // each product: 1000 each unless totals say otherwise.
 func New(t testing.TB, totals ...map[string]int) *Server {
 	t.Helper()
+	return NewAt(t, time.Now, totals...)
+}
+
+// NewAt is New with the server's clock: what it decides by time (idle
+// users, stale invites, expiry) follows now, which the test moves.
+func NewAt(t testing.TB, now func() time.Time, totals ...map[string]int) *Server {
+	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "workspace.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	svc := workspace.NewService(store)
+	svc := workspace.NewService(store, workspace.WithClock(now))
 	org, err := svc.CreateOrg(ctx, workspace.OrgInput{Slug: "acme", Name: "Acme", AdminName: "Ada Admin", AdminEmail: Admin})
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +71,17 @@ func New(t testing.TB, totals ...map[string]int) *Server {
 	srv := httptest.NewServer(api.New(svc, api.Options{}))
 	t.Cleanup(srv.Close)
 	return &Server{URL: srv.URL, Token: org.Secret, Svc: svc, OrgID: org.Org.ID}
+}
+
+// TokenClient is a Factory.Client whose token is a new one of the user
+// with the given scopes, issued by the operator.
+func (s *Server) TokenClient(t testing.TB, email string, scopes ...string) func() (*client.Client, error) {
+	t.Helper()
+	_, secret, err := s.Svc.IssueToken(context.Background(), s.Operator(), email, "test", scopes)
+	if err != nil {
+		t.Fatalf("issue a token for %s: %v", email, err)
+	}
+	return func() (*client.Client, error) { return client.New(s.URL, secret, nil), nil }
 }
 
 // Client is the first admin's client, as the factory would make it: a

@@ -4,6 +4,7 @@ package show
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/MakeNowJust/heredoc/v2"
@@ -42,7 +43,9 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 			--fail-above PERCENT makes the command exit with status 3 when a
 			pool's used share, (assigned + reserved) / total, is above PERCENT, naming
 			the pool on stderr: a CI job can fail a build on license drift with a
-			read-only token (scope licenses:read).
+			read-only token (scope licenses:read). The server decides, as for
+			'wsctl licenses audit --max-used PERCENT', which also finds licenses
+			wasted on idle people, stale invites and inactive users.
 		`),
 		Example: heredoc.Doc(`
 			$ wsctl licenses show
@@ -83,48 +86,52 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.HasFailAbove {
+		return failAboveRun(ctx, opts, c)
+	}
 	pools, err := c.Licenses(ctx)
 	if err != nil {
 		return fmt.Errorf("show licenses: %w", err)
 	}
 	if opts.Product != "" {
-		pools, err = only(pools, opts.Product)
-		if err != nil {
+		if pools, err = only(pools, opts.Product); err != nil {
+			return err
+		}
+	}
+	return cmdutil.PrintList(opts.IO, opts.Output, PoolView, pools)
+}
+
+// failAboveRun shows the pools and fails on those above --fail-above: the
+// server's license audit decides which (the pool check alone, which any
+// member with licenses:read may run), as for 'licenses audit --max-used'.
+func failAboveRun(ctx context.Context, opts *ShowOptions, c *client.Client) error {
+	audit, err := c.AuditLicenses(ctx, client.LicenseAuditParams{
+		MaxUsed: []schema.UsageLimit{{Percent: opts.FailAbove}}, PoolsOnly: true,
+	})
+	if err != nil {
+		return fmt.Errorf("show licenses: %w", err)
+	}
+	pools := audit.Pools
+	if opts.Product != "" {
+		if pools, err = only(pools, opts.Product); err != nil {
 			return err
 		}
 	}
 	if err := cmdutil.PrintList(opts.IO, opts.Output, PoolView, pools); err != nil {
 		return err
 	}
-	if !opts.HasFailAbove {
-		return nil
-	}
-	var over []string
-	for _, p := range pools {
-		if share := UsedShare(p); share > opts.FailAbove {
-			msg := fmt.Sprintf("%s is %.0f%% used (%d of %d: %d assigned, %d reserved), above %v%%",
-				p.Product, share, p.Assigned+p.Reserved, p.Total, p.Assigned, p.Reserved, opts.FailAbove)
-			fmt.Fprintf(opts.IO.ErrOut, "%s%s\n", opts.IO.ErrColorScheme().FailureIcon(), msg)
-			over = append(over, p.Product)
+	above := 0
+	for _, f := range audit.Findings {
+		if f.Kind != schema.FindingPoolAbove || !slices.ContainsFunc(pools, func(p schema.LicensePool) bool { return p.Product == f.Product }) {
+			continue
 		}
+		fmt.Fprintf(opts.IO.ErrOut, "%s%s: %s\n", opts.IO.ErrColorScheme().FailureIcon(), f.Subject, f.Detail)
+		above++
 	}
-	if len(over) > 0 {
+	if above > 0 {
 		return &cmdutil.PartialError{}
 	}
 	return nil
-}
-
-// UsedShare is (assigned+reserved)/total in percent; a pool of 0 holding
-// nothing is 0% used, and one holding something is over 100%.
-func UsedShare(p schema.LicensePool) float64 {
-	used := float64(p.Assigned + p.Reserved)
-	if p.Total <= 0 {
-		if used == 0 {
-			return 0
-		}
-		return 100 * (used + 1)
-	}
-	return used / float64(p.Total) * 100
 }
 
 func only(pools []schema.LicensePool, product string) ([]schema.LicensePool, error) {

@@ -1,11 +1,13 @@
 package show
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
 	"github.com/wsctl/wsctl/internal/cli/clitest"
+	"github.com/wsctl/wsctl/internal/cli/clitest/livetest"
 	"github.com/wsctl/wsctl/internal/cli/cmdutil"
 )
 
@@ -41,8 +43,8 @@ func TestNewCmdShow_Flags(t *testing.T) {
 	}
 }
 
-// Against a loopback stand-in; the real server is in the end-to-end suite.
-func TestShowRun_FailAbove(t *testing.T) {
+// Against a loopback stand-in: the pools as GET /licenses lists them.
+func TestShowRun(t *testing.T) {
 	pools := []schema.LicensePool{
 		{Product: "parallel-dialer", Name: "AI Parallel Dialer", Total: 3, Assigned: 2, Reserved: 1, Available: 0},
 		{Product: "flow", Name: "Sales Flow", Total: 4, Assigned: 1, Reserved: 1, Available: 2},
@@ -50,14 +52,10 @@ func TestShowRun_FailAbove(t *testing.T) {
 	tests := []struct {
 		argv     string
 		wantCode int
-		wantErr  string
 		wantOut  string
 	}{
 		{argv: "", wantOut: "parallel-dialer\tAI Parallel Dialer\t3\t2\t1\t0\nflow\tSales Flow\t4\t1\t1\t2\n"},
-		{argv: "--fail-above 90", wantCode: cmdutil.ExitPartial, wantErr: "parallel-dialer is 100% used (3 of 3: 2 assigned, 1 reserved), above 90%"},
-		{argv: "--fail-above 100"},
-		{argv: "--fail-above 49", wantCode: cmdutil.ExitPartial, wantErr: "flow is 50% used"},
-		{argv: "--product flow --fail-above 90", wantOut: "flow\tSales Flow\t4\t1\t1\t2\n"},
+		{argv: "--product flow", wantOut: "flow\tSales Flow\t4\t1\t1\t2\n"},
 		{argv: "--product nope", wantCode: 1},
 		{argv: "-o json --product flow", wantOut: `"available": 2`},
 	}
@@ -71,27 +69,57 @@ func TestShowRun_FailAbove(t *testing.T) {
 			if cmdutil.ExitCode(err) != tt.wantCode {
 				t.Fatalf("err %v, want exit %d", err, tt.wantCode)
 			}
-			if !strings.Contains(env.Stderr(), tt.wantErr) || !strings.Contains(env.Stdout(), tt.wantOut) {
+			if !strings.Contains(env.Stdout(), tt.wantOut) {
 				t.Errorf("stdout %q stderr %q", env.Stdout(), env.Stderr())
 			}
 		})
 	}
 }
 
-func TestUsedShare(t *testing.T) {
-	for _, tt := range []struct {
-		p    schema.LicensePool
-		want float64
-	}{
-		{schema.LicensePool{Total: 3, Assigned: 3}, 100},
-		{schema.LicensePool{Total: 4, Assigned: 1, Reserved: 1}, 50},
-		{schema.LicensePool{Total: 0}, 0},
-	} {
-		if got := UsedShare(tt.p); got != tt.want {
-			t.Errorf("UsedShare(%+v) = %v, want %v", tt.p, got, tt.want)
-		}
+// --fail-above is the license audit's pool check, decided by the real
+// server: parallel-dialer 3 of 3 (2 assigned, 1 reserved), flow 2 of 4,
+// agent-dialer 0 of 3. A member's read-only token (licenses:read, not
+// users:read, no admin role) may run it, as before.
+func TestShowRun_FailAbove_ServerDecides(t *testing.T) {
+	srv := livetest.New(t, map[string]int{"parallel-dialer": 3, "flow": 4, "agent-dialer": 3})
+	srv.AddUser(t, "Ann Agent", "ann@acme.example", []string{"user"}, "parallel-dialer", "flow")
+	srv.AddUser(t, "Bob Agent", "bob@acme.example", []string{"user"}, "parallel-dialer")
+	admin, _ := srv.Client()
+	if _, _, err := admin.Invite(context.Background(), schema.InviteRequest{Name: "Cat Agent", Email: "cat@acme.example",
+		Roles: []string{"user"}, Licenses: []string{"parallel-dialer", "flow"}}, ""); err != nil {
+		t.Fatal(err)
 	}
-	if UsedShare(schema.LicensePool{Total: 0, Assigned: 1}) <= 100 {
-		t.Error("a pool of 0 holding licenses is over 100%")
+	readOnly := srv.TokenClient(t, "ann@acme.example", "licenses:read")
+	tests := []struct {
+		argv     string
+		wantCode int
+		wantErr  string
+		wantOut  string
+	}{
+		{argv: "--fail-above 90", wantCode: cmdutil.ExitPartial, wantErr: "parallel-dialer: 100% used (3 of 3: 2 assigned, 1 reserved), above 90%\n"},
+		{argv: "--fail-above 100"},
+		{argv: "--fail-above 49", wantCode: cmdutil.ExitPartial, wantErr: "flow: 50% used (2 of 4: 1 assigned, 1 reserved), above 49%\n"},
+		{argv: "--product flow --fail-above 90", wantOut: "flow\tSales Flow\t4\t1\t1\t2\n"},
+		{argv: "--product flow --fail-above 40", wantCode: cmdutil.ExitPartial, wantOut: "flow\tSales Flow\t4\t1\t1\t2\n", wantErr: "flow: 50% used"},
+		{argv: "--product nope --fail-above 40", wantCode: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.argv, func(t *testing.T) {
+			env := clitest.NewEnv(t)
+			env.F.Client = readOnly
+			err := clitest.Run(NewCmdShow(env.F, nil), tt.argv)
+			if cmdutil.ExitCode(err) != tt.wantCode {
+				t.Fatalf("err %v, want exit %d", err, tt.wantCode)
+			}
+			if !strings.Contains(env.Stderr(), tt.wantErr) || !strings.Contains(env.Stdout(), tt.wantOut) {
+				t.Errorf("stdout %q stderr %q", env.Stdout(), env.Stderr())
+			}
+			if tt.wantCode == 0 && env.Stderr() != "" {
+				t.Errorf("stderr %q, want nothing under the limit", env.Stderr())
+			}
+			if strings.Contains(tt.argv, "--product flow") && strings.Contains(env.Stderr()+env.Stdout(), "parallel-dialer") {
+				t.Errorf("--product flow shows or fails on another pool: stdout %q stderr %q", env.Stdout(), env.Stderr())
+			}
+		})
 	}
 }
