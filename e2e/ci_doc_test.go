@@ -154,8 +154,8 @@ func ciToken(t *testing.T, s *server, doc, tok string) string {
 	return strings.TrimSpace(r.stdout)
 }
 
-// readReport parses the JUnit report the audit wrote.
-func readReport(t *testing.T, path string) (tests, failures int) {
+// readJUnitReport parses the JUnit report the audit wrote.
+func readJUnitReport(t *testing.T, path string) (tests, failures int) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -259,7 +259,7 @@ func TestCIDoc_GitHubActions_InstallsVerifiesAudits(t *testing.T) {
 		if !strings.HasPrefix(results[1].stdout, "wsctl version") {
 			t.Errorf("the audit step ran another wsctl than the installed one: %s", results[1])
 		}
-		if tests, failures := readReport(t, filepath.Join(workspace, "licenses-audit.xml")); tests != 12 || failures != 0 {
+		if tests, failures := readJUnitReport(t, filepath.Join(workspace, "licenses-audit.xml")); tests != 12 || failures != 0 {
 			t.Errorf("report: %d tests, %d failures", tests, failures)
 		}
 	})
@@ -268,7 +268,7 @@ func TestCIDoc_GitHubActions_InstallsVerifiesAudits(t *testing.T) {
 		if len(results) != 2 || results[1].code != 3 {
 			t.Fatalf("want the audit step to fail with exit 3: %v", results)
 		}
-		if tests, failures := readReport(t, filepath.Join(workspace, "licenses-audit.xml")); tests != 12 || failures != 1 {
+		if tests, failures := readJUnitReport(t, filepath.Join(workspace, "licenses-audit.xml")); tests != 12 || failures != 1 {
 			t.Errorf("report: %d tests, %d failures, want flow's pool failing", tests, failures)
 		}
 	})
@@ -335,7 +335,7 @@ func TestCIDoc_GitLabCI_InstallsVerifiesAudits(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.stdout, "wsctl version") {
 			t.Fatalf("want the job to pass: %s", r)
 		}
-		if tests, failures := readReport(t, filepath.Join(dir, "licenses-audit.xml")); tests != 12 || failures != 0 {
+		if tests, failures := readJUnitReport(t, filepath.Join(dir, "licenses-audit.xml")); tests != 12 || failures != 0 {
 			t.Errorf("report: %d tests, %d failures", tests, failures)
 		}
 	})
@@ -344,7 +344,7 @@ func TestCIDoc_GitLabCI_InstallsVerifiesAudits(t *testing.T) {
 		if r.code != 3 {
 			t.Fatalf("want the job to fail with exit 3: %s", r)
 		}
-		if tests, failures := readReport(t, filepath.Join(dir, "licenses-audit.xml")); tests != 12 || failures != 1 {
+		if tests, failures := readJUnitReport(t, filepath.Join(dir, "licenses-audit.xml")); tests != 12 || failures != 1 {
 			t.Errorf("report: %d tests, %d failures, want flow's pool failing", tests, failures)
 		}
 	})
