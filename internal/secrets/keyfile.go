@@ -66,27 +66,22 @@ func LoadFile(path string) (*Keyring, error) {
 }
 
 // CreateFile writes a new key file at path holding one fresh key,
-// readable by its owner only; it fails if the file exists, so that two
-// processes starting together cannot both make one.
+// readable by its owner only. The file appears whole or not at all (written
+// aside, then linked into place), and never over an existing one: of two
+// processes starting together, one makes it and the other gets fs.ErrExist.
 func CreateFile(path string) (*Keyring, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create the directory of the secrets key file: %w", err)
 	}
 	k := NewKey()
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	tmp, err := writeTemp(dir, []Key{k})
 	if err != nil {
-		return nil, err
-	}
-	_, err = f.WriteString(FormatKeys([]Key{k}))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
 		return nil, fmt.Errorf("write the secrets key file %s: %w", path, err)
+	}
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil {
+		return nil, err
 	}
 	return NewKeyring(k)
 }
@@ -106,28 +101,39 @@ func LoadOrCreateFile(path string) (r *Keyring, created bool, err error) {
 	return r, err == nil, err
 }
 
-// WriteFile replaces the key file at path with keys, atomically (a
-// temporary file renamed over it), readable by its owner only.
+// WriteFile replaces the key file at path with keys, atomically (written
+// aside, then renamed over it), readable by its owner only.
 func WriteFile(path string, keys []Key) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".secrets-*.tmp")
+	tmp, err := writeTemp(filepath.Dir(path), keys)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return err
 	}
-	if _, err := tmp.WriteString(FormatKeys(keys)); err != nil {
-		tmp.Close()
-		return err
+	return nil
+}
+
+// writeTemp writes keys to a new file of dir, owner-only, synced.
+func writeTemp(dir string, keys []Key) (string, error) {
+	f, err := os.CreateTemp(dir, ".secrets-*.tmp")
+	if err != nil {
+		return "", err
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
+	err = f.Chmod(0o600)
+	if err == nil {
+		_, err = f.WriteString(FormatKeys(keys))
 	}
-	if err := tmp.Close(); err != nil {
-		return err
+	if err == nil {
+		err = f.Sync()
 	}
-	return os.Rename(tmp.Name(), path)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }

@@ -115,3 +115,20 @@ func nonComments(text string) []string {
 	}
 	return out
 }
+
+func TestCreateFile_NeverOverAnExistingOne(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secrets.key")
+	if _, err := CreateFile(path); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	if _, err := CreateFile(path); !errors.Is(err, os.ErrExist) {
+		t.Fatalf("second CreateFile: %v", err)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Fatal("the key file changed")
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Fatalf("left behind: %v", entries)
+	}
+}
