@@ -16,7 +16,7 @@ TOOLS              := $(CURDIR)/.tools/bin
 GORELEASER_VERSION := v2.15.1
 SYFT_VERSION       := v1.57.2
 
-.PHONY: all build test test-deps test-keyring vet unit e2e docs docs-check release-check snapshot demo bench clean
+.PHONY: all build test test-deps test-keyring vet unit e2e docs docs-check release-check snapshot demo bench fuzz clean
 
 all: build
 
@@ -94,6 +94,19 @@ go-tool = @$(GO) version -m $(TOOLS)/$(1) 2>/dev/null | grep -Eq '^\s+mod\s+$(2)
 
 demo: build
 	./scripts/demo.sh
+
+# Every fuzz target for FUZZTIME each (make test runs their seeds only, as
+# any go test does): the CSV reader, API bodies and list queries, the
+# redirect URI and PKCE checks, the client's problem decoder. A failing
+# input lands in the package's testdata/fuzz/ and becomes a seed: commit it
+# with the fix.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./internal/bulk:FuzzReader ./internal/api:FuzzAPIRequestBodies ./internal/api:FuzzListQuery \
+	./internal/authserver:FuzzLoopbackRedirect ./internal/authserver:FuzzPKCE ./internal/client:FuzzProblemDecoder
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "== $$fn ($$pkg, $(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done
 
 # Benchmarks of bulk invites, memory, start-up and export against a local
 # workspaced on SQLite (bench/README.md has the figures and the machine).

@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +88,19 @@ func startServerOn(t *testing.T, db string, extra ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// The server's log holds no token material either (issue 12, part 6):
+	// checked once the log has ended, after the server has stopped.
+	var leaked []string
+	logDone := make(chan struct{})
+	t.Cleanup(func() {
+		select {
+		case <-logDone:
+		case <-time.After(10 * time.Second):
+		}
+		for _, l := range leaked {
+			t.Errorf("workspaced logged token material: %.80s…", l)
+		}
+	})
 	t.Cleanup(func() {
 		cancel()
 		_ = cmd.Wait()
@@ -93,9 +108,13 @@ func startServerOn(t *testing.T, db string, extra ...string) *server {
 	found := make(chan string, 1)
 	metrics := make(chan string, 1)
 	go func() {
+		defer close(logDone)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
+			if tokenMaterial.MatchString(line) {
+				leaked = append(leaked, line)
+			}
 			if _, after, ok := strings.Cut(line, "metrics_url="); ok {
 				metrics <- strings.Fields(after)[0]
 			}
@@ -157,9 +176,15 @@ func (r result) String() string {
 	return fmt.Sprintf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 }
 
-// run runs a binary with a clean environment: no terminal, config in a temp dir.
+// run runs a binary with a clean environment: no terminal, config in a temp
+// dir. wsctl runs with --debug, and what it prints is scanned for token
+// material (issue 12, part 6): none may show but the secret a command is
+// asked to print.
 func (s *server) run(bin string, env []string, stdin string, args ...string) result {
 	s.t.Helper()
+	if bin == bins.wsctl {
+		args = append([]string{"--debug"}, args...)
+	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(s.baseEnv(), env...)
 	cmd.Stdin = strings.NewReader(stdin)
@@ -174,7 +199,39 @@ func (s *server) run(bin string, env []string, stdin string, args ...string) res
 	case err != nil:
 		s.t.Fatalf("run %s %v: %v", bin, args, err)
 	}
+	if bin == bins.wsctl {
+		checkNoTokens(s.t, strings.Join(args, " "), env, r)
+	}
 	return r
+}
+
+// tokenMaterial matches the secrets workspaced hands out: API tokens,
+// sign-up link tokens, and a bearer header's value.
+var tokenMaterial = regexp.MustCompile(`\bwsp_[A-Za-z0-9_-]{16,}|\bwsi_[A-Za-z0-9_-]{16,}|Bearer [A-Za-z0-9._~+/=-]{16,}`)
+
+// printsASecret are the commands whose stdout is a secret, on purpose.
+var printsASecret = []string{"auth token", "tokens create"}
+
+// checkNoTokens fails the test when a wsctl run printed token material:
+// a token of its environment, or anything shaped like one, in its stderr
+// (the --debug log included), or in its stdout unless the command prints
+// a secret by design.
+func checkNoTokens(t testing.TB, cmd string, env []string, r result) {
+	t.Helper()
+	outputs := map[string]string{"stderr": r.stderr}
+	if !slices.ContainsFunc(printsASecret, func(c string) bool { return strings.Contains(cmd, c) }) {
+		outputs["stdout"] = r.stdout
+	}
+	for name, out := range outputs {
+		if m := tokenMaterial.FindString(out); m != "" {
+			t.Errorf("wsctl %s printed token material on %s: %.12s…", cmd, name, m)
+		}
+		for _, kv := range env {
+			if tok, ok := strings.CutPrefix(kv, "WSCTL_TOKEN="); ok && tok != "" && strings.Contains(out, tok) {
+				t.Errorf("wsctl %s printed its own token on %s", cmd, name)
+			}
+		}
+	}
 }
 
 // baseEnv is a clean environment: no terminal, config and state in the

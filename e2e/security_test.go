@@ -74,3 +74,37 @@ func TestAttack_ClientsBehindATrustedProxyHaveTheirOwnLimit(t *testing.T) {
 		t.Errorf("with no trusted proxy, a forged X-Forwarded-For got a bucket of its own: %d, want 429", got)
 	}
 }
+
+// recorder is a testing.TB that keeps what Errorf says.
+type recorder struct {
+	testing.TB
+	errs []string
+}
+
+func (r *recorder) Helper()                           {}
+func (r *recorder) Errorf(format string, args ...any) { r.errs = append(r.errs, format) }
+
+// The scan of every wsctl run (checkNoTokens) can fail: a token in a debug
+// log, a stdout that is not meant to hold one, or the run's own token.
+func TestCheckNoTokens_FindsTokenMaterial(t *testing.T) {
+	tok := "wsp_" + strings.Repeat("A", 43)
+	for _, tc := range []struct {
+		cmd   string
+		env   []string
+		r     result
+		found bool
+	}{
+		{"users list", nil, result{stderr: "GET /api/v1/users Authorization: Bearer " + strings.Repeat("z", 30)}, true},
+		{"users list", nil, result{stdout: "id\t" + tok}, true},
+		{"tokens create --name x", nil, result{stdout: tok + "\n"}, false},
+		{"tokens create --name x", nil, result{stderr: tok}, true},
+		{"users list", []string{"WSCTL_TOKEN=secret-of-this-run"}, result{stderr: "sent secret-of-this-run"}, true},
+		{"users list", []string{"WSCTL_TOKEN=" + tok}, result{stderr: "Authorization: [redacted]"}, false},
+	} {
+		rec := &recorder{TB: t}
+		checkNoTokens(rec, tc.cmd, tc.env, tc.r)
+		if got := len(rec.errs) > 0; got != tc.found {
+			t.Errorf("%s %+v: found %v, want %v", tc.cmd, tc.r, got, tc.found)
+		}
+	}
+}

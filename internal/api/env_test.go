@@ -25,7 +25,7 @@ import (
 // directory, the domain service, and the API handler behind httptest.
 // Every request and answer goes through the openapitest validator.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	store  workspace.Store
 	svc    *workspace.Service
@@ -35,7 +35,7 @@ type env struct {
 	logs   *lockedBuffer
 }
 
-func newEnv(t *testing.T, opts ...func(*api.Options)) *env {
+func newEnv(t testing.TB, opts ...func(*api.Options)) *env {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "workspace.db"))
@@ -224,7 +224,7 @@ func (e *env) post(path, token string, body any) answer {
 }
 
 // want fails the test unless the answer has the status.
-func (a answer) want(t *testing.T, status int) answer {
+func (a answer) want(t testing.TB, status int) answer {
 	t.Helper()
 	if a.status != status {
 		t.Fatalf("status %d, want %d; body: %s", a.status, status, a.body)
@@ -233,7 +233,7 @@ func (a answer) want(t *testing.T, status int) answer {
 }
 
 // problem checks that the answer is a problem document with status and code.
-func (a answer) problem(t *testing.T, status int, code string) schema.Problem {
+func (a answer) problem(t testing.TB, status int, code string) schema.Problem {
 	t.Helper()
 	a.want(t, status)
 	if ct := a.header.Get("Content-Type"); ct != "application/problem+json" {
@@ -252,7 +252,7 @@ func (a answer) problem(t *testing.T, status int, code string) schema.Problem {
 	return p
 }
 
-func decode[T any](t *testing.T, a answer) T {
+func decode[T any](t testing.TB, a answer) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(a.body, &v); err != nil {

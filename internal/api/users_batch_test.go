@@ -44,7 +44,7 @@ func (e *env) userBatch(token string, req schema.UserBatchRequest) schema.UserBa
 }
 
 // noRuleLabels: what people read never cites the spec's rule numbers.
-func noRuleLabels(t *testing.T, detail string) {
+func noRuleLabels(t testing.TB, detail string) {
 	t.Helper()
 	if regexp.MustCompile(`\bR[0-9]+\b`).MatchString(detail) {
 		t.Errorf("detail cites a rule label: %q", detail)

@@ -85,16 +85,23 @@ func firstLine(s string) string {
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+// A wait past maxRetryAfter is taken as maxRetryAfter: a proxy answering
+// "Retry-After: 9999999999" overflowed the duration into a negative wait,
+// and a large one would leave a bulk run waiting for days (found by
+// FuzzProblemDecoder).
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
+		return time.Duration(min(secs, int64(maxRetryAfter/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), maxRetryAfter)
 	}
 	return 0
 }
+
+// maxRetryAfter is the longest wait a Retry-After can ask of wsctl.
+const maxRetryAfter = 10 * time.Minute

@@ -141,8 +141,15 @@ func (a *Accounts) SessionUser(ctx context.Context, secret string) (s BrowserSes
 func (a *Accounts) BindBrowserSession(ctx context.Context, secret string, u User, amr []string, mfaPassed bool) (newSecret string, out BrowserSession, err error) {
 	err = a.svc.store.Update(ctx, func(tx Tx) error {
 		now := a.svc.clock()
-		if u.CanSignIn() != nil {
-			return ErrUserDeactivated
+		// u was read before this transaction: read the user again, row
+		// locked, so that a deactivation committed meanwhile is seen, and
+		// one still to come waits and then ends this session too (R9).
+		cur, err := tx.UserByID(ctx, u.OrgID, u.ID)
+		if err != nil {
+			return err
+		}
+		if err := cur.CanSignIn(); err != nil {
+			return err
 		}
 		old, err := liveSession(ctx, tx, secret, now)
 		if err != nil {

@@ -70,9 +70,15 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, in TokenInput, k
 				return err
 			}
 		}
+		// Read row locked: a deactivation of the caller committed since
+		// their token was checked refuses the new one, and one still to
+		// come revokes it with the others (R9).
 		u, err := tx.UserByID(ctx, p.OrgID, p.UserID)
 		if err != nil {
 			return err
+		}
+		if u.CanSignIn() != nil {
+			return ErrUnauthenticated
 		}
 		tok, secret := s.newToken(p.OrgID, u, name, scopes, key, now)
 		after := map[string]any{"name": name, "scopes": scopes, "user": u.Email}
@@ -137,6 +143,11 @@ func (s *Service) IssueToken(ctx context.Context, p Principal, email, name strin
 		u, err := tx.UserByEmail(ctx, p.OrgID, normalizeEmail(email))
 		if err != nil {
 			return err
+		}
+		// A deactivated user holds no token (R9): one issued now would
+		// come to life when they are activated again.
+		if u.CanSignIn() != nil {
+			return &ValidationError{Field: "email", Reason: u.Email + " is deactivated and holds no tokens; activate them first ('wsctl users activate " + u.Email + " --license ...')"}
 		}
 		tok, secret = s.newToken(p.OrgID, u, name, scopes, "", now)
 		if err := tx.InsertToken(ctx, tok); err != nil {

@@ -59,9 +59,10 @@ func newTokenCmd(e *env) *cobra.Command {
 		Use:   "issue --org S --email E --scope S[,S]",
 		Short: "Issue an API token for any user of an org; print it on stdout",
 		Long: heredoc.Doc(`
-			Issue an API token bound to a user of an org and the given scopes, and print it
-			alone on stdout (shown once). For bootstrapping and support; admins make their
-			own tokens with 'wsctl tokens create'.
+			Issue an API token bound to an active user of an org and the given scopes, and
+			print it alone on stdout (shown once). For bootstrapping and support; admins make
+			their own tokens with 'wsctl tokens create'. A deactivated user holds no tokens:
+			activate them first.
 		`),
 		Example: "$ workspaced token issue --org acme --email ci@acme.example --scope licenses:read --name \"license audit\"",
 		Args:    cobra.NoArgs,
