@@ -41,6 +41,13 @@ func TestMain(m *testing.M) {
 				return 1
 			}
 		}
+		// One secrets key file for every server and operator command of the
+		// run: those sharing a PostgreSQL database must share its keys, and
+		// the default file for PostgreSQL is in the data directory of HOME,
+		// which the servers and the commands do not share here.
+		if os.Getenv("WORKSPACED_SECRETS_KEY_FILE") == "" && os.Getenv("WORKSPACED_SECRETS_KEY") == "" {
+			os.Setenv("WORKSPACED_SECRETS_KEY_FILE", filepath.Join(dir, "secrets.key"))
+		}
 		defer pgtest.Stop()
 		return m.Run()
 	}()
@@ -232,7 +239,7 @@ func checkNoTokens(t testing.TB, cmd string, env []string, r result) {
 func (s *server) baseEnv() []string {
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + s.cfgHome, "XDG_CONFIG_HOME=" + s.cfgHome,
 		"XDG_STATE_HOME=" + filepath.Join(s.cfgHome, "state"), "NO_COLOR=1", "WSCTL_HOST=" + s.url}
-	for _, k := range []string{"DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "CI"} {
+	for _, k := range []string{"DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "CI", "WORKSPACED_SECRETS_KEY_FILE", "WORKSPACED_SECRETS_KEY"} {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
 		}

@@ -18,7 +18,9 @@ import (
 
 // The server's long-lived secrets, by their name in the database. They are
 // made by the first server to start and shared by all, so that a token
-// sealed by one server opens on another and after a restart.
+// sealed by one server opens on another and after a restart. The store
+// keeps them sealed with the secrets key (grants.Store.Key), so a copy of
+// the database cannot forge tokens.
 const (
 	// keyTokenSealing seals opaque access tokens and authorization codes
 	// (AES-256-GCM, as zitadel's op.Crypto).

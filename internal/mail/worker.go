@@ -150,7 +150,9 @@ func (w *Worker) DeliverOne(ctx context.Context) (bool, error) {
 	m := msgs[0]
 	ctx = context.WithoutCancel(ctx)
 	sendCtx, cancel := context.WithTimeout(ctx, w.opts.SendTimeout)
-	sendErr := w.sender.Send(sendCtx, m)
+	// The sign-up link is put together only now, in memory: the outbox
+	// keeps its secret sealed, apart from the bodies.
+	sendErr := w.sender.Send(sendCtx, m.Rendered())
 	cancel()
 	return true, w.record(ctx, m, sendErr)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsctl/wsctl/internal/secrets"
 	"github.com/wsctl/wsctl/internal/store"
 	"github.com/wsctl/wsctl/internal/testutil/pgtest"
 	"github.com/wsctl/wsctl/internal/testutil/smtptest"
@@ -37,7 +38,9 @@ var databases = []struct {
 
 func open(t *testing.T, url string) workspace.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), url)
+	// Keys of the test's own: the default key file of a PostgreSQL
+	// database would be in the data directory of whoever runs the tests.
+	st, err := store.OpenWithKeys(context.Background(), url, secrets.Ephemeral())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/wsctl/wsctl/internal/api"
+	"github.com/wsctl/wsctl/internal/secrets"
 	"github.com/wsctl/wsctl/internal/store"
 	"github.com/wsctl/wsctl/internal/testutil/pgtest"
 	"github.com/wsctl/wsctl/internal/workspace"
@@ -43,7 +44,9 @@ type env struct {
 func newEnv(t *testing.T, url string) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, url)
+	// Keys of the test's own: the default key file of a PostgreSQL
+	// database would be in the data directory of whoever runs the tests.
+	st, err := store.OpenWithKeys(ctx, url, secrets.Ephemeral())
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

@@ -168,7 +168,8 @@ func (a *Accounts) BindBrowserSession(ctx context.Context, secret string, u User
 	return newSecret, out, err
 }
 
-// PassMFA marks the session's MFA as passed with method (e.g. "otp").
+// PassMFA marks the session's MFA as passed with method (e.g. "otp"). The
+// sign-in is complete: the flow that led to it is forgotten.
 func (a *Accounts) PassMFA(ctx context.Context, secret, method string) (out BrowserSession, err error) {
 	err = a.svc.store.Update(ctx, func(tx Tx) error {
 		now := a.svc.clock()
@@ -178,7 +179,7 @@ func (a *Accounts) PassMFA(ctx context.Context, secret, method string) (out Brow
 		if out.UserID == "" {
 			return ErrSessionInvalid
 		}
-		out.MFAPassed, out.AuthTime = true, &now
+		out.MFAPassed, out.AuthTime, out.Flow = true, &now, []byte("{}")
 		if !slices.Contains(out.AMR, method) {
 			out.AMR = append(out.AMR, method)
 		}

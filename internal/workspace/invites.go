@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -66,20 +65,18 @@ func isNotFound(err error) bool {
 	return errors.As(err, &nf)
 }
 
-// signupURL is the link of an invite email.
-func (s *Service) signupURL(token string) string {
-	return s.baseURL + "/signup?token=" + url.QueryEscape(token)
-}
-
-// inviteEmail is the message an invite sends (R6), with a plain-text and an HTML part.
+// inviteEmail is the message an invite sends (R6), with a plain-text and
+// an HTML part. The bodies hold the sign-up link with a placeholder for its
+// token, which travels apart (LinkToken) until the message is sent
+// (outbox_link.go).
 func (s *Service) inviteEmail(org Org, inv Invite, token string, now time.Time) OutboxMessage {
-	link := s.signupURL(token)
+	link := s.baseURL + "/signup?token=" + LinkTokenPlaceholder
 	text := fmt.Sprintf("Hello %s,\n\nYou are invited to join %s on Workspace with the licenses: %s.\n\nSign up here (the link works once and expires on %s):\n%s\n",
 		inv.Name, org.Name, strings.Join(inv.Licenses, ", "), inv.ExpiresAt.Format("2 January 2006"), link)
 	page := fmt.Sprintf(`<p>Hello %s,</p><p>You are invited to join <b>%s</b> on Workspace with the licenses: %s.</p><p><a href="%s">Sign up</a> (the link works once and expires on %s).</p>`,
 		html.EscapeString(inv.Name), html.EscapeString(org.Name), html.EscapeString(strings.Join(inv.Licenses, ", ")),
 		html.EscapeString(link), inv.ExpiresAt.Format("2 January 2006"))
-	return OutboxMessage{ID: s.ids.next("msg", now), OrgID: org.ID, To: inv.Email, InviteID: inv.ID,
+	return OutboxMessage{ID: s.ids.next("msg", now), OrgID: org.ID, To: inv.Email, InviteID: inv.ID, LinkToken: token,
 		Subject: "You are invited to " + org.Name + " on Workspace", Text: text, HTML: page, CreatedAt: now}
 }
 

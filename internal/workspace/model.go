@@ -171,6 +171,12 @@ type OutboxMessage struct {
 	// resend or a revocation of the invite cancels the message if it has
 	// not gone out yet.
 	InviteID string
+	// LinkToken is the secret of the sign-up link, kept apart from the
+	// bodies, which hold LinkTokenPlaceholder in its place (Rendered puts
+	// it back): the store keeps it sealed, and forgets it once the message
+	// is sent, failed or cancelled, so the database never holds a working
+	// link longer than it must. "" once forgotten, and for other emails.
+	LinkToken string
 
 	Status        OutboxStatus
 	Attempts      int    // deliveries started, including one cut short by a crash

@@ -81,7 +81,9 @@ func (s *Service) Outbox(ctx context.Context, p Principal) (msgs []OutboxMessage
 }
 
 // OutboxWithStatus lists the org's outbox messages of one status ("" for
-// every status), oldest first, for the operator.
+// every status), oldest first, for the operator, as they are sent: the
+// sign-up links of those still to go out in their bodies, since without
+// an SMTP server the operator hands them out.
 func (s *Service) OutboxWithStatus(ctx context.Context, p Principal, status OutboxStatus) (msgs []OutboxMessage, err error) {
 	if !p.IsOperator() {
 		return nil, &ForbiddenError{Reason: "only the operator reads the outbox"}
@@ -90,8 +92,14 @@ func (s *Service) OutboxWithStatus(ctx context.Context, p Principal, status Outb
 		msgs, err = tx.ListOutbox(ctx, p.OrgID)
 		return err
 	})
-	if err != nil || status == "" {
-		return msgs, err
+	if err != nil {
+		return nil, err
 	}
-	return slices.DeleteFunc(msgs, func(m OutboxMessage) bool { return m.Status != status }), nil
+	if status != "" {
+		msgs = slices.DeleteFunc(msgs, func(m OutboxMessage) bool { return m.Status != status })
+	}
+	for i := range msgs {
+		msgs[i] = msgs[i].Rendered()
+	}
+	return msgs, nil
 }

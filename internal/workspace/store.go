@@ -105,7 +105,8 @@ type Tx interface {
 
 	// Audit and outbox.
 	ListAudit(ctx context.Context, orgID string, f AuditFilter) ([]AuditEvent, error)
-	// InsertOutbox queues emails (many rows per statement where the store can).
+	// InsertOutbox queues emails (many rows per statement where the store
+	// can). A message's LinkToken is kept sealed (internal/secrets).
 	InsertOutbox(ctx context.Context, msgs ...OutboxMessage) error
 	ListOutbox(ctx context.Context, orgID string) ([]OutboxMessage, error)
 
@@ -120,20 +121,24 @@ type Tx interface {
 	// methods end owner's lease; MarkOutboxSent records a delivery even if
 	// the lease was lost meanwhile, since the message did go out; the others
 	// change nothing then (NotFoundError) because another worker holds it.
+	// MarkOutboxSent and MarkOutboxFailed forget the message's LinkToken: a
+	// link sent, or given up on, has no reason to stay in the database.
 	ClaimOutbox(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]OutboxMessage, error)
 	MarkOutboxSent(ctx context.Context, id string, at time.Time) error
 	MarkOutboxRetry(ctx context.Context, id, owner, lastError string, next time.Time) error
 	MarkOutboxFailed(ctx context.Context, id, owner, lastError string) error
 	// CancelInviteEmails cancels the invite's emails that are pending and
-	// not leased at now, with why as their last error. One a worker is
-	// sending (leased) still goes: delivery is at least once.
+	// not leased at now, with why as their last error, and forgets their
+	// LinkToken. One a worker is sending (leased) still goes: delivery is at
+	// least once.
 	CancelInviteEmails(ctx context.Context, inviteID, why string, now time.Time) error
 
 	// Sign-in (issue 3, accounts*.go): local credentials, failed-attempt
 	// counting for lockout, browser sessions of the sign-in pages, and the
 	// org's upstream identity provider.
 	Credentials(ctx context.Context, orgID, userID string) (Credentials, error)
-	// PutCredentials inserts or replaces the user's credentials.
+	// PutCredentials inserts or replaces the user's credentials, the TOTP
+	// secret sealed (internal/secrets).
 	PutCredentials(ctx context.Context, c Credentials) error
 	// DeleteTOTP removes the user's TOTP secret, pending or confirmed (R12);
 	// a user without credentials is no error.
@@ -163,11 +168,16 @@ type Tx interface {
 	ClearSignInThrottle(ctx context.Context, orgID, email string) error
 	InsertBrowserSession(ctx context.Context, s BrowserSession) error
 	BrowserSessionByHash(ctx context.Context, idHash string) (BrowserSession, error)
-	// UpdateBrowserSession writes the session's user, MFA state and flow.
+	// UpdateBrowserSession writes the session's user, MFA state and flow,
+	// the flow sealed: it may hold a sign-up's password hash and TOTP secret.
 	UpdateBrowserSession(ctx context.Context, s BrowserSession) error
+	// EndBrowserSession ends the session and forgets its flow, as
+	// RevokeUserSessions does for the sessions it ends.
 	EndBrowserSession(ctx context.Context, idHash string, at time.Time) error
 	DeleteBrowserSessionsExpiredBefore(ctx context.Context, before time.Time) error
 	IdentityProvider(ctx context.Context, orgID string) (IdentityProvider, error)
+	// PutIdentityProvider inserts or replaces the org's provider, its
+	// client secret sealed.
 	PutIdentityProvider(ctx context.Context, p IdentityProvider) error
 	DeleteIdentityProvider(ctx context.Context, orgID string) error
 	// UpstreamSubject is the provider account (subject at issuer) the user

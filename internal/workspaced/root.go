@@ -20,18 +20,22 @@ import (
 // Version is set at build time with -ldflags.
 var Version = "dev"
 
-// env is what every command shares: where it writes and which database it opens.
+// env is what every command shares: where it writes, which database it
+// opens, and where the keys that seal the database's secrets are.
 type env struct {
 	out, errOut io.Writer
 	database    string
+	keyFile     string          // --secrets-key-file; "" for store.LoadKeys' default
+	keys        store.KeySource // where openService found them
 }
 
 // openService opens the database and the domain over it; close when done.
 func (e *env) openService(ctx context.Context, opts ...workspace.Option) (*workspace.Service, func(), error) {
-	st, err := store.Open(ctx, e.database)
+	st, src, err := store.OpenWithKeyFile(ctx, e.database, e.keyFile)
 	if err != nil {
 		return nil, nil, err
 	}
+	e.keys = src
 	return workspace.NewService(st, opts...), func() { st.Close() }, nil
 }
 
@@ -62,6 +66,15 @@ func NewRootCmd(out, errOut io.Writer) *cobra.Command {
 
 			Every command takes --database (env WORKSPACED_DATABASE): sqlite:PATH, the
 			default being a file in $XDG_DATA_HOME/workspaced (or $WORKSPACED_DATA_DIR).
+
+			The secrets the database keeps (TOTP seeds, identity provider secrets, the
+			OAuth server's keys, sign-up links not sent yet) are sealed with keys kept
+			outside it: --secrets-key-file (env WORKSPACED_SECRETS_KEY_FILE), or the keys
+			themselves in WORKSPACED_SECRETS_KEY; by default the database's path with
+			".key" added (PostgreSQL: secrets.key in the data directory), created on
+			first use. Back it up apart from the database: without it, TOTP enrollments
+			and the identity provider's secret are lost. 'workspaced secrets rotate'
+			replaces the key.
 		`),
 		Example: heredoc.Doc(`
 			$ workspaced serve --listen 127.0.0.1:8080 --database sqlite:./ws.db
@@ -77,7 +90,9 @@ func NewRootCmd(out, errOut io.Writer) *cobra.Command {
 	root.SetErr(errOut)
 	root.PersistentFlags().StringVar(&e.database, "database", os.Getenv("WORKSPACED_DATABASE"),
 		"database URL: sqlite:PATH or postgres://… (default "+store.DefaultURL()+") (env WORKSPACED_DATABASE)")
-	root.AddCommand(newServeCmd(e), newMigrateCmd(e), newOrgCmd(e), newUserCmd(e), newTokenCmd(e), newOutboxCmd(e))
+	root.PersistentFlags().StringVar(&e.keyFile, "secrets-key-file", "",
+		"file of the keys that seal the database's secrets (default: the SQLite file's path + .key; for PostgreSQL, secrets.key in the data directory) (env WORKSPACED_SECRETS_KEY_FILE, or the keys in WORKSPACED_SECRETS_KEY)")
+	root.AddCommand(newServeCmd(e), newMigrateCmd(e), newOrgCmd(e), newUserCmd(e), newTokenCmd(e), newOutboxCmd(e), newSecretsCmd(e))
 	return root
 }
 

@@ -165,6 +165,7 @@ func serveRun(ctx context.Context, e *env, o *serveOptions) error {
 		return err
 	}
 	defer closeStore()
+	logKeySource(log, e.keys)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if st, ok := svc.Store().(interface{ Collectors() []prometheus.Collector }); ok {

@@ -102,10 +102,14 @@ func newOutboxCmd(e *env) *cobra.Command {
 			failed attempt (for a cancelled email, why it was cancelled).
 
 			Without 'workspaced serve --smtp' the emails stay pending, and this is how an
-			operator hands out invite links. A failed email (the SMTP server refused it
-			for good, or 8 attempts failed) is not tried again: resend the invite
-			('wsctl invites resend EMAIL') once the cause is fixed. Resending or revoking
-			an invite cancels its emails not sent yet, whose link no longer works.
+			operator hands out invite links. The link's secret is kept sealed, apart from
+			the email, only while the email is pending: once it is sent, failed or
+			cancelled the database forgets it, and the link column shows '-'.
+
+			A failed email (the SMTP server refused it for good, or 8 attempts failed) is
+			not tried again: resend the invite ('wsctl invites resend EMAIL', a new link)
+			once the cause is fixed. Resending or revoking an invite cancels its emails
+			not sent yet, whose link no longer works.
 		`),
 		Example: heredoc.Doc(`
 			$ workspaced outbox list --org acme
@@ -125,8 +129,12 @@ func newOutboxCmd(e *env) *cobra.Command {
 					return err
 				}
 				for _, m := range msgs {
+					link := m.SignupLink()
+					if link == "" && m.InviteID != "" {
+						link = "-" // forgotten once the email left the queue
+					}
 					fmt.Fprintf(e.out, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", m.CreatedAt.Format("2006-01-02T15:04:05Z"), m.To, m.Status, m.Attempts,
-						m.Subject, signupLink(m.Text), oneLine(m.LastError))
+						m.Subject, link, oneLine(m.LastError))
 				}
 				return nil
 			})

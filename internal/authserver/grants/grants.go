@@ -18,7 +18,8 @@ import (
 type Store interface {
 	// Key returns the secret stored under name; when there is none yet it
 	// stores create's result first. Every server sharing the database gets
-	// the same secret, whichever created it.
+	// the same secret, whichever created it. The store keeps it sealed with
+	// the secrets key, outside the database (internal/secrets).
 	Key(ctx context.Context, name string, create func() (string, error)) (string, error)
 
 	// InsertAuthRequest stores a new authorization request, removing the

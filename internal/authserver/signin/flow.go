@@ -87,7 +87,8 @@ func (h *Handler) unknownRequest(w http.ResponseWriter, r *http.Request, n next,
 }
 
 // flowState is the JSON kept in the browser session while a flow waits on
-// another site or spans several pages.
+// another site or spans several pages. The store keeps it sealed, and it is
+// forgotten once MFA passed or the session ended (workspace.Accounts).
 type flowState struct {
 	Upstream *upstreamFlow `json:"upstream,omitempty"`
 	Signup   *signupFlow   `json:"signup,omitempty"`

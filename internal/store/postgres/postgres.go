@@ -15,14 +15,18 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 
+	"github.com/wsctl/wsctl/internal/secrets"
 	"github.com/wsctl/wsctl/internal/store/sqlstore"
 )
 
 // maxConns is how many connections one server opens to PostgreSQL at most.
 const maxConns = 20
 
-// Open connects to url (postgres://…) and migrates the database.
-func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
+// Open connects to url (postgres://…) and migrates the database; opts
+// give the keys its secrets are sealed with (sqlstore.WithKeys), which
+// every server sharing the database must hold.
+func Open(ctx context.Context, url string, opts ...sqlstore.Option) (*sqlstore.Store, error) {
+	keys := sqlstore.KeysOf(opts...)
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, err
@@ -39,16 +43,21 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	if err := migrate(ctx, db); err != nil {
+	if err := migrate(ctx, db, keys); err != nil {
 		db.Close()
 		return nil, err
 	}
-	return sqlstore.New(ctx, db, db, dialect{}, db.Close)
+	s, err := sqlstore.New(ctx, db, db, dialect{}, keys, db.Close)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // migrate runs the migrations under an advisory lock, so servers starting
 // together do not race on the schema.
-func migrate(ctx context.Context, db *sql.DB) error {
+func migrate(ctx context.Context, db *sql.DB, keys *secrets.Keyring) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
@@ -59,7 +68,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("migrate: lock: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey)
-	return sqlstore.Migrate(ctx, db, goose.DialectPostgres)
+	return sqlstore.Migrate(ctx, db, goose.DialectPostgres, keys)
 }
 
 var _ = stdlib.GetDefaultDriver // registers the "pgx" database/sql driver

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"slices"
@@ -9,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsctl/wsctl/internal/secrets"
 	"github.com/wsctl/wsctl/internal/store/postgres"
+	"github.com/wsctl/wsctl/internal/store/sqlstore"
 	"github.com/wsctl/wsctl/internal/store/storetest"
 	"github.com/wsctl/wsctl/internal/testutil/pgtest"
 	"github.com/wsctl/wsctl/internal/workspace"
@@ -30,6 +33,28 @@ func TestConformance(t *testing.T) {
 		}
 		t.Cleanup(func() { s.Close() })
 		return s
+	})
+}
+
+// TestAtRest: a reader of the PostgreSQL database (a dump, a replica, a
+// backup) finds no secret in clear in any text of any table, read with pgx
+// alone.
+func TestAtRest(t *testing.T) {
+	storetest.RunAtRest(t, func(t *testing.T) storetest.Database {
+		url := pgtest.NewDatabase(t)
+		return storetest.Database{
+			Open: func(t *testing.T, keys *secrets.Keyring) (workspace.Store, error) {
+				return postgres.Open(context.Background(), url, sqlstore.WithKeys(keys))
+			},
+			Raw: func(t *testing.T) *sql.DB {
+				db, err := sql.Open("pgx", url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return db
+			},
+			Tables: `SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`,
+		}
 	})
 }
 

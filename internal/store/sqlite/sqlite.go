@@ -19,8 +19,10 @@ import (
 	"github.com/wsctl/wsctl/internal/store/sqlstore"
 )
 
-// Open opens (creating if needed) the database file at path and migrates it.
-func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
+// Open opens (creating if needed) the database file at path and migrates
+// it; opts give the keys its secrets are sealed with (sqlstore.WithKeys).
+func Open(ctx context.Context, path string, opts ...sqlstore.Option) (*sqlstore.Store, error) {
+	keys := sqlstore.KeysOf(opts...)
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create the data directory: %w", err)
@@ -40,7 +42,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		return nil, err
 	}
 	reader.SetMaxOpenConns(8)
-	if err := sqlstore.Migrate(ctx, writer, goose.DialectSQLite3); err != nil {
+	if err := sqlstore.Migrate(ctx, writer, goose.DialectSQLite3, keys); err != nil {
 		writer.Close()
 		reader.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -51,7 +53,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		reader.Close()
 		return nil, err
 	}
-	s, err := sqlstore.New(ctx, writer, reader, dialect{}, ckpt.Close, reader.Close, writer.Close)
+	s, err := sqlstore.New(ctx, writer, reader, dialect{}, keys, ckpt.Close, reader.Close, writer.Close)
 	if err != nil {
 		ckpt.Close()
 		writer.Close()

@@ -2,10 +2,13 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 
+	"github.com/wsctl/wsctl/internal/secrets"
 	"github.com/wsctl/wsctl/internal/store/sqlite"
+	"github.com/wsctl/wsctl/internal/store/sqlstore"
 	"github.com/wsctl/wsctl/internal/store/storetest"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
@@ -19,6 +22,29 @@ func TestConformance(t *testing.T) {
 		}
 		t.Cleanup(func() { s.Close() })
 		return s
+	})
+}
+
+// TestAtRest: a reader of the SQLite file, or of a copy of it, finds no
+// secret in clear: neither in any text of any table, read with the driver
+// alone, nor in the bytes of the file and its write-ahead log.
+func TestAtRest(t *testing.T) {
+	storetest.RunAtRest(t, func(t *testing.T) storetest.Database {
+		path := filepath.Join(t.TempDir(), "ws.db")
+		return storetest.Database{
+			Open: func(t *testing.T, keys *secrets.Keyring) (workspace.Store, error) {
+				return sqlite.Open(context.Background(), path, sqlstore.WithKeys(keys))
+			},
+			Raw: func(t *testing.T) *sql.DB {
+				db, err := sql.Open("sqlite", "file:"+path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return db
+			},
+			Tables: `SELECT name FROM sqlite_master WHERE type = 'table'`,
+			Files:  []string{path, path + "-wal"},
+		}
 	})
 }
 

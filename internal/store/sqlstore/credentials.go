@@ -22,6 +22,9 @@ func (t *tx) Credentials(ctx context.Context, orgID, userID string) (workspace.C
 	if err != nil {
 		return c, notFound(err, "credentials", userID)
 	}
+	if c.TOTPSecret, err = sealedTOTP.open(t.keys, userID, c.TOTPSecret); err != nil {
+		return c, err
+	}
 	c.TOTPConfirmed = confirmed != 0
 	c.UpdatedAt, err = parseTime(updated)
 	return c, err
@@ -32,7 +35,7 @@ func (t *tx) PutCredentials(ctx context.Context, c workspace.Credentials) error 
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, totp_secret = excluded.totp_secret,
 			totp_confirmed = excluded.totp_confirmed, totp_last_step = excluded.totp_last_step, updated_at = excluded.updated_at`,
-		c.UserID, c.OrgID, c.PasswordHash, c.TOTPSecret, boolInt(c.TOTPConfirmed), c.TOTPLastStep, ts(c.UpdatedAt))
+		c.UserID, c.OrgID, c.PasswordHash, sealedTOTP.seal(t.keys, c.UserID, c.TOTPSecret), boolInt(c.TOTPConfirmed), c.TOTPLastStep, ts(c.UpdatedAt))
 	return err
 }
 

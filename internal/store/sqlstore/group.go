@@ -132,7 +132,7 @@ func (g *groupCommit) runGroup(group []*writeJob, results []jobResult) error {
 		return err
 	}
 	defer g.w.put(c)
-	t := &tx{q: c.conn, d: g.s.dialect, write: true, conn: c}
+	t := &tx{q: c.conn, d: g.s.dialect, keys: g.s.keys, write: true, conn: c}
 	// The transaction outlives any one request's context: a request that
 	// goes away must not roll back the others.
 	return c.inTx(context.Background(), `BEGIN IMMEDIATE`, func() error {

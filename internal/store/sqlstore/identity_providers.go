@@ -6,7 +6,8 @@ import (
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
-// The org's upstream identity provider (migrations 00003 and 00010).
+// The org's upstream identity provider (migrations 00003 and 00010); its
+// client secret is sealed (sealed.go).
 
 func (t *tx) IdentityProvider(ctx context.Context, orgID string) (workspace.IdentityProvider, error) {
 	p := workspace.IdentityProvider{OrgID: orgID}
@@ -19,6 +20,9 @@ func (t *tx) IdentityProvider(ctx context.Context, orgID string) (workspace.Iden
 			&scopes, &p.PortalID, &domains, &providerOnly, &updated)
 	if err != nil {
 		return p, notFound(err, "identity provider", orgID)
+	}
+	if p.ClientSecret, err = sealedIdPSecret.open(t.keys, orgID, p.ClientSecret); err != nil {
+		return p, err
 	}
 	p.Domains, p.Scopes, p.ProviderOnly = splitList[string](domains), splitList[string](scopes), providerOnly != 0
 	p.UpdatedAt, err = parseTime(updated)
@@ -34,7 +38,7 @@ func (t *tx) PutIdentityProvider(ctx context.Context, p workspace.IdentityProvid
 			authorize_url = excluded.authorize_url, token_url = excluded.token_url, token_info_url = excluded.token_info_url,
 			scopes = excluded.scopes, portal_id = excluded.portal_id,
 			allowed_domains = excluded.allowed_domains, provider_only = excluded.provider_only, updated_at = excluded.updated_at`,
-		p.OrgID, string(p.Kind), p.Name, p.Issuer, p.ClientID, p.ClientSecret, p.AuthorizeURL, p.TokenURL, p.TokenInfoURL,
+		p.OrgID, string(p.Kind), p.Name, p.Issuer, p.ClientID, sealedIdPSecret.seal(t.keys, p.OrgID, p.ClientSecret), p.AuthorizeURL, p.TokenURL, p.TokenInfoURL,
 		joinList(p.Scopes), p.PortalID, joinList(p.Domains), boolInt(p.ProviderOnly), ts(p.UpdatedAt))
 	return err
 }

@@ -59,14 +59,17 @@ func (p *timeParser) ptr(s sql.NullString) *time.Time {
 
 // Key returns the named secret, inserting create's result if there is none.
 // ON CONFLICT DO NOTHING lets two servers starting together both try; both
-// then read the one that won.
+// then read the one that won. The secret is stored sealed (sealed.go).
 func (s *Store) Key(ctx context.Context, name string, create func() (string, error)) (string, error) {
-	var secret string
+	var stored string
 	err := s.oauthRead(ctx, func(t *tx) error {
-		return t.queryRow(ctx, `SELECT secret FROM oauth_keys WHERE name = ?`, name).Scan(&secret)
+		return t.queryRow(ctx, `SELECT secret FROM oauth_keys WHERE name = ?`, name).Scan(&stored)
 	})
-	if err == nil || !errors.Is(err, sql.ErrNoRows) {
-		return secret, err
+	if err == nil {
+		return sealedServerKeys.open(s.keys, name, stored)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", err
 	}
 	fresh, err := create()
 	if err != nil {
@@ -74,12 +77,15 @@ func (s *Store) Key(ctx context.Context, name string, create func() (string, err
 	}
 	err = s.oauthWrite(ctx, func(t *tx) error {
 		if _, err := t.exec(ctx, `INSERT INTO oauth_keys (name, secret, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-			name, fresh, ts(time.Now())); err != nil {
+			name, sealedServerKeys.seal(s.keys, name, fresh), ts(time.Now())); err != nil {
 			return err
 		}
-		return t.queryRow(ctx, `SELECT secret FROM oauth_keys WHERE name = ?`, name).Scan(&secret)
+		return t.queryRow(ctx, `SELECT secret FROM oauth_keys WHERE name = ?`, name).Scan(&stored)
 	})
-	return secret, err
+	if err != nil {
+		return "", err
+	}
+	return sealedServerKeys.open(s.keys, name, stored)
 }
 
 const authRequestColumns = `id, client_id, redirect_uri, scopes, state, nonce, response_type, response_mode,

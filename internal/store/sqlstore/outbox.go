@@ -12,20 +12,24 @@ import (
 
 // The outbox: messages written with the change that causes them, then
 // delivered by the mail worker under a lease (workspace.Tx's outbox block).
+// A sign-up link's secret is kept sealed in link_token (sealed.go), apart
+// from the bodies, and set to NULL once the message is sent, failed or
+// cancelled (migration 00015).
 
-const outboxColumns = `id, org_id, recipient, subject, text_body, html_body, created_at, status, attempts, last_error, next_attempt_at, sent_at, invite_id`
+const outboxColumns = `id, org_id, recipient, subject, text_body, html_body, created_at, status, attempts, last_error, next_attempt_at, sent_at, invite_id, link_token`
 
 func (t *tx) InsertOutbox(ctx context.Context, msgs ...workspace.OutboxMessage) error {
-	const cols = 10
+	const cols = 11
 	vals := make([]any, 0, len(msgs)*cols)
 	for _, m := range msgs {
 		next := m.NextAttemptAt
 		if next.IsZero() {
 			next = m.CreatedAt
 		}
-		vals = append(vals, m.ID, m.OrgID, m.To, m.Subject, m.Text, m.HTML, ts(m.CreatedAt), string(workspace.OutboxPending), ts(next), nullable(m.InviteID))
+		vals = append(vals, m.ID, m.OrgID, m.To, m.Subject, m.Text, m.HTML, ts(m.CreatedAt), string(workspace.OutboxPending), ts(next), nullable(m.InviteID),
+			nullable(sealedLinkToken.seal(t.keys, m.ID, m.LinkToken)))
 	}
-	return t.insertRows(ctx, `INSERT INTO outbox (id, org_id, recipient, subject, text_body, html_body, created_at, status, next_attempt_at, invite_id) VALUES `, cols, vals)
+	return t.insertRows(ctx, `INSERT INTO outbox (id, org_id, recipient, subject, text_body, html_body, created_at, status, next_attempt_at, invite_id, link_token) VALUES `, cols, vals)
 }
 
 func (t *tx) ListOutbox(ctx context.Context, orgID string) ([]workspace.OutboxMessage, error) {
@@ -33,7 +37,7 @@ func (t *tx) ListOutbox(ctx context.Context, orgID string) ([]workspace.OutboxMe
 	if err != nil {
 		return nil, err
 	}
-	return scanOutbox(rows)
+	return t.scanOutbox(rows)
 }
 
 // outboxDue is the condition of a message a worker may claim at ? (twice).
@@ -60,7 +64,7 @@ func (t *tx) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil time
 	if err != nil {
 		return nil, err
 	}
-	msgs, err := scanOutbox(rows)
+	msgs, err := t.scanOutbox(rows)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +80,8 @@ func (t *tx) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil time
 func (t *tx) MarkOutboxSent(ctx context.Context, id string, at time.Time) error {
 	// 'cancelled' too: a resend may cancel a message whose lease expired
 	// while its worker was still sending it; once sent, it is sent.
-	res, err := t.exec(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, lease_owner = NULL, lease_until = NULL
+	res, err := t.exec(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, lease_owner = NULL, lease_until = NULL,
+			link_token = NULL
 		WHERE id = ? AND status IN ('pending', 'cancelled')`, ts(at), id)
 	if err != nil {
 		return err
@@ -94,7 +99,7 @@ func (t *tx) MarkOutboxRetry(ctx context.Context, id, owner, lastError string, n
 }
 
 func (t *tx) MarkOutboxFailed(ctx context.Context, id, owner, lastError string) error {
-	res, err := t.exec(ctx, `UPDATE outbox SET status = 'failed', last_error = ?, lease_owner = NULL, lease_until = NULL
+	res, err := t.exec(ctx, `UPDATE outbox SET status = 'failed', last_error = ?, lease_owner = NULL, lease_until = NULL, link_token = NULL
 		WHERE id = ? AND status = 'pending' AND lease_owner = ?`, lastError, id, owner)
 	if err != nil {
 		return err
@@ -103,23 +108,26 @@ func (t *tx) MarkOutboxFailed(ctx context.Context, id, owner, lastError string) 
 }
 
 func (t *tx) CancelInviteEmails(ctx context.Context, inviteID, why string, now time.Time) error {
-	_, err := t.exec(ctx, `UPDATE outbox SET status = 'cancelled', last_error = ?
+	_, err := t.exec(ctx, `UPDATE outbox SET status = 'cancelled', last_error = ?, link_token = NULL
 		WHERE invite_id = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until <= ?)`, why, inviteID, ts(now))
 	return err
 }
 
-func scanOutbox(rows *sql.Rows) ([]workspace.OutboxMessage, error) {
+func (t *tx) scanOutbox(rows *sql.Rows) ([]workspace.OutboxMessage, error) {
 	defer rows.Close()
 	var out []workspace.OutboxMessage
 	for rows.Next() {
 		var m workspace.OutboxMessage
 		var created, status string
 		var next string
-		var lastError, sent, invite sql.NullString
-		if err := rows.Scan(&m.ID, &m.OrgID, &m.To, &m.Subject, &m.Text, &m.HTML, &created, &status, &m.Attempts, &lastError, &next, &sent, &invite); err != nil {
+		var lastError, sent, invite, token sql.NullString
+		if err := rows.Scan(&m.ID, &m.OrgID, &m.To, &m.Subject, &m.Text, &m.HTML, &created, &status, &m.Attempts, &lastError, &next, &sent, &invite, &token); err != nil {
 			return nil, err
 		}
 		var err error
+		if m.LinkToken, err = sealedLinkToken.open(t.keys, m.ID, token.String); err != nil {
+			return nil, err
+		}
 		if m.CreatedAt, err = parseTime(created); err != nil {
 			return nil, err
 		}

@@ -19,8 +19,9 @@ var userSessionRevocations = []string{
 	`UPDATE oauth_refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`,
 	`UPDATE oauth_auth_requests SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`,
 	`UPDATE oauth_device_requests SET denied_at = ? WHERE user_id = ? AND denied_at IS NULL AND consumed_at IS NULL`,
-	// Browser sessions of the sign-in pages (00003).
-	`UPDATE browser_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL`,
+	// Browser sessions of the sign-in pages (00003), their flows forgotten
+	// as EndBrowserSession does.
+	`UPDATE browser_sessions SET ended_at = ?, flow = '{}' WHERE user_id = ? AND ended_at IS NULL`,
 }
 
 // requireLiveSignIn refuses to complete an authorization from a browser

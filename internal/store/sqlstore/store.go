@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wsctl/wsctl/internal/secrets"
 	"github.com/wsctl/wsctl/internal/workspace"
 )
 
@@ -54,6 +55,7 @@ const maxAttempts = 4
 type Store struct {
 	writer, reader *sql.DB
 	dialect        Dialect
+	keys           *secrets.Keyring // seals the secrets at rest (sealed.go)
 	closers        []func() error
 	group          *groupCommit // in-process databases only
 	readers        *connPool    // in-process databases only
@@ -61,23 +63,30 @@ type Store struct {
 	closeErr       error
 }
 
-// New returns a Store. closers run on Close. For an in-process database it
-// takes the writer's one connection and every reader connection
-// (SetMaxOpenConns) for the Store's life.
-func New(ctx context.Context, writer, reader *sql.DB, d Dialect, closers ...func() error) (*Store, error) {
-	s := &Store{writer: writer, reader: reader, dialect: d, closers: closers}
-	if !d.InProcess() {
-		return s, nil
+// New returns a Store whose secrets keys seal (sealed.go); it refuses a
+// database whose secrets another key sealed. closers run on Close. For an
+// in-process database it takes the writer's one connection and every
+// reader connection (SetMaxOpenConns) for the Store's life.
+func New(ctx context.Context, writer, reader *sql.DB, d Dialect, keys *secrets.Keyring, closers ...func() error) (*Store, error) {
+	s := &Store{writer: writer, reader: reader, dialect: d, keys: keys, closers: closers}
+	if d.InProcess() {
+		w, err := newConnPool(ctx, writer, 1)
+		if err != nil {
+			return nil, err
+		}
+		if s.readers, err = newConnPool(ctx, reader, reader.Stats().MaxOpenConnections); err != nil {
+			w.close()
+			return nil, err
+		}
+		s.group = startGroupCommit(s, w)
 	}
-	w, err := newConnPool(ctx, writer, 1)
-	if err != nil {
+	if err := s.checkKeys(ctx); err != nil {
+		if s.group != nil {
+			s.group.stop()
+			s.readers.close()
+		}
 		return nil, err
 	}
-	if s.readers, err = newConnPool(ctx, reader, reader.Stats().MaxOpenConnections); err != nil {
-		w.close()
-		return nil, err
-	}
-	s.group = startGroupCommit(s, w)
 	return s, nil
 }
 
@@ -114,7 +123,7 @@ func (s *Store) run(ctx context.Context, lockPools bool, fn func(workspace.Tx) e
 			_ = sqlTx.Rollback()
 		}
 	}()
-	t := &tx{q: sqlTx, d: s.dialect, write: true, optimistic: !lockPools}
+	t := &tx{q: sqlTx, d: s.dialect, keys: s.keys, write: true, optimistic: !lockPools}
 	if lockPools {
 		// Tell the commit's check that this transaction decides under
 		// the pool lock: it may fill a pool.
@@ -143,14 +152,14 @@ func (s *Store) View(ctx context.Context, fn func(workspace.Tx) error) error {
 			return fmt.Errorf("connect: %w", err)
 		}
 		defer conn.Close()
-		return fn(&tx{q: conn, d: s.dialect})
+		return fn(&tx{q: conn, d: s.dialect, keys: s.keys})
 	}
 	c, err := s.readers.take(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.readers.put(c)
-	return c.inTx(ctx, `BEGIN`, func() error { return fn(&tx{q: c.conn, d: s.dialect, conn: c}) })
+	return c.inTx(ctx, `BEGIN`, func() error { return fn(&tx{q: c.conn, d: s.dialect, keys: s.keys, conn: c}) })
 }
 
 // Ping checks that the database answers.
@@ -193,6 +202,7 @@ type querier interface {
 type tx struct {
 	q          querier
 	d          Dialect
+	keys       *secrets.Keyring
 	write      bool
 	optimistic bool        // PoolsForInvite reads without locking (PostgreSQL's first attempt)
 	conn       *pooledConn // an in-process database's connection, with its prepared statements

@@ -19,7 +19,7 @@ type Opener func(t *testing.T) workspace.Store
 
 // Run runs the whole suite against stores from open.
 func Run(t *testing.T, open Opener) {
-	for _, tc := range slices.Concat(inviteTests(), inviteBatchTests(), userTests(), planTests(), syncTests(), identityTests(), licenseAuditTests()) {
+	for _, tc := range slices.Concat(inviteTests(), inviteBatchTests(), userTests(), planTests(), syncTests(), identityTests(), licenseAuditTests(), secretTests()) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newEnv(t, open)) })
 	}
 }
