@@ -150,5 +150,8 @@ run ws audit list
 step "CI can fail a build on license drift"
 expect 3 ws licenses show --fail-above 90
 
+step "A CI audit of license usage, with a JUnit report (docs/ci.md)"
+expect 3 ws licenses audit --max-used 90 --idle-days 30 --junit "$demo/licenses-audit.xml"
+
 echo
 echo "Demo finished: workspaced stops now."
