@@ -19,7 +19,7 @@ import (
 type boundaryRoute struct {
 	method, path string // path as docs/openapi.yaml writes it
 	scopes       []string
-	anyMember    bool // any role, not only admins
+	anyMember    bool   // any role, not only admins
 	query        string // added to the request, not part of the route
 	body         any
 	header       map[string]string
