@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"syscall"
 	"time"
 
 	"github.com/wsctl/wsctl/internal/client"
@@ -98,4 +99,34 @@ func stopsRun(err error) bool {
 		return apiErr.Status == 401 || apiErr.Status == 403
 	}
 	return false
+}
+
+// singleRetry is how a command about one row retries: a few quick
+// attempts, since a person is waiting at the terminal.
+var singleRetry = Retry{Attempts: 3, Base: 250 * time.Millisecond, Max: 2 * time.Second}
+
+// Once runs fn, a command's one request, again after a transient failure
+// (a 5xx, a 429, a connection dropped before the answer came), up to three
+// times in all; a server that cannot be reached at all, or a refusal, ends
+// it at once. fn must be safe to repeat: a write carries an idempotency
+// key, so that a repeat after a lost answer is the server's replay, not a
+// second change.
+func (p Retry) Once(ctx context.Context, fn func() error) error {
+	if p.Attempts == 0 {
+		p = Retry{Attempts: singleRetry.Attempts, Base: singleRetry.Base, Max: singleRetry.Max, wait: p.wait}
+	}
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if err == nil || attempt >= p.Attempts || errors.Is(err, syscall.ECONNREFUSED) {
+			return err
+		}
+		wait, transient, _ := p.after(err, attempt)
+		var apiErr *client.APIError
+		if !transient || (errors.As(err, &apiErr) && apiErr.Status == 501) {
+			return err
+		}
+		if err := p.sleep(ctx, min(wait, p.Max)); err != nil {
+			return err
+		}
+	}
 }

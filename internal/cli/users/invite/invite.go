@@ -175,10 +175,22 @@ func singleRun(ctx context.Context, opts *InviteOptions) error {
 		return err
 	}
 	req := schema.InviteRequest{Name: opts.Name, Email: opts.Email, Roles: opts.Roles, Licenses: opts.Licenses}
-	inv, replayed, err := c.Invite(ctx, req, "")
+	// The key a CSV row of the same person would have: a repeat after a
+	// lost answer, by the retry or by the person running the command
+	// again, is the server's replay rather than "email taken".
+	var inv schema.Invite
+	var replayed bool
+	tries := 0
+	err = opts.retry.Once(ctx, func() (err error) {
+		tries++
+		inv, replayed, err = c.Invite(ctx, req, rowKey(req))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("invite %s: %w", opts.Email, err)
 	}
+	// A replay of this run's own earlier attempt is this run's invite.
+	replayed = replayed && tries == 1
 	cmdutil.PrintNotices(opts.IO, inv.Notices)
 	if opts.Output.IsMachine() {
 		return cmdutil.PrintItem(opts.IO, opts.Output, invshared.InviteView, inv)

@@ -453,3 +453,52 @@ func TestInviteHelp_DocumentsTheRowReportOfMachineOutput(t *testing.T) {
 		t.Errorf("help cites the rule label %s:\n%s", label, cmd.Long)
 	}
 }
+
+// A single invite carries the key a CSV row of the same person would
+// have, and is sent again after a transient failure: a 503, then the
+// server's answer lost with a dropped connection — the repeat is the
+// server's replay, and this run reports it as its own invite.
+func TestInvite_One_RetriedWithTheSameKey_ReplayIsThisRunsInvite(t *testing.T) {
+	env := clitest.NewEnv(t)
+	srv := clitest.NewServer(t)
+	calls := 0
+	srv.Handle("POST", "/api/v1/invites", func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		switch calls {
+		case 1:
+			clitest.WriteJSON(w, http.StatusServiceUnavailable, schema.Problem{Status: 503, Code: "unavailable", Detail: "try again"})
+		default:
+			w.Header().Set(schema.HeaderIdempotentReplay, "true")
+			clitest.WriteJSON(w, http.StatusOK, schema.Invite{ID: "inv_1", Name: "Ann", Email: "ann@example.com", Roles: []string{"user"}, Licenses: []string{"flow"}, Status: "pending"})
+		}
+	})
+	env.F.Client = srv.ClientFunc()
+	if err := clitest.Run(NewCmdInvite(env.F, nil), "--name Ann --email ann@example.com --role user --license flow"); err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests, want 2 (one retry)", len(reqs))
+	}
+	k1, k2 := reqs[0].Header.Get(schema.HeaderIdempotencyKey), reqs[1].Header.Get(schema.HeaderIdempotencyKey)
+	if k1 == "" || k1 != k2 {
+		t.Errorf("idempotency keys %q and %q, want one key on both", k1, k2)
+	}
+	if !strings.Contains(env.Stderr(), "Invited ann@example.com") {
+		t.Errorf("stderr %q, want this run's invite", env.Stderr())
+	}
+
+	// Run again later (a person unsure it worked): the same key, and the
+	// server's replay says it was done before.
+	env2 := clitest.NewEnv(t)
+	env2.F.Client = srv.ClientFunc()
+	if err := clitest.Run(NewCmdInvite(env2.F, nil), "--name Ann --email ann@example.com --role user --license flow"); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Requests()[2].Header.Get(schema.HeaderIdempotencyKey); got != k1 {
+		t.Errorf("a re-run's key %q, want %q", got, k1)
+	}
+	if !strings.Contains(env2.Stderr(), "Already invited ann@example.com") {
+		t.Errorf("stderr %q, want already invited", env2.Stderr())
+	}
+}
