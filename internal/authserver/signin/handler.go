@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -175,17 +176,13 @@ func (h *Handler) failed(w http.ResponseWriter, r *http.Request, err error) {
 	var fast *tooFast
 	switch {
 	case errors.As(err, &fast):
-		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(fast.wait.Seconds()))))
-		h.message(w, r, http.StatusTooManyRequests, "Too many attempts", []string{capitalize(err.Error()) + "."}, nil)
+		h.tooMany(w, r, "Too many attempts", fast.wait, err)
 	case errors.As(err, &throttled):
-		w.Header().Set("Retry-After", fmt.Sprint(max(int(math.Ceil(time.Until(throttled.Until).Seconds())), 1)))
-		h.message(w, r, http.StatusTooManyRequests, "Too many attempts", []string{capitalize(err.Error()) + "."}, nil)
+		h.tooMany(w, r, "Too many attempts", time.Until(throttled.Until), err)
 	case errors.As(err, &busy):
-		w.Header().Set("Retry-After", fmt.Sprint(max(int(busy.RetryAfter.Seconds()), 1)))
-		h.message(w, r, http.StatusTooManyRequests, "Too many sign-ins at once", []string{capitalize(err.Error()) + "."}, nil)
+		h.tooMany(w, r, "Too many sign-ins at once", busy.RetryAfter, err)
 	case errors.As(err, &locked):
-		w.Header().Set("Retry-After", fmt.Sprint(max(int(time.Until(locked.Until).Seconds())+1, 1)))
-		h.message(w, r, http.StatusTooManyRequests, "Sign-in locked", []string{capitalize(err.Error()) + "."}, nil)
+		h.tooMany(w, r, "Sign-in locked", time.Until(locked.Until), err)
 	case errors.Is(err, workspace.ErrUserDeactivated):
 		h.message(w, r, http.StatusForbidden, "Account deactivated", []string{capitalize(err.Error()) + "."}, nil)
 	case errors.Is(err, workspace.ErrInviteInvalid):
@@ -202,6 +199,13 @@ func (h *Handler) failed(w http.ResponseWriter, r *http.Request, err error) {
 			Paragraphs: []string{"Something went wrong on our side. Try again in a moment; if it keeps happening, tell your admin the reference below."},
 			RequestID:  requestID(r)})
 	}
+}
+
+// tooMany answers 429 with the wait before the next attempt as Retry-After
+// (whole seconds, rounded up, at least one).
+func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request, title string, wait time.Duration, err error) {
+	w.Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1)))
+	h.message(w, r, http.StatusTooManyRequests, title, []string{capitalize(err.Error()) + "."}, nil)
 }
 
 // capitalize starts a message with a capital letter, unless it starts with
