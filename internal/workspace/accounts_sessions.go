@@ -48,14 +48,8 @@ func (sessionEnded) Is(target error) bool { return target == ErrSessionInvalid }
 // StartBrowserSession makes an anonymous session; secret goes in the cookie.
 // Sessions expired a day ago or more are deleted on the way.
 func (a *Accounts) StartBrowserSession(ctx context.Context) (secret string, out BrowserSession, err error) {
-	err = a.svc.store.Update(ctx, func(tx Tx) error {
-		now := a.svc.clock()
-		if err := tx.DeleteBrowserSessionsExpiredBefore(ctx, now.Add(-24*time.Hour)); err != nil {
-			return err
-		}
-		secret, out = newBrowserSession(now)
-		return tx.InsertBrowserSession(ctx, out)
-	})
+	secret = randomToken()
+	out, err = a.StoreBrowserSession(ctx, secret, randomToken())
 	return secret, out, err
 }
 
@@ -76,8 +70,7 @@ func (a *Accounts) StoreBrowserSession(ctx context.Context, secret, csrf string)
 		if err := tx.DeleteBrowserSessionsExpiredBefore(ctx, now.Add(-24*time.Hour)); err != nil {
 			return err
 		}
-		_, out = newBrowserSession(now)
-		out.IDHash, out.CSRFToken = HashSecret(secret), csrf
+		out = browserSession(secret, csrf, now)
 		return tx.InsertBrowserSession(ctx, out)
 	})
 	return out, err
@@ -85,7 +78,12 @@ func (a *Accounts) StoreBrowserSession(ctx context.Context, secret, csrf string)
 
 func newBrowserSession(now time.Time) (string, BrowserSession) {
 	secret := randomToken()
-	return secret, BrowserSession{IDHash: HashSecret(secret), CSRFToken: randomToken(), AMR: []string{},
+	return secret, browserSession(secret, randomToken(), now)
+}
+
+// browserSession is a new session of the cookie's secret, anonymous.
+func browserSession(secret, csrf string, now time.Time) BrowserSession {
+	return BrowserSession{IDHash: HashSecret(secret), CSRFToken: csrf, AMR: []string{},
 		Flow: []byte("{}"), CreatedAt: now, ExpiresAt: now.Add(BrowserSessionTTL)}
 }
 
