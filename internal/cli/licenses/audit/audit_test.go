@@ -447,3 +447,22 @@ func TestAuditRun_JUnitWithoutFindings(t *testing.T) {
 		t.Errorf("stdout %q, want no rows", env.Stdout())
 	}
 }
+
+// The hand-written report reads back, through encoding/xml, as exactly
+// what went in: markup, quotes, line breaks and tabs escaped, and what XML
+// cannot hold replaced by U+FFFD (as encoding/xml itself writes it).
+func TestJUnit_EscapesWhatItWrites(t *testing.T) {
+	tricky := "a <b> & \"c\" 'd'\n\te\r\x01f"
+	report := junitSuites{Name: tricky, Tests: 1, Failures: 1, Suites: []junitSuite{{Name: "pool_above", Tests: 1, Failures: 1,
+		Cases: []junitCase{{Name: tricky, Classname: "licenses-audit.pool_above", Failure: &junitFailure{Message: tricky, Type: "pool_above", Text: tricky}}}}}}
+	path := filepath.Join(t.TempDir(), "r.xml")
+	if err := os.WriteFile(path, report.xml(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc := readJUnit(t, path)
+	want := strings.ReplaceAll(tricky, "\x01", "\uFFFD")
+	c := doc.Suites[0].Cases[0]
+	if c.Name != want || c.Failure == nil || c.Failure.Message != want || c.Failure.Text != want {
+		t.Errorf("read back %q / %+v, want %q", c.Name, c.Failure, want)
+	}
+}

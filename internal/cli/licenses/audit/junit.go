@@ -1,10 +1,11 @@
 package audit
 
 import (
-	"encoding/xml"
+	"bytes"
 	"fmt"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wsctl/wsctl/internal/api/schema"
 )
@@ -13,36 +14,41 @@ import (
 // <testcase> per check and product, failed by the findings of its check.
 // CI systems (GitLab's artifacts:reports:junit, GitHub actions that publish
 // test reports, Jenkins) show it as tests.
+//
+// It is written by hand, not with encoding/xml: that package builds its
+// table of HTML entities when a program starts, and every `wsctl` start
+// would pay for it (bench/README.md, "Start-up, measured"); the report is
+// four elements, escaped as encoding/xml escapes them (the test reads it
+// back with encoding/xml).
 
 // junitSuites is the report's root element.
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	Name     string
+	Tests    int
+	Failures int
+	Suites   []junitSuite
 }
 
 // junitSuite holds the checks of one kind.
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name     string
+	Tests    int
+	Failures int
+	Cases    []junitCase
 }
 
 // junitCase is one check on one product; Failure is set when it found something.
 type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Failure   *junitFailure `xml:"failure"`
+	Name      string
+	Classname string
+	Failure   *junitFailure
 }
 
 // junitFailure lists a check's findings, one "subject: detail" per line.
 type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
+	Message string
+	Type    string
+	Text    string
 }
 
 // junitReport turns an audit into its report.
@@ -88,13 +94,68 @@ func failureMessage(lines []string) string {
 
 // writeJUnit writes the audit's JUnit XML report to path.
 func writeJUnit(path string, audit schema.LicenseAudit) error {
-	b, err := xml.MarshalIndent(junitReport(audit), "", "  ")
-	if err != nil {
-		return err
-	}
-	data := append([]byte(xml.Header), append(b, '\n')...)
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := os.WriteFile(path, junitReport(audit).xml(), 0o644); err != nil {
 		return fmt.Errorf("write the JUnit report: %w", err)
 	}
 	return nil
+}
+
+// xml is the report as an XML document, indented by two spaces.
+func (r junitSuites) xml() []byte {
+	var b bytes.Buffer
+	b.WriteString("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+	fmt.Fprintf(&b, "<testsuites name=\"%s\" tests=\"%d\" failures=\"%d\">\n", xmlEscape(r.Name), r.Tests, r.Failures)
+	for _, s := range r.Suites {
+		fmt.Fprintf(&b, "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\">\n", xmlEscape(s.Name), s.Tests, s.Failures)
+		for _, c := range s.Cases {
+			fmt.Fprintf(&b, "    <testcase name=\"%s\" classname=\"%s\"", xmlEscape(c.Name), xmlEscape(c.Classname))
+			if c.Failure == nil {
+				b.WriteString("></testcase>\n")
+				continue
+			}
+			fmt.Fprintf(&b, ">\n      <failure message=\"%s\" type=\"%s\">%s</failure>\n    </testcase>\n",
+				xmlEscape(c.Failure.Message), xmlEscape(c.Failure.Type), xmlEscape(c.Failure.Text))
+		}
+		b.WriteString("  </testsuite>\n")
+	}
+	b.WriteString("</testsuites>\n")
+	return b.Bytes()
+}
+
+// xmlEscape escapes s for an attribute or text, as encoding/xml's
+// EscapeText does: markup characters and white space other than a space
+// as character references, and what XML cannot hold as U+FFFD.
+func xmlEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '"':
+			b.WriteString("&#34;")
+		case r == '\'':
+			b.WriteString("&#39;")
+		case r == '\t':
+			b.WriteString("&#x9;")
+		case r == '\n':
+			b.WriteString("&#xA;")
+		case r == '\r':
+			b.WriteString("&#xD;")
+		case !xmlChar(r):
+			b.WriteRune(utf8.RuneError)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// xmlChar is whether XML 1.0 can hold r (its Char production).
+func xmlChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || r >= 0x20 && r <= 0xD7FF ||
+		r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
