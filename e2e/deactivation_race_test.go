@@ -37,8 +37,7 @@ func TestSignInRacingDeactivation_LeavesNoLiveSession_R9(t *testing.T) {
 	}
 	acc := workspace.NewAccounts(r.svc)
 	rng := rand.New(rand.NewPCG(testSeed(t, "WSCTL_RACE_SEED"), 9))
-	refused := 0
-	for range raceRounds {
+	refused := r.raceDeactivation("sam@acme.example", func() (attempt func() bool) {
 		// As the sign-in pages do: the person is read when their password
 		// is checked, and the session bound to them a moment later.
 		sam, err := acc.User(r.ctx, r.org.ID, out.Value.ID)
@@ -49,27 +48,15 @@ func TestSignInRacingDeactivation_LeavesNoLiveSession_R9(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			if _, err := r.admin.Deactivate(r.ctx, "sam@acme.example"); err != nil {
-				t.Error(err)
-			}
-		})
-		wg.Go(func() {
+		return func() bool {
 			time.Sleep(time.Duration(rng.IntN(600)) * time.Microsecond) // either may come first
-			switch _, _, err := acc.BindBrowserSession(r.ctx, session, sam, []string{"pwd", "otp"}, true); {
-			case errors.Is(err, workspace.ErrUserDeactivated):
-				refused++
-			case err != nil:
+			_, _, err := acc.BindBrowserSession(r.ctx, session, sam, []string{"pwd", "otp"}, true)
+			if err != nil && !errors.Is(err, workspace.ErrUserDeactivated) {
 				t.Error(err)
 			}
-		})
-		wg.Wait()
-		r.noLiveSignIn(`SELECT COUNT(*) FROM browser_sessions s JOIN users u ON u.id = s.user_id WHERE u.active = 0 AND s.ended_at IS NULL`, "a live session")
-		if _, err := r.admin.Activate(r.ctx, "sam@acme.example", []string{"flow"}); err != nil {
-			t.Fatal(err)
+			return err != nil
 		}
-	}
+	}, `SELECT COUNT(*) FROM browser_sessions s JOIN users u ON u.id = s.user_id WHERE u.active = 0 AND s.ended_at IS NULL`, "a live session")
 	t.Logf("%d sign-ins raced a deactivation: %d refused, %d ended by it", raceRounds, refused, raceRounds-refused)
 }
 
@@ -82,35 +69,22 @@ func TestTokenCreatedRacingDeactivation_IsNotLeftLive_R9(t *testing.T) {
 		Roles: []string{"admin"}, Licenses: []string{"flow"}}); err != nil {
 		t.Fatal(err)
 	}
-	refused := 0
-	for range raceRounds {
+	refused := r.raceDeactivation("bea@acme.example", func() (attempt func() bool) {
 		_, secret, err := r.svc.IssueToken(r.ctx, workspace.Operator(r.org.ID), "bea@acme.example", "race", []string{"users:write", "users:read"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		bea := client.New(r.other.url, secret, http.DefaultClient)
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			if _, err := r.admin.Deactivate(r.ctx, "bea@acme.example"); err != nil {
-				t.Error(err)
-			}
-		})
-		wg.Go(func() {
+		return func() bool {
 			_, err := bea.CreateToken(r.ctx, schema.TokenRequest{Name: "mine", Scopes: []string{"users:read"}}, "")
 			var apiErr *client.APIError
-			switch {
-			case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
-				refused++
-			case err != nil:
+			refused := errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized
+			if err != nil && !refused {
 				t.Error(err)
 			}
-		})
-		wg.Wait()
-		r.noLiveSignIn(`SELECT COUNT(*) FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE u.active = 0 AND t.revoked_at IS NULL`, "a live API token")
-		if _, err := r.admin.Activate(r.ctx, "bea@acme.example", []string{"flow"}); err != nil {
-			t.Fatal(err)
+			return refused
 		}
-	}
+	}, `SELECT COUNT(*) FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE u.active = 0 AND t.revoked_at IS NULL`, "a live API token")
 	t.Logf("%d token creations raced a deactivation: %d refused, %d revoked by it", raceRounds, refused, raceRounds-refused)
 }
 
@@ -164,6 +138,35 @@ func newRace(t *testing.T) *race {
 }
 
 // noLiveSignIn fails the test unless the count query finds nothing.
+// raceDeactivation runs raceRounds rounds of: round's preparation, then its
+// attempt on one side while an admin deactivates email on the other; then
+// query must count nothing live (R9), and the user is activated again. It
+// returns how many attempts were refused.
+func (r *race) raceDeactivation(email string, round func() (attempt func() (refused bool)), query, what string) int {
+	r.t.Helper()
+	refused := 0
+	for range raceRounds {
+		attempt := round()
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if _, err := r.admin.Deactivate(r.ctx, email); err != nil {
+				r.t.Error(err)
+			}
+		})
+		wg.Go(func() {
+			if attempt() {
+				refused++
+			}
+		})
+		wg.Wait()
+		r.noLiveSignIn(query, what)
+		if _, err := r.admin.Activate(r.ctx, email, []string{"flow"}); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	return refused
+}
+
 func (r *race) noLiveSignIn(query, what string) {
 	r.t.Helper()
 	if n := queryInt(r.t, r.conn, query); n > 0 {
